@@ -1,0 +1,1 @@
+"""kiemdich: digital tools for epidemic control (checkpoints, scans, declarations, tracing)."""

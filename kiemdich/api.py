@@ -1,0 +1,92 @@
+"""The JSON API under /api/v1/: one NinjaAPI, one router per app, one error shape.
+
+Every error leaves as `{"detail": ..., "code": ...}` with a 4xx status (DESIGN.md §3), so apps
+and scripts can branch on `code` without parsing prose, while `detail` stays readable for people.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
+from ninja.security import HttpBearer, django_auth
+
+from kiemdich.accounts.tokens import user_for_token
+
+
+class ApiError(HttpError):
+    """An HTTP error with a stable machine-readable code."""
+
+    def __init__(self, status_code: int, detail: str, code: str) -> None:
+        super().__init__(status_code, detail)
+        self.code = code
+
+
+class BearerAuth(HttpBearer):
+    """`Authorization: Bearer kd_...` tokens from `kiemdich token create`."""
+
+    def authenticate(self, request: HttpRequest, token: str):
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+#: Endpoints that need a signed-in caller accept a bearer token or the browser session.
+auth_required = [BearerAuth(), django_auth]
+
+api = NinjaAPI(
+    title="kiemdich API",
+    version="1",
+    description="Checkpoints, scans, declarations, tracing and adoption reports.",
+    urls_namespace="api",
+    auth=auth_required,  # default deny: public endpoints opt out with auth=None
+    docs_url="/docs",
+    openapi_url="/openapi.json",
+)
+
+
+def error(request: HttpRequest, status: int, detail, code: str) -> HttpResponse:
+    return api.create_response(request, {"detail": detail, "code": code}, status=status)
+
+
+@api.exception_handler(ValidationError)
+def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    return error(request, 422, exc.errors, "invalid")
+
+
+@api.exception_handler(Http404)
+def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return error(request, 404, str(exc) or _("Not found."), "not_found")
+
+
+@api.exception_handler(AuthenticationError)
+def on_unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return error(request, 401, _("Sign in or send a valid bearer token."), "unauthorized")
+
+
+@api.exception_handler(AuthorizationError)
+def on_unauthorized(request: HttpRequest, exc: AuthorizationError) -> HttpResponse:
+    return error(request, 403, _("You may not access this."), "forbidden")
+
+
+@api.exception_handler(PermissionDenied)
+def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return error(request, 403, str(exc) or _("You may not access this."), "forbidden")
+
+
+@api.exception_handler(HttpError)
+def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    code = getattr(exc, "code", None) or f"http_{exc.status_code}"
+    return error(request, exc.status_code, str(exc), code)
+
+
+def register_routers() -> None:
+    from kiemdich.geo.api import router as geo_router
+
+    api.add_router("/units", geo_router)
+
+
+register_routers()

