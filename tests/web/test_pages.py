@@ -18,6 +18,11 @@ def test_anonymous_home_is_vietnamese(db, client):
     assert "Điểm kiểm dịch và khai báo y tế" in html and "Đăng nhập" in html
 
 
+def test_vietnamese_even_when_the_phone_asks_for_english(db, client):
+    html = client.get("/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "Điểm kiểm dịch và khai báo y tế" in html
+
+
 def test_english_is_one_click_away(db, client):
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     html = client.get("/").content.decode()
