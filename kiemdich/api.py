@@ -14,14 +14,17 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Val
 from ninja.security import HttpBearer, django_auth
 
 from kiemdich.accounts.tokens import user_for_token
+from kiemdich.venues.services import TransitionError
+from kiemdich.venues.signing import InvalidPayload
 
 
 class ApiError(HttpError):
     """An HTTP error with a stable machine-readable code."""
 
-    def __init__(self, status_code: int, detail: str, code: str) -> None:
-        super().__init__(status_code, detail)
+    def __init__(self, status_code: int, detail, code: str) -> None:
+        super().__init__(status_code, str(detail))
         self.code = code
+        self.detail = detail
 
 
 class BearerAuth(HttpBearer):
@@ -77,16 +80,32 @@ def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpRes
     return error(request, 403, str(exc) or _("You may not access this."), "forbidden")
 
 
+@api.exception_handler(TransitionError)
+def on_conflict(request: HttpRequest, exc: TransitionError) -> HttpResponse:
+    return error(request, 409, str(exc), "conflict")
+
+
+@api.exception_handler(InvalidPayload)
+def on_invalid_payload(request: HttpRequest, exc: InvalidPayload) -> HttpResponse:
+    """A genuine poster of a closed or revoked checkpoint is gone (410); a bad one is 400."""
+    gone = exc.code in {"revoked", "closed", "not_approved", "key_retired"}
+    return error(request, 410 if gone else 400, exc.message, exc.code)
+
+
 @api.exception_handler(HttpError)
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     code = getattr(exc, "code", None) or f"http_{exc.status_code}"
-    return error(request, exc.status_code, str(exc), code)
+    return error(request, exc.status_code, getattr(exc, "detail", None) or str(exc), code)
 
 
 def register_routers() -> None:
+    from kiemdich.checkins.api import router as stats_router
     from kiemdich.geo.api import router as geo_router
+    from kiemdich.venues.api import router as venues_router
 
     api.add_router("/units", geo_router)
+    api.add_router("/venues", venues_router)
+    api.add_router("/stats", stats_router)
 
 
 register_routers()

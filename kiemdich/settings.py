@@ -60,6 +60,8 @@ INSTALLED_APPS = [
     "kiemdich.geo",
     "kiemdich.orgs",
     "kiemdich.accounts",
+    "kiemdich.venues",
+    "kiemdich.checkins",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -168,3 +170,13 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
 }
+
+# Master secret from which the Ed25519 keys that sign venue QR payloads are derived
+# (kiemdich.venues.signing). Only public keys are stored in the database.
+QR_SIGNING_KEY = os.environ.get("KIEMDICH_QR_SIGNING_KEY", "")
+if not QR_SIGNING_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "KIEMDICH_QR_SIGNING_KEY is not set. Set it (a long random string) in the environment."
+        )
+    QR_SIGNING_KEY = demo_secret("qr_signing_key")

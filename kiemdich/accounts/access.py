@@ -11,6 +11,9 @@ from django.db.models import Q
 
 from .models import AREA_ROLES, Role
 
+#: Roles that administer an area: approve checkpoints, receive reports, set targets.
+OFFICER_ROLES = frozenset({Role.PROVINCE_OFFICER, Role.DISTRICT_OFFICER, Role.COMMUNE_OFFICER})
+
 #: Roles that may read personal data (names, phones, ID numbers, places) inside their area.
 PERSONAL_DATA_ROLES = frozenset(AREA_ROLES)
 
@@ -42,6 +45,13 @@ def may_see_unit(user, unit) -> bool:
     """May `user` read this unit's figures, reports and lists?"""
     prefix = area_path(user)
     return prefix is not None and unit.path.startswith(prefix)
+
+
+def may_administer(user, unit) -> bool:
+    """May `user` act as the authority for this unit (approve, revoke, import)?"""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return True
+    return getattr(user, "role", None) in OFFICER_ROLES and may_see_unit(user, unit)
 
 
 def may_see_person(user, *, unit, person_user_id: int | None = None) -> bool:

@@ -9,14 +9,18 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+import uuid
 from dataclasses import dataclass
 
 from django.db import transaction
+from django.utils import timezone
 
 from kiemdich.accounts.models import Role, User
+from kiemdich.checkins.services import NewCheckin, record_checkins
 from kiemdich.geo import services as geo_services
 from kiemdich.geo.models import Level, Unit, UnitStat
 from kiemdich.orgs.models import Organization, OrgKind
+from kiemdich.venues.models import Category, ProvincePolicy, Status, Venue
 
 PROVINCE = "70"
 FIGURES_DATE = dt.date(2021, 7, 12)
@@ -36,6 +40,41 @@ DISTRICT_POPULATION = {
     "697": 80_000,  # Thị xã Chơn Thành
     "698": 98_000,  # Huyện Phú Riềng
 }
+
+
+#: Seed 004 (Bù Đăng, 24/08/2021): per commune, checkpoints and scans since 1 January.
+SEED_004 = {
+    "25426": (1, 940),  # Xã Đăng Hà
+    "25420": (31, 1286),  # Xã Thống Nhất
+    "25429": (3, 94),  # Xã Phước Sơn
+    "25414": (2, 33),  # Xã Đồng Nai
+    "25408": (32, 1349),  # Xã Minh Hưng
+    "25396": (45, 2436),  # Thị trấn Đức Phong
+    "25417": (9, 742),  # Xã Đức Liễu
+    "25411": (4, 167),  # Xã Đoàn Kết
+    "25423": (9, 275),  # Xã Nghĩa Trung
+    "25400": (12, 245),  # Xã Phú Sơn
+    "25402": (5, 172),  # Xã Thọ Sơn
+    "25405": (17, 641),  # Xã Bom Bo
+    "25424": (9, 206),  # Xã Nghĩa Bình
+    "25404": (2, 56),  # Xã Bình Minh
+    "25398": (2, 92),  # Xã Đường 10
+    "25399": (6, 98),  # Xã Đak Nhau
+}
+
+#: Kinds of places the demo names its checkpoints after (category, name pattern).
+DEMO_PLACES = [
+    (Category.SHOP, "Tạp hóa {n}"),
+    (Category.OFFICE, "UBND {commune}"),
+    (Category.HOSPITAL, "Trạm y tế {commune}"),
+    (Category.SCHOOL, "Trường Tiểu học {commune} {n}"),
+    (Category.MARKET, "Chợ {commune}"),
+    (Category.RESTAURANT, "Quán cơm {n}"),
+    (Category.BOARDING_HOUSE, "Nhà trọ {n}"),
+    (Category.FACTORY, "Công ty TNHH {n}"),
+    (Category.BUSINESS, "Cửa hàng điện thoại {n}"),
+]
+PEOPLE = ["Minh Phương", "Hồng Nhung", "Thanh Tâm", "Văn Hải", "Kim Liên", "Quốc Bảo", "Hữu Đức"]
 
 
 @dataclass(frozen=True)
@@ -127,4 +166,67 @@ def load_demo() -> list[DemoUser]:
     admin.is_staff = admin.is_superuser = True
     admin.set_password(PASSWORD)
     admin.save()
+    load_demo_venues()
     return DEMO_USERS
+
+
+def load_demo_venues(today: dt.date | None = None) -> int:
+    """Seed 004's checkpoints in Bù Đăng with its scan counts spread over this year.
+
+    The statistics page for today then shows the seed's table (189 checkpoints, 8,832 scans).
+    Runs once: if Bù Đăng already has checkpoints, nothing is added. Returns venues created.
+    """
+    if Venue.objects.filter(commune__parent_id="696").exists():
+        return 0
+    ProvincePolicy.objects.update_or_create(
+        province_id=PROVINCE, defaults={"venue_approval_required": True}
+    )
+    rng = random.Random(4)  # noqa: S311 -- fixed seed: the same demo every time
+    today = today or timezone.localdate()
+    start = dt.date(today.year, 1, 1)
+    activated = timezone.make_aware(dt.datetime.combine(start, dt.time(7)))
+    names = dict(Unit.objects.filter(code__in=SEED_004).values_list("code", "name"))
+    owner = User.objects.get(username="chudiem")
+    created = 0
+    for commune, (count, scans) in SEED_004.items():
+        venues = []
+        for i in range(count):
+            category, pattern = DEMO_PLACES[i % len(DEMO_PLACES)]
+            venues.append(
+                Venue.objects.create(
+                    name=pattern.format(n=rng.choice(PEOPLE), commune=names[commune])
+                    + (f" ({i + 1})" if i >= len(DEMO_PLACES) else ""),
+                    category=category,
+                    commune_id=commune,
+                    address=f"Số {rng.randint(1, 300)}, ấp {rng.randint(1, 9)}",
+                    contact_phone=f"+849{rng.randint(10_000_000, 99_999_999)}",
+                    status=Status.ACTIVE,
+                    activated_at=activated,
+                    owner=owner if commune == "25396" and i == 0 else None,
+                )
+            )
+        created += len(venues)
+        days = (today - start).days + 1
+        record_checkins(
+            NewCheckin(
+                client_id=uuid.UUID(int=rng.getrandbits(128)),
+                venue_id=rng.choice(venues).pk,
+                t_in=timezone.make_aware(
+                    dt.datetime.combine(
+                        start + dt.timedelta(days=rng.randrange(days)),
+                        dt.time(rng.randint(6, 20), rng.randint(0, 59)),
+                    )
+                ),
+            )
+            for _ in range(scans)
+        )
+    Venue.objects.create(
+        name="Nhà trọ Hoàng Anh",
+        category=Category.BOARDING_HOUSE,
+        commune_id="25396",
+        address="Số 45, đường Lê Duẩn",
+        contact_phone="+84912000111",
+        owner=owner,
+        status=Status.PENDING,
+    )
+    return created + 1

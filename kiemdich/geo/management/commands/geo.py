@@ -3,14 +3,9 @@
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
-from tqdm import tqdm
 
+from kiemdich.cli import progress_bar, run_import
 from kiemdich.geo import services
-
-
-def progress_bar(desc: str):
-    """A tqdm bar on stderr, silent when nobody is watching (not a terminal)."""
-    return lambda items: tqdm(items, desc=desc, unit=" rows", disable=None, leave=False)
 
 
 class Command(BaseCommand):
@@ -53,18 +48,7 @@ class Command(BaseCommand):
         )
 
     def import_stats(self, path: Path) -> None:
-        if not path.exists():
-            raise CommandError(f"No such file: {path}")
-        try:
-            report = services.import_stats(path, progress=progress_bar("figures"))
-        except services.ImportFileError as exc:
-            raise CommandError(f"{path}: {exc}. Nothing was saved.") from exc
-        if not report.ok:
-            for error in report.errors:
-                self.stderr.write(f"{path}: {error}")
-            raise CommandError(
-                f"{len(report.errors)} error(s) in {path}; nothing from this file was saved."
-            )
+        report = run_import(self, path, services.import_stats, "figures")
         self.stdout.write(
             self.style.SUCCESS(f"Figures: {report.created} created, {report.updated} updated.")
         )

@@ -1,0 +1,27 @@
+from django.contrib import admin
+
+from .models import Checkin, ScanDaily
+
+
+@admin.register(Checkin)
+class CheckinAdmin(admin.ModelAdmin):
+    list_display = ["t_in", "t_out", "venue", "method", "source_app"]
+    list_filter = ["method", "source_app"]
+    search_fields = ["venue__name", "client_id"]
+    raw_id_fields = ["venue"]
+    date_hierarchy = "t_in"
+    list_select_related = ["venue"]
+
+
+@admin.register(ScanDaily)
+class ScanDailyAdmin(admin.ModelAdmin):
+    list_display = ["date", "commune", "scans"]
+    search_fields = ["commune__code", "commune__name"]
+    raw_id_fields = ["commune"]
+    date_hierarchy = "date"
+
+    def has_add_permission(self, request) -> bool:
+        return False  # counts are written only together with the check-ins they count
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,0 +1,64 @@
+"""Scans at checkpoints ("lượt vào ra") and the daily counts the statistics read.
+
+One `Checkin` is one visit: the entry scan creates it, the exit scan (or the venue's usual stay)
+closes it. Devices send a client-generated UUID with every scan so a retry never duplicates.
+`ScanDaily` keeps per-commune, per-day counts; it is written in the same transaction as the
+check-ins, survives the retention purge of the check-ins themselves, and turns a year of
+statistics into a sum over a few thousand rows instead of a count over millions.
+"""
+
+from __future__ import annotations
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class Method(models.TextChoices):
+    SELF = "self", _("scanned by the visitor")
+    STAFF = "staff", _("scanned by staff")
+    MANUAL = "manual", _("entered by staff")
+
+
+class Checkin(models.Model):
+    client_id = models.UUIDField(_("client id"), unique=True)
+    venue = models.ForeignKey(
+        "venues.Venue", verbose_name=_("checkpoint"), on_delete=models.PROTECT
+    )
+    method = models.CharField(_("method"), max_length=10, choices=Method.choices)
+    t_in = models.DateTimeField(_("entry"))
+    t_out = models.DateTimeField(_("exit"), null=True, blank=True)
+    source_app = models.CharField(_("source app"), max_length=40, blank=True)
+    created_at = models.DateTimeField(_("received"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("check-in")
+        verbose_name_plural = _("check-ins")
+        ordering = ["-t_in"]
+        indexes = [
+            # Time-window queries by venue (tracing, venue history).
+            models.Index(fields=["venue", "t_in"], name="checkin_venue_t_in"),
+            # Retention purge and "scans in the last 7 days".
+            models.Index(fields=["t_in"], name="checkin_t_in"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.venue_id} {self.t_in:%Y-%m-%d %H:%M}"
+
+
+class ScanDaily(models.Model):
+    """Number of check-ins per commune and local day (Asia/Ho_Chi_Minh)."""
+
+    commune = models.ForeignKey("geo.Unit", on_delete=models.CASCADE, related_name="+")
+    date = models.DateField(_("date"))
+    scans = models.PositiveIntegerField(_("scans"), default=0)
+
+    class Meta:
+        verbose_name = _("daily scan count")
+        verbose_name_plural = _("daily scan counts")
+        constraints = [
+            models.UniqueConstraint(fields=["commune", "date"], name="scandaily_commune_date"),
+        ]
+        indexes = [models.Index(fields=["date", "commune"], name="scandaily_date_commune")]
+
+    def __str__(self) -> str:
+        return f"{self.commune_id} {self.date}: {self.scans}"

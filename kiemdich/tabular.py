@@ -1,0 +1,135 @@
+"""Reading officials' spreadsheets (CSV or XLSX) line by line, with errors a person can act on.
+
+Every import in kiemdich (unit figures, venue lists, install counts) is all-or-nothing and reports
+each bad line with the number a person sees in their spreadsheet, so they share this reader.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.utils.translation import gettext as _
+
+
+@dataclass
+class LineError:
+    line: int
+    message: str
+
+    def __str__(self) -> str:
+        return _("line %(line)d: %(message)s") % {"line": self.line, "message": self.message}
+
+
+@dataclass
+class ImportReport:
+    errors: list[LineError] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+
+class ImportFileError(ValueError):
+    """The file as a whole cannot be read (wrong format, missing columns)."""
+
+
+def read_table(path: Path) -> tuple[list[str], Iterator[tuple[int, list]]]:
+    """Read a CSV (UTF-8, with or without BOM) or XLSX file: header and (line number, cells).
+
+    Line numbers are the ones a person sees in a spreadsheet: the header is line 1.
+    """
+    suffix = path.suffix.lower()
+    if suffix == ".csv":
+        try:
+            text = path.read_text(encoding="utf-8-sig")
+        except UnicodeDecodeError as exc:
+            raise ImportFileError(_("the file is not UTF-8 text")) from exc
+        reader = csv.reader(io.StringIO(text))
+        rows = [(i, r) for i, r in enumerate(reader, start=1)]
+    elif suffix in {".xlsx", ".xlsm"}:
+        import openpyxl
+
+        try:
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # openpyxl raises many types for a damaged file
+            raise ImportFileError(_("the file is not a readable Excel workbook")) from exc
+        ws = wb.worksheets[0]
+        rows = [(i, list(r)) for i, r in enumerate(ws.iter_rows(values_only=True), start=1)]
+        wb.close()
+    else:
+        raise ImportFileError(
+            _("unsupported file type %(suffix)s: use .csv or .xlsx") % {"suffix": suffix or "?"}
+        )
+    if not rows:
+        raise ImportFileError(_("the file is empty"))
+    header = [str(c).strip().lower() if c is not None else "" for c in rows[0][1]]
+    body = (
+        (i, cells)
+        for i, cells in rows[1:]
+        if any(c not in (None, "") and str(c).strip() for c in cells)
+    )
+    return header, body
+
+
+def column_index(header: list[str], required: Iterable[str]) -> dict[str, int]:
+    missing = [c for c in required if c not in header]
+    if missing:
+        raise ImportFileError(
+            _("missing column(s): %(cols)s (expected header: %(expected)s)")
+            % {"cols": ", ".join(missing), "expected": ",".join(required)}
+        )
+    return {c: header.index(c) for c in required}
+
+
+_GROUPED = re.compile(r"^\d{1,3}([.,\s]\d{3})+$")
+
+
+def parse_count(value) -> int | None:
+    """A non-negative whole number; accepts Vietnamese grouping ("8.832") and Excel numbers."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None
+    if isinstance(value, bool):
+        raise ValueError
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError
+        number = int(value)
+    else:
+        text = str(value).strip()
+        if _GROUPED.match(text):
+            text = re.sub(r"[.,\s]", "", text)
+        if not text.isdigit():
+            raise ValueError
+        number = int(text)
+    if number < 0:
+        raise ValueError
+    return number
+
+
+def parse_date(value) -> dt.date:
+    """ISO dates (2021-07-12), Vietnamese dates (12/07/2021) and Excel date cells."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    text = str(value or "").strip()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y", "%d-%m-%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    raise ValueError
+
+
+def cell(cells: list, index: int):
+    return cells[index] if index < len(cells) else None

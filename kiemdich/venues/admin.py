@@ -1,0 +1,29 @@
+from django.contrib import admin
+
+from .models import ProvincePolicy, SigningKey, Venue
+
+
+@admin.register(Venue)
+class VenueAdmin(admin.ModelAdmin):
+    list_display = ["name", "category", "commune", "status", "created_at", "activated_at"]
+    list_filter = ["status", "category"]
+    search_fields = ["name", "address", "contact_phone", "plate_number", "commune__name"]
+    raw_id_fields = ["commune", "organization", "owner", "decided_by"]
+    readonly_fields = ["created_at", "updated_at", "activated_at", "ended_at"]
+    list_select_related = ["commune"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(ProvincePolicy)
+class ProvincePolicyAdmin(admin.ModelAdmin):
+    list_display = ["province", "venue_approval_required"]
+    raw_id_fields = ["province"]
+
+
+@admin.register(SigningKey)
+class SigningKeyAdmin(admin.ModelAdmin):
+    list_display = ["kid", "created_at", "retired_at"]
+    readonly_fields = ["kid", "public_key", "created_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # keys are made with `kiemdich venues keys rotate`

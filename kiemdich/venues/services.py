@@ -1,0 +1,290 @@
+"""Checkpoint operations: registration, edits, the status machine, imports, posters.
+
+The only code that writes venues. Every operation checks who may do it here, not in the views,
+so the page, the API and the command line cannot disagree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from kiemdich.accounts.access import may_administer, may_see_unit
+from kiemdich.accounts.models import Role
+from kiemdich.geo.models import Unit
+from kiemdich.tabular import ImportReport, LineError, cell, column_index, read_table
+
+from . import signing
+from .forms import VenueForm
+from .models import Category, ProvincePolicy, Status, Venue
+from .poster import PosterInfo
+
+
+class TransitionError(Exception):
+    """The action does not apply to the checkpoint in its current status (HTTP 409)."""
+
+
+def approval_required(venue: Venue) -> bool:
+    province_code = venue.commune.path.split("/", 1)[0]
+    policy = ProvincePolicy.objects.filter(province_id=province_code).first()
+    return bool(policy and policy.venue_approval_required)
+
+
+def may_manage(user, venue: Venue) -> bool:
+    """Owners and the officials of the area may edit, print, pause and close."""
+    if not getattr(user, "is_authenticated", False):
+        return False
+    if venue.owner_id == user.pk:
+        return True
+    if user.organization_id and venue.organization_id == user.organization_id:
+        return True
+    return may_administer(user, venue.commune)
+
+
+def may_view(user, venue: Venue) -> bool:
+    return may_manage(user, venue) or may_see_unit(user, venue.commune)
+
+
+def _activate(venue: Venue, actor) -> None:
+    venue.status = Status.ACTIVE
+    venue.activated_at = venue.activated_at or timezone.now()
+    venue.decided_by = actor if getattr(actor, "pk", None) else None
+
+
+@transaction.atomic
+def register(actor, form: VenueForm) -> Venue:
+    """Save a validated registration form. Officials of the area register already approved."""
+    venue: Venue = form.save(commit=False)
+    if actor is not None and actor.role in (Role.VENUE_OWNER, Role.CITIZEN):
+        venue.owner = actor
+    if actor is None or may_administer(actor, venue.commune) or not approval_required(venue):
+        _activate(venue, actor)
+    else:
+        venue.status = Status.PENDING
+    venue.save()
+    return venue
+
+
+@transaction.atomic
+def update(actor, venue: Venue, form: VenueForm) -> Venue:
+    if not may_manage(actor, venue):
+        raise PermissionDenied(_("You may not change this checkpoint."))
+    if venue.status in (Status.CLOSED, Status.REJECTED, Status.REVOKED):
+        raise TransitionError(_("A closed, rejected or revoked checkpoint cannot be changed."))
+    return form.save()
+
+
+#: action -> (statuses it applies to, new status, needs an official of the area)
+TRANSITIONS: dict[str, tuple[frozenset[str], str, bool]] = {
+    "approve": (frozenset({Status.PENDING}), Status.ACTIVE, True),
+    "reject": (frozenset({Status.PENDING}), Status.REJECTED, True),
+    "revoke": (frozenset({Status.ACTIVE, Status.PAUSED}), Status.REVOKED, True),
+    "pause": (frozenset({Status.ACTIVE}), Status.PAUSED, False),
+    "resume": (frozenset({Status.PAUSED}), Status.ACTIVE, False),
+    "close": (frozenset({Status.PENDING, Status.ACTIVE, Status.PAUSED}), Status.CLOSED, False),
+}
+
+
+@transaction.atomic
+def transition(actor, venue: Venue, action: str, reason: str = "") -> Venue:
+    """Apply a status action (approve, reject, revoke, pause, resume, close)."""
+    if action not in TRANSITIONS:
+        raise TransitionError(_("Unknown action %(action)s.") % {"action": action})
+    sources, target, official_only = TRANSITIONS[action]
+    allowed = may_administer(actor, venue.commune) if official_only else may_manage(actor, venue)
+    if not allowed:
+        raise PermissionDenied(_("You may not do this for this checkpoint."))
+    venue = Venue.objects.select_for_update().get(pk=venue.pk)
+    if venue.status not in sources:
+        raise TransitionError(
+            _("This checkpoint is %(status)s; it cannot be %(action)s.")
+            % {"status": venue.get_status_display(), "action": action_label(action)}
+        )
+    if action in ("reject", "revoke") and not reason.strip():
+        raise TransitionError(_("Give a reason, so the owner knows what to fix."))
+    if target == Status.ACTIVE:
+        _activate(venue, actor if official_only else venue.decided_by)
+    else:
+        venue.status = target
+        if target == Status.REJECTED:
+            venue.decided_by = actor
+    if target in (Status.CLOSED, Status.REJECTED, Status.REVOKED):
+        venue.ended_at = timezone.now()
+    venue.status_note = reason.strip()[:300]
+    venue.save()
+    return venue
+
+
+def action_label(action: str) -> str:
+    return {
+        "approve": _("approved"),
+        "reject": _("rejected"),
+        "revoke": _("revoked"),
+        "pause": _("paused"),
+        "resume": _("resumed"),
+        "close": _("closed"),
+    }[action]
+
+
+# ---------------------------------------------------------------------------------------------
+# Posters and QR
+
+#: Why a genuine poster is refused, by status (the poster itself is fine).
+REFUSED = {
+    Status.PENDING: ("not_approved", gettext_lazy("This checkpoint is not approved yet.")),
+    Status.CLOSED: ("closed", gettext_lazy("This checkpoint has closed.")),
+    Status.REJECTED: ("revoked", gettext_lazy("This checkpoint was not approved.")),
+    Status.REVOKED: ("revoked", gettext_lazy("This checkpoint's code has been revoked.")),
+}
+
+
+def resolve_payload(payload: str) -> Venue:
+    """The checkpoint behind a scanned payload, or InvalidPayload saying why it is refused."""
+    verified = signing.verify(payload)
+    venue = Venue.objects.select_related("commune").filter(pk=verified.venue_id).first()
+    if venue is None:
+        raise signing.InvalidPayload("forged", _("This checkpoint code is not genuine."))
+    if venue.status in REFUSED:
+        code, message = REFUSED[venue.status]
+        raise signing.InvalidPayload(code, str(message))
+    return venue
+
+
+def qr_url(venue: Venue, key: signing.SigningKey | None = None) -> str | None:
+    """The URL the poster's QR holds, or None while the checkpoint may not be scanned."""
+    if not venue.is_printable:
+        return None
+    return signing.qr_url(signing.sign(venue.pk, key))
+
+
+def area_line(venue: Venue) -> str:
+    """ "Thị trấn Đức Phong, Huyện Bù Đăng, Tỉnh Bình Phước" from the commune's path."""
+    codes = [c for c in venue.commune.path.split("/") if c]
+    names = dict(Unit.objects.filter(code__in=codes).values_list("code", "full_name"))
+    return ", ".join(names[c] for c in reversed(codes) if c in names)
+
+
+def poster_info(venue: Venue, key: signing.SigningKey | None = None) -> PosterInfo:
+    url = qr_url(venue, key)
+    if url is None:
+        raise TransitionError(
+            _("Only an approved, open checkpoint has a poster (this one is %(status)s).")
+            % {"status": venue.get_status_display()}
+        )
+    return PosterInfo(
+        name=venue.name,
+        category=str(Category(venue.category).label),
+        address=venue.address,
+        area=area_line(venue),
+        qr_url=url,
+        plate_number=venue.plate_number,
+        route=venue.route,
+    )
+
+
+def area_posters(venues: Iterable[Venue]) -> Iterator[PosterInfo]:
+    """Posters of many checkpoints, signed with one key lookup."""
+    key = signing.current_key()
+    for venue in venues:
+        if venue.is_printable:
+            yield poster_info(venue, key)
+
+
+# ---------------------------------------------------------------------------------------------
+# Bulk import
+
+IMPORT_COLUMNS = ("name", "category", "commune_code", "address", "contact_phone")
+OPTIONAL_COLUMNS = ("organization_code", "plate_number", "route")
+
+
+def _category_code(value: str) -> str:
+    """Accept the code ("market") or the label in either language ("Chợ truyền thống")."""
+    text = (value or "").strip()
+    if text in Category.values:
+        return text
+    lowered = text.lower()
+    for language in ("vi", "en"):
+        with translation.override(language):
+            for code, label in Category.choices:
+                if lowered == str(label).lower():
+                    return code
+    return text  # the form then says it is not a valid choice
+
+
+def import_venues(path: Path, actor=None, progress=lambda items: items) -> ImportReport:
+    """Import a list of checkpoints; any bad line means nothing is saved.
+
+    A line whose commune, name and address match an existing checkpoint updates it, so the same
+    list can be imported again after corrections.
+    """
+    header, body = read_table(path)
+    cols = column_index(header, IMPORT_COLUMNS)
+    optional = {c: header.index(c) for c in OPTIONAL_COLUMNS if c in header}
+    report = ImportReport()
+    forms: list[tuple[int, VenueForm]] = []
+    seen: dict[tuple[str, str, str], int] = {}
+    for line, cells in progress(list(body)):
+
+        def text(column: str, cells=cells) -> str:
+            index = cols.get(column, optional.get(column))
+            value = cell(cells, index) if index is not None else None
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            return "" if value is None else str(value).strip()
+
+        data = {
+            "name": text("name"),
+            "category": _category_code(text("category")),
+            "commune": text("commune_code"),
+            "address": text("address"),
+            "contact_phone": text("contact_phone"),
+            "organization": text("organization_code"),
+            "plate_number": text("plate_number"),
+            "route": text("route"),
+        }
+        existing = Venue.objects.filter(
+            commune_id=data["commune"], name=data["name"], address=data["address"]
+        ).first()
+        form = VenueForm(data=data, instance=existing)
+        if not form.is_valid():
+            for field, errors in form.errors.items():
+                label = field if field != "__all__" else ""
+                for message in errors:
+                    report.errors.append(
+                        LineError(line, f"{label}: {message}" if label else message)
+                    )
+            continue
+        if actor is not None and not may_administer(actor, form.cleaned_data["commune"]):
+            report.errors.append(
+                LineError(
+                    line, _("commune %(code)s is outside your area") % {"code": data["commune"]}
+                )
+            )
+            continue
+        key = (data["commune"], form.cleaned_data["name"], form.cleaned_data["address"])
+        if key in seen:
+            report.errors.append(
+                LineError(
+                    line, _("the same checkpoint is already on line %(line)d") % {"line": seen[key]}
+                )
+            )
+            continue
+        seen[key] = line
+        forms.append((line, form))
+    if report.errors:
+        return report
+    with transaction.atomic():
+        for _line, form in forms:
+            if form.instance.pk:
+                form.save()
+                report.updated += 1
+            else:
+                register(actor, form)
+                report.created += 1
+    return report

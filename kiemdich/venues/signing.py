@@ -1,0 +1,189 @@
+"""Signed QR payloads for checkpoints: `<venue id>.<key id>.<Ed25519 signature>`.
+
+The poster's QR holds `{KIEMDICH_PUBLIC_URL}/c/<payload>`, which any phone camera opens. The
+signature lets the server, and an offline scanner that has fetched the public keys, refuse a
+forged or altered poster. Signatures are deterministic (Ed25519), so a reprinted poster is
+identical to the first one.
+
+Private keys are derived from the master secret and the key id (HKDF), so nothing secret is in
+the database. Rotation adds a key that signs new posters; old posters keep verifying with their
+stored public key until that key is retired.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import re
+import secrets
+import string
+import time
+from dataclasses import dataclass
+from functools import lru_cache
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+    Ed25519PrivateKey,
+    Ed25519PublicKey,
+)
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .models import SigningKey
+
+_B36 = string.digits + string.ascii_lowercase
+_PAYLOAD = re.compile(r"^([1-9a-z][0-9a-z]{0,12})\.([0-9a-z]{2,8})\.([A-Za-z0-9_-]{86})$")
+#: How long a process trusts its copy of a public key; `retire` clears it at once locally.
+PUBLIC_KEY_TTL = 30.0
+
+
+class InvalidPayload(ValueError):
+    """A QR payload the server refuses; `code` is stable, `message` is for people."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Verified:
+    venue_id: int
+    kid: str
+
+
+def b36(number: int) -> str:
+    digits = ""
+    while True:
+        number, rest = divmod(number, 36)
+        digits = _B36[rest] + digits
+        if number == 0:
+            return digits
+
+
+def _message(venue_id: int, kid: str) -> bytes:
+    return f"kd1|{venue_id}|{kid}".encode()
+
+
+@lru_cache(maxsize=16)
+def _derive(master: str, kid: str) -> Ed25519PrivateKey:
+    seed = HKDF(
+        algorithm=hashes.SHA256(), length=32, salt=b"kiemdich-qr-v1", info=kid.encode()
+    ).derive(master.encode())
+    return Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def _private_key(kid: str) -> Ed25519PrivateKey:
+    return _derive(settings.QR_SIGNING_KEY, kid)
+
+
+def _raw_public(private: Ed25519PrivateKey) -> bytes:
+    return private.public_key().public_bytes(
+        serialization.Encoding.Raw, serialization.PublicFormat.Raw
+    )
+
+
+@transaction.atomic
+def rotate() -> SigningKey:
+    """Create a new key; from now on new posters are signed with it."""
+    while True:
+        kid = "".join(secrets.choice(_B36) for _ in range(3))
+        if not SigningKey.objects.filter(kid=kid).exists():
+            break
+    return SigningKey.objects.create(kid=kid, public_key=_raw_public(_private_key(kid)))
+
+
+def current_key() -> SigningKey:
+    """The newest unretired key that the current master secret can sign for.
+
+    If the master secret was changed, no stored key matches it any more and a new key is made:
+    posters printed from then on use it, older posters still verify with their stored key.
+    """
+    for key in SigningKey.objects.filter(retired_at__isnull=True).order_by("-created_at"):
+        if bytes(key.public_key) == _raw_public(_private_key(key.kid)):
+            return key
+    return rotate()
+
+
+def retire(kid: str) -> SigningKey:
+    """Retire a key: posters signed with it are refused from now on."""
+    key = SigningKey.objects.get(kid=kid)
+    if key.retired_at is None:
+        key.retired_at = timezone.now()
+        key.save(update_fields=["retired_at"])
+    _public_keys.clear()
+    return key
+
+
+def sign(venue_id: int, key: SigningKey | None = None) -> str:
+    """The payload for a venue (pass `key` when signing many venues at once)."""
+    key = key or current_key()
+    signature = _private_key(key.kid).sign(_message(venue_id, key.kid))
+    return f"{b36(venue_id)}.{key.kid}.{base64.urlsafe_b64encode(signature).decode().rstrip('=')}"
+
+
+def qr_url(payload: str) -> str:
+    return f"{settings.PUBLIC_URL}/c/{payload}"
+
+
+#: kid -> (public key, or None when retired or unknown; when it was fetched).
+_public_keys: dict[str, tuple[Ed25519PublicKey | None, float]] = {}
+
+
+def _public_key(kid: str) -> Ed25519PublicKey | None:
+    cached = _public_keys.get(kid)
+    if cached is not None and time.monotonic() - cached[1] < PUBLIC_KEY_TTL:
+        return cached[0]
+    key = SigningKey.objects.filter(kid=kid, retired_at__isnull=True).first()
+    public = Ed25519PublicKey.from_public_bytes(bytes(key.public_key)) if key else None
+    _public_keys[kid] = (public, time.monotonic())
+    return public
+
+
+def verify(payload: str) -> Verified:
+    """Check a payload's form and signature; raise InvalidPayload with a clear reason."""
+    match = _PAYLOAD.match(payload or "")
+    if not match:
+        raise InvalidPayload(
+            "malformed", _("This is not a kiemdich checkpoint code (it may be damaged or cut).")
+        )
+    venue_b36, kid, sig_text = match.groups()
+    try:
+        signature = base64.urlsafe_b64decode(sig_text + "==")
+    except (binascii.Error, ValueError):
+        signature = b""
+    # Base64 leaves spare bits in the last character: refuse any spelling but the canonical one,
+    # so that changing any single character of a payload is always detected.
+    canonical = base64.urlsafe_b64encode(signature).decode().rstrip("=")
+    public = _public_key(kid)
+    if public is None:
+        if SigningKey.objects.filter(kid=kid).exists():
+            raise InvalidPayload(
+                "key_retired",
+                _("This poster's code has expired. Ask the venue to print its new poster."),
+            )
+        raise InvalidPayload("forged", _("This checkpoint code is not genuine."))
+    venue_id = int(venue_b36, 36)
+    try:
+        if canonical != sig_text or len(signature) != 64:
+            raise InvalidSignature
+        public.verify(signature, _message(venue_id, kid))
+    except InvalidSignature:
+        raise InvalidPayload("forged", _("This checkpoint code is not genuine.")) from None
+    return Verified(venue_id=venue_id, kid=kid)
+
+
+def public_keys() -> list[dict]:
+    """Unretired public keys, for scanners that verify posters offline."""
+    return [
+        {
+            "kid": k.kid,
+            "public_key": base64.urlsafe_b64encode(bytes(k.public_key)).decode().rstrip("="),
+            "created_at": k.created_at,
+        }
+        for k in SigningKey.objects.filter(retired_at__isnull=True).order_by("-created_at")
+    ]

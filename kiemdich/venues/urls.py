@@ -1,0 +1,13 @@
+from django.urls import path
+
+from . import views
+
+app_name = "venues"
+urlpatterns = [
+    path("", views.venue_list, name="list"),
+    path("new/", views.venue_new, name="new"),
+    path("import/", views.venue_import, name="import"),
+    path("<int:venue_id>/", views.venue_detail, name="detail"),
+    path("<int:venue_id>/edit/", views.venue_edit, name="edit"),
+    path("<int:venue_id>/<str:action>/", views.venue_action, name="action"),
+]

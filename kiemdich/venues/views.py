@@ -1,0 +1,229 @@
+"""Checkpoint pages: register, list, detail (print, pause, close, approve), import, scan landing."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_POST
+
+from kiemdich.accounts.access import OFFICER_ROLES, may_administer
+from kiemdich.geo.models import Level, Unit
+from kiemdich.ratelimit import limit
+from kiemdich.tabular import ImportFileError
+
+from . import poster, services, signing
+from .forms import VenueForm
+from .models import VEHICLE_CATEGORIES, Category, Status, Venue
+
+
+def visible_venue(request: HttpRequest, venue_id: int) -> Venue:
+    venue = Venue.objects.select_related("commune", "organization").filter(pk=venue_id).first()
+    if venue is None or not services.may_view(request.user, venue):
+        raise Http404(_("No checkpoint with id %(id)s.") % {"id": venue_id})
+    return venue
+
+
+@login_required
+def venue_list(request: HttpRequest) -> HttpResponse:
+    qs = Venue.objects.visible_to(request.user).select_related("commune")
+    status = request.GET.get("status", "")
+    category = request.GET.get("category", "")
+    query = request.GET.get("q", "").strip()
+    if status in Status.values:
+        qs = qs.filter(status=status)
+    if category in Category.values:
+        qs = qs.filter(category=category)
+    if query:
+        qs = qs.filter(name__icontains=query)
+    page = Paginator(qs.order_by("status", "commune_id", "name"), 50).get_page(
+        request.GET.get("page")
+    )
+    user_unit = request.user.unit if request.user.role in OFFICER_ROLES else None
+    filters = {k: v for k, v in {"status": status, "category": category, "q": query}.items() if v}
+    return render(
+        request,
+        "venues/list.html",
+        {
+            "page": page,
+            "statuses": Status.choices,
+            "categories": Category.choices,
+            "filters": filters,
+            "filter_query": urlencode(filters),
+            "pending": qs.filter(status=Status.PENDING).count() if user_unit else 0,
+            "area": user_unit,
+        },
+    )
+
+
+def provinces_for_form() -> list[Unit]:
+    return list(Unit.objects.filter(level=Level.PROVINCE).order_by("name"))
+
+
+@limit("venue-register", per_minute=20)
+def venue_new(request: HttpRequest) -> HttpResponse:
+    if not request.user.is_authenticated:
+        return redirect(f"{reverse('signup')}?{urlencode({'next': request.path})}")
+    form = VenueForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        venue = services.register(request.user, form)
+        if venue.status == Status.PENDING:
+            messages.info(request, _("Registered. A commune officer will approve it soon."))
+        else:
+            messages.success(request, _("Registered. Print the poster and put it at the entrance."))
+        return redirect("venues:detail", venue.pk)
+    return render(
+        request,
+        "venues/form.html",
+        {"form": form, "provinces": provinces_for_form(), "vehicle_categories": vehicle_codes()},
+    )
+
+
+def vehicle_codes() -> str:
+    return " ".join(sorted(VEHICLE_CATEGORIES))
+
+
+@login_required
+def venue_edit(request: HttpRequest, venue_id: int) -> HttpResponse:
+    venue = visible_venue(request, venue_id)
+    if not services.may_manage(request.user, venue):
+        raise PermissionDenied(_("You may not change this checkpoint."))
+    form = VenueForm(request.POST or None, instance=venue)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update(request.user, venue, form)
+        except services.TransitionError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Saved."))
+        return redirect("venues:detail", venue.pk)
+    return render(
+        request,
+        "venues/form.html",
+        {
+            "form": form,
+            "venue": venue,
+            "provinces": provinces_for_form(),
+            "vehicle_categories": vehicle_codes(),
+        },
+    )
+
+
+@login_required
+def venue_detail(request: HttpRequest, venue_id: int) -> HttpResponse:
+    venue = visible_venue(request, venue_id)
+    url = services.qr_url(venue)
+    actions = [
+        action
+        for action, (sources, _target, official_only) in services.TRANSITIONS.items()
+        if venue.status in sources
+        and (
+            may_administer(request.user, venue.commune)
+            if official_only
+            else services.may_manage(request.user, venue)
+        )
+    ]
+    return render(
+        request,
+        "venues/detail.html",
+        {
+            "venue": venue,
+            "qr_url": url,
+            "qr_svg": poster.qr_svg(url, scale=4).decode() if url else "",
+            "actions": actions,
+            "action_labels": ACTION_BUTTONS,
+            "needs_reason": {"reject", "revoke"},
+            "may_manage": services.may_manage(request.user, venue),
+            "area": services.area_line(venue),
+        },
+    )
+
+
+ACTION_BUTTONS = {
+    "approve": gettext_lazy("Approve"),
+    "reject": gettext_lazy("Reject"),
+    "revoke": gettext_lazy("Revoke"),
+    "pause": gettext_lazy("Pause"),
+    "resume": gettext_lazy("Resume"),
+    "close": gettext_lazy("Close for good"),
+}
+
+
+@login_required
+@require_POST
+def venue_action(request: HttpRequest, venue_id: int, action: str) -> HttpResponse:
+    venue = visible_venue(request, venue_id)
+    try:
+        services.transition(request.user, venue, action, request.POST.get("reason", ""))
+    except services.TransitionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            _("The checkpoint was %(action)s.") % {"action": services.action_label(action)},
+        )
+    return redirect("venues:detail", venue.pk)
+
+
+@login_required
+def venue_import(request: HttpRequest) -> HttpResponse:
+    """Officials upload an existing list (.xlsx or .csv); nothing is saved if a line is wrong."""
+    if request.user.role not in OFFICER_ROLES and not request.user.is_superuser:
+        raise PermissionDenied(_("Only officials can import checkpoint lists."))
+    report = None
+    file_error = ""
+    upload = request.FILES.get("file")
+    if request.method == "POST":
+        if upload is None:
+            file_error = _("Choose a .xlsx or .csv file.")
+        elif upload.size > 10 * 1024 * 1024:
+            file_error = _("The file is larger than 10 MB.")
+        else:
+            suffix = Path(upload.name).suffix.lower()
+            with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
+                for chunk in upload.chunks():
+                    tmp.write(chunk)
+                tmp.flush()
+                try:
+                    report = services.import_venues(Path(tmp.name), actor=request.user)
+                except ImportFileError as exc:
+                    file_error = str(exc)
+            if report is not None and report.ok:
+                messages.success(
+                    request,
+                    _("Imported: %(created)d new, %(updated)d updated checkpoints.")
+                    % {"created": report.created, "updated": report.updated},
+                )
+                return redirect("venues:list")
+    return render(
+        request,
+        "venues/import.html",
+        {
+            "report": report,
+            "file_error": file_error,
+            "columns": services.IMPORT_COLUMNS + services.OPTIONAL_COLUMNS,
+            "categories": Category.choices,
+        },
+    )
+
+
+def scan_landing(request: HttpRequest, payload: str) -> HttpResponse:
+    """What a phone camera opens from a poster: is it genuine, and where am I?"""
+    try:
+        venue = services.resolve_payload(payload)
+    except signing.InvalidPayload as exc:
+        gone = exc.code in {"revoked", "closed", "not_approved", "key_retired"}
+        return render(
+            request, "venues/scan.html", {"error": exc.message}, status=410 if gone else 400
+        )
+    return render(request, "venues/scan.html", {"venue": venue, "area": services.area_line(venue)})

@@ -1,0 +1,50 @@
+"""A venue owner signs up and registers a checkpoint on a phone; the commune officer approves."""
+
+from playwright.sync_api import Page, expect
+
+from kiemdich.venues.models import Status, Venue
+from kiemdich.web.demo import PASSWORD
+
+
+def test_owner_registers_officer_approves_owner_prints(page: Page, demo: str) -> None:
+    page.goto(f"{demo}/venues/new/")
+    expect(page).to_have_url(f"{demo}/signup/?next=%2Fvenues%2Fnew%2F")
+    page.fill("#id_full_name", "Lê Văn Tám")
+    page.fill("#id_phone", "0903 123 456")
+    page.fill("#id_password", "mot-mat-khau-dai")
+    page.locator("main form button[type=submit]").click()
+
+    expect(page).to_have_url(f"{demo}/venues/new/")
+    page.fill("#id_name", "Tiệm thuốc Tám Lê")
+    page.select_option("#id_category", "business")
+    # Province -> district -> commune pickers fill the commune code.
+    page.select_option("#pick-province", "70")
+    page.select_option("#pick-district", "696")
+    page.select_option("#pick-commune", "25396")
+    page.fill("#id_address", "Số 8, đường Hùng Vương")
+    page.fill("#id_contact_phone", "12")
+    page.locator("main form button[type=submit]").click()
+    # A wrong phone is explained next to the field, nothing else is lost.
+    expect(page.locator("#field-contact_phone .error")).to_contain_text("không phải số điện thoại")
+    expect(page.locator("#id_name")).to_have_value("Tiệm thuốc Tám Lê")
+    page.fill("#id_contact_phone", "0903 123 456")
+    page.locator("main form button[type=submit]").click()
+
+    expect(page.locator("h1")).to_have_text("Tiệm thuốc Tám Lê")
+    expect(page.locator(".status")).to_have_text("Chờ duyệt")  # Bình Phước requires approval
+    venue = Venue.objects.get(name="Tiệm thuốc Tám Lê")
+    assert venue.commune_id == "25396" and venue.status == Status.PENDING
+    page.locator("header").get_by_role("button", name="Đăng xuất").click()
+
+    page.goto(f"{demo}/login/")
+    page.fill("#id_username", "xa")
+    page.fill("#id_password", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.goto(f"{demo}/venues/?status=pending")
+    page.get_by_role("link", name="Tiệm thuốc Tám Lê").click()
+    page.get_by_role("button", name="Duyệt").click()
+    expect(page.locator(".status")).to_have_text("Đang hoạt động")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="In áp phích A4 (PDF)").click()
+    assert download.value.suggested_filename == f"poster-{venue.pk}.pdf"
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
