@@ -85,7 +85,10 @@ def table_for(request: HttpRequest, query: TableQuery) -> CheckpointTable:
     return checkpoint_table(unit, date)
 
 
-def attachment(content: bytes, content_type: str, table: CheckpointTable, suffix: str):
+def attachment(
+    content: bytes, content_type: str, table: CheckpointTable, suffix: str
+) -> HttpResponse:
+    """A download named after the unit and date, so a folder of monthly reports sorts itself."""
     response = HttpResponse(content, content_type=content_type)
     filename = f"diem-kiem-dich-{table.unit.slug}-{table.unit.code}-{table.date:%Y-%m-%d}.{suffix}"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'

@@ -10,18 +10,16 @@ mail previews, LibreOffice in safe mode) still show them.
 from __future__ import annotations
 
 import io
-import threading
 
-import fontpkg_be_vietnam_pro
 import xlsxwriter
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from kiemdich import pdf_fonts
 
 from .stats import CheckpointTable
 
@@ -30,11 +28,8 @@ SUBTITLE = "(Số liệu thống kê tại thời điểm ngày {date:%d/%m/%Y})
 HEADER = ("STT", "Phạm vi", "Số điểm kiểm dịch", "Số lượt ghi nhận vào ra từ đầu năm")
 TOTAL = "Tổng cộng"
 
-FONT_REGULAR = "BeVietnamPro-Regular"
-FONT_BOLD = "BeVietnamPro-Bold"
-
-_fonts_lock = threading.Lock()
-
+FONT_REGULAR = pdf_fonts.REGULAR
+FONT_BOLD = pdf_fonts.BOLD
 
 def title(table: CheckpointTable) -> str:
     return TITLE.format(area=table.unit.full_name.upper())
@@ -102,7 +97,7 @@ def checkpoint_table_xlsx(table: CheckpointTable) -> bytes:
 
 def checkpoint_table_pdf(table: CheckpointTable) -> bytes:
     """The same table as an A4 PDF with an embedded font that has the Vietnamese glyphs."""
-    _register_fonts()
+    pdf_fonts.register()
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
         buffer,
@@ -160,16 +155,3 @@ def grouped(number: int) -> str:
     return f"{number:,}".replace(",", ".")
 
 
-def _register_fonts() -> None:
-    """Register Be Vietnam Pro with reportlab once per process, on first use.
-
-    Skips a name some other module (the poster) already registered: re-registering swaps the
-    font object under a canvas another thread may be drawing with. Lazy, so importing this
-    module for the XLSX alone does not parse the TTFs.
-    """
-    with _fonts_lock:
-        registered = set(pdfmetrics.getRegisteredFontNames())
-        files = fontpkg_be_vietnam_pro.ROOT / "files"
-        for name in (FONT_REGULAR, FONT_BOLD):
-            if name not in registered:
-                pdfmetrics.registerFont(TTFont(name, str(files / f"{name}.ttf")))

@@ -13,20 +13,19 @@ from __future__ import annotations
 
 import io
 import itertools
-import threading
 import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import BinaryIO
 
-import fontpkg_be_vietnam_pro
 import segno
 from reportlab.lib.colors import Color, HexColor, white
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import cm
 from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
+
+from kiemdich import pdf_fonts
 
 __all__ = ["PosterInfo", "poster_pdf", "qr_png", "qr_svg", "write_posters"]
 
@@ -44,8 +43,8 @@ class PosterInfo:
     route: str = ""
 
 
-FONT_REGULAR = "BeVietnamPro-Regular"
-FONT_BOLD = "BeVietnamPro-Bold"
+FONT_REGULAR = pdf_fonts.REGULAR
+FONT_BOLD = pdf_fonts.BOLD
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 36
@@ -80,29 +79,6 @@ TEXT_SIZES = ((30, 14), (27, 14), (24, 13), (21, 12), (18, 12), (16, 11), (14, 1
 NAME_MAX_LINES = 3
 LEADING = 1.2
 ELLIPSIS = "…"
-
-_fonts_lock = threading.Lock()
-_fonts_registered = False
-
-
-def _register_fonts() -> None:
-    """Register Be Vietnam Pro with reportlab on first use, once per process.
-
-    Lazy, because parsing the TTFs costs time that code importing this module for `qr_png`
-    alone should not pay. Locked, because re-registering a name swaps the font object under
-    any canvas that another thread is already drawing with it.
-    """
-    global _fonts_registered
-    if _fonts_registered:
-        return
-    with _fonts_lock:
-        if _fonts_registered:
-            return
-        files = fontpkg_be_vietnam_pro.ROOT / "files"
-        pdfmetrics.registerFont(TTFont(FONT_REGULAR, str(files / "BeVietnamPro-Regular.ttf")))
-        pdfmetrics.registerFont(TTFont(FONT_BOLD, str(files / "BeVietnamPro-Bold.ttf")))
-        _fonts_registered = True
-
 
 def _qr(url: str) -> segno.QRCode:
     """The symbol for `url`: a full QR (phone cameras do not read Micro QR) at level M.
@@ -146,7 +122,7 @@ def write_posters(posters: Iterable[PosterInfo], out: BinaryIO) -> int:
     in one PDF without holding them all as Python objects. Nothing is written to `out` before
     every page is drawn, so an empty or failing batch leaves it untouched.
     """
-    _register_fonts()
+    pdf_fonts.register()
     canvas = Canvas(out, pagesize=A4, pageCompression=1, lang="vi")
     pages = 0
     subject = ""

@@ -7,6 +7,8 @@ Vietnamese locale does not; officials read "8832" as a code, not a count, so we 
 from django import template
 from django.utils.formats import get_format
 
+from kiemdich.phones import display_phone
+
 register = template.Library()
 
 
@@ -31,3 +33,9 @@ def percent_of(part, whole) -> str:
     if part is None or not whole:
         return "—"
     return grouped(100 * part / whole, 2) + "%"
+
+
+@register.filter
+def phone(value: str) -> str:
+    """'+84912345678' as people write it: '091 234 56 78'."""
+    return display_phone(value) if value else ""
