@@ -6,7 +6,7 @@ HOST ?= 127.0.0.1:8000
 # The test suite runs with DEBUG off, like production; it needs a (throw-away) key.
 TEST_ENV := SECRET_KEY=test-only-not-secret KIEMDICH_QR_SIGNING_KEY=test-only-qr-key KIEMDICH_DATA_DIR=$(CURDIR)/var/test
 
-.PHONY: install demo serve test lint format messages clean
+.PHONY: install demo serve test lint format messages clean bench
 
 $(BIN)/kiemdich: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,3 +44,7 @@ messages: install
 
 clean:
 	rm -rf $(VENV) var staticfiles kiemdich.sqlite3* .pytest_cache .ruff_cache
+
+# Scale benchmarks (DESIGN.md §5): generates data in its own database, kiemdich_bench.
+bench: install
+	$(TEST_ENV) $(BIN)/python scripts/testdb.py -- $(BIN)/python -m bench

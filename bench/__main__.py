@@ -146,9 +146,10 @@ def main(argv: list[str]) -> int:
         except Exception:
             log(f"  {name} FAILED:\n{traceback.format_exc()}")
             failed.append(name)
+    elapsed = time.perf_counter() - start
     log(
-        f"\nresults ({options.venues:,} venues, {options.checkins:,} check-ins; "
-        f"whole run {time.perf_counter() - start:.0f} s)"
+        f"\nresults ({dataset.venues:,} venues, {dataset.checkins:,} check-ins; "
+        f"whole run {elapsed:.0f} s)"
     )
     print_table(figures)
     if failed:

@@ -87,9 +87,8 @@ def explain(unit: Unit) -> None:
     with CaptureQueriesContext(connection) as captured:
         checkpoint_table(unit, DATE)
     for n, query in enumerate(captured.captured_queries, 1):
-        log(
-            f"\n  -- query {n} of checkpoint_table({unit.code}), {query['time']} s:\n  {query['sql']}"
-        )
+        log(f"\n  -- checkpoint_table({unit.code}), query {n}, {query['time']} s:")
+        log(f"  {query['sql']}")
         with connection.cursor() as cur:
             cur.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query['sql']}")
             for (line,) in cur.fetchall():
@@ -114,7 +113,7 @@ def measure(unit: Unit, options: Options) -> Figure:
         f"count(*) {median(baseline):.1f} ms median over {BASELINE_RUNS}"
     )
     figure = Figure(
-        name=f"checkpoint table, {unit.get_level_display()} {unit.code}, year",
+        name=f"table {YEAR}, {'province' if unit.code == PROVINCE else 'district'} {unit.code}",
         unit="ms",
         median=median(samples),
         p90=p90(samples),
