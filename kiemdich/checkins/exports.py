@@ -31,6 +31,7 @@ TOTAL = "Tổng cộng"
 FONT_REGULAR = pdf_fonts.REGULAR
 FONT_BOLD = pdf_fonts.BOLD
 
+
 def title(table: CheckpointTable) -> str:
     return TITLE.format(area=table.unit.full_name.upper())
 
@@ -153,5 +154,3 @@ def checkpoint_table_pdf(table: CheckpointTable) -> bytes:
 def grouped(number: int) -> str:
     """8832 as "8.832", the way Vietnamese reports write counts."""
     return f"{number:,}".replace(",", ".")
-
-

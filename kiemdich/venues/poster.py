@@ -80,6 +80,7 @@ NAME_MAX_LINES = 3
 LEADING = 1.2
 ELLIPSIS = "…"
 
+
 def _qr(url: str) -> segno.QRCode:
     """The symbol for `url`: a full QR (phone cameras do not read Micro QR) at level M.
 
