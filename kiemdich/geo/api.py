@@ -38,6 +38,12 @@ class UnitStatOut(Schema):
 
 
 class Page(PageNumberPagination):
+    """100 per page; bounded so a huge page number is a 422, not a database overflow."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=1_000_000)
+        page_size: int | None = Field(None, ge=1, le=1000)
+
     def __init__(self, **kwargs) -> None:
         super().__init__(page_size=100, max_page_size=1000, **kwargs)
 

@@ -8,8 +8,9 @@ asked for. So only the choice made with the language switch (its cookie) counts.
 from collections.abc import Callable
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.utils import translation
+from django.utils.translation import gettext as _
 
 
 class LanguageMiddleware:
@@ -26,3 +27,50 @@ class LanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class RequestHygieneMiddleware:
+    """Two rules every endpoint needs, enforced once instead of in every view.
+
+    - A NUL character can never be stored in PostgreSQL text, and no person types one: a query
+      string or body containing it is refused with 400 before any view runs.
+    - Under /api/ every error is JSON in the API's shape (DESIGN.md §3), also the 404 of an
+      unknown path and the 405 of a wrong method, which Django would answer in HTML.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        is_api = request.path.startswith("/api/")
+        if has_nul(request):
+            detail = _("The request contains a NUL character.")
+            if is_api:
+                return JsonResponse({"detail": detail, "code": "invalid"}, status=400)
+            return HttpResponseBadRequest(detail)
+        response = self.get_response(request)
+        if (
+            is_api
+            and response.status_code in (404, 405)
+            and not response.get("Content-Type", "").startswith("application/json")
+        ):
+            code = "not_found" if response.status_code == 404 else "method_not_allowed"
+            detail = _("Not found.") if response.status_code == 404 else _("Method not allowed.")
+            replaced = JsonResponse({"detail": detail, "code": code}, status=response.status_code)
+            if "Allow" in response:
+                replaced["Allow"] = response["Allow"]
+            return replaced
+        return response
+
+
+def has_nul(request: HttpRequest) -> bool:
+    if "%00" in request.META.get("QUERY_STRING", "") or "\x00" in request.path:
+        return True
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return False
+    if request.content_type == "application/json":
+        body = request.body
+        return b"\\u0000" in body or b"\x00" in body
+    if request.content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
+        return any("\x00" in value for _key, values in request.POST.lists() for value in values)
+    return False

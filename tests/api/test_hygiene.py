@@ -1,0 +1,33 @@
+"""Requests no person sends still get a clear 4xx in the API's shape, never a 500."""
+
+from tests.conftest import PASSWORD
+from tests.venues.conftest import make_venue
+
+
+def test_nul_characters_are_refused_everywhere(personas, client):
+    assert client.get("/api/v1/units/a%00b").json()["code"] == "invalid"
+    assert client.get("/api/v1/units?parent=a%00b").status_code == 400
+    venue = make_venue()
+    client.login(username="xa_ducphong", password=PASSWORD)
+    response = client.post(
+        f"/api/v1/venues/{venue.pk}/revoke",
+        '{"reason": "a\\u0000b"}',
+        content_type="application/json",
+    )
+    assert response.status_code == 400 and response.json()["code"] == "invalid"
+    page = client.post(f"/venues/{venue.pk}/revoke/", {"reason": "a\x00b"})
+    assert page.status_code == 400
+    venue.refresh_from_db()
+    assert venue.status == "active" and venue.status_note == ""
+
+
+def test_huge_page_numbers_are_a_422(binh_phuoc, client):
+    response = client.get("/api/v1/units?page=9223372036854775808")
+    assert response.status_code == 422 and response.json()["code"] == "invalid"
+
+
+def test_unknown_paths_and_methods_answer_in_json(binh_phuoc, client):
+    missing = client.get("/api/v1/nope")
+    assert missing.status_code == 404 and missing.json()["code"] == "not_found"
+    wrong = client.delete("/api/v1/units")
+    assert wrong.status_code == 405 and wrong.json()["code"] == "method_not_allowed"
