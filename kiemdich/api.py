@@ -98,6 +98,13 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return error(request, exc.status_code, getattr(exc, "detail", None) or str(exc), code)
 
 
+def file_response(content: bytes, content_type: str, filename: str) -> HttpResponse:
+    """A download (posters, exports) that browsers save under `filename`."""
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
 def register_routers() -> None:
     from kiemdich.checkins.api import router as stats_router
     from kiemdich.geo.api import router as geo_router

@@ -39,13 +39,21 @@ def demo_secret(filename: str) -> str:
 
 DEBUG = env_bool("DEBUG")
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "")
-if not SECRET_KEY:
+
+def required_secret(name: str, filename: str) -> str:
+    """A secret from the environment; the demo (DEBUG on) may keep a generated one on disk."""
+    value = os.environ.get(name, "")
+    if value:
+        return value
     if not DEBUG:
         raise ImproperlyConfigured(
-            "SECRET_KEY is not set. Set it in the environment (or DEBUG=1 for a local demo)."
+            f"{name} is not set. Set it (a long random string) in the environment, "
+            "or DEBUG=1 for a local demo."
         )
-    SECRET_KEY = demo_secret("secret_key")
+    return demo_secret(filename)
+
+
+SECRET_KEY = required_secret("SECRET_KEY", "secret_key")
 
 ALLOWED_HOSTS = [
     h.strip()
@@ -174,10 +182,4 @@ LOGGING = {
 
 # Master secret from which the Ed25519 keys that sign venue QR payloads are derived
 # (kiemdich.venues.signing). Only public keys are stored in the database.
-QR_SIGNING_KEY = os.environ.get("KIEMDICH_QR_SIGNING_KEY", "")
-if not QR_SIGNING_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "KIEMDICH_QR_SIGNING_KEY is not set. Set it (a long random string) in the environment."
-        )
-    QR_SIGNING_KEY = demo_secret("qr_signing_key")
+QR_SIGNING_KEY = required_secret("KIEMDICH_QR_SIGNING_KEY", "qr_signing_key")

@@ -14,7 +14,7 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from kiemdich.accounts.access import may_see_unit
-from kiemdich.api import ApiError
+from kiemdich.api import ApiError, file_response
 from kiemdich.geo.api import Page, unit_or_404
 from kiemdich.geo.models import Unit
 
@@ -89,10 +89,8 @@ def attachment(
     content: bytes, content_type: str, table: CheckpointTable, suffix: str
 ) -> HttpResponse:
     """A download named after the unit and date, so a folder of monthly reports sorts itself."""
-    response = HttpResponse(content, content_type=content_type)
     filename = f"diem-kiem-dich-{table.unit.slug}-{table.unit.code}-{table.date:%Y-%m-%d}.{suffix}"
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
+    return file_response(content, content_type, filename)
 
 
 @router.get(

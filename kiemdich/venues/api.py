@@ -6,7 +6,7 @@ from typing import Literal
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja import Status as HttpStatus
@@ -14,7 +14,7 @@ from ninja.pagination import paginate
 from pydantic import ValidationError as PydanticValidationError
 
 from kiemdich.accounts.access import may_administer
-from kiemdich.api import ApiError
+from kiemdich.api import ApiError, file_response
 from kiemdich.geo.api import Page, unit_or_404
 from kiemdich.ratelimit import allow
 
@@ -131,11 +131,7 @@ def invalid(form: VenueForm) -> ApiError:
 
 
 def get_visible(request: HttpRequest, venue_id: int) -> Venue:
-    venue = Venue.objects.select_related("commune", "organization").filter(pk=venue_id).first()
-    if venue is None or not services.may_view(request.user, venue):
-        # Same answer for "missing" and "not yours": ids of others' venues are not revealed.
-        raise Http404(_("No checkpoint with id %(id)s.") % {"id": venue_id})
-    return venue
+    return services.visible_or_404(request.user, venue_id)
 
 
 @router.post("", response={201: VenueOut}, summary="Register a checkpoint")
@@ -228,12 +224,6 @@ def update_venue(request: HttpRequest, venue_id: int, payload: VenuePatch):
     if not form.is_valid():
         raise invalid(form)
     return services.update(request.user, venue, form)
-
-
-def file_response(content: bytes, content_type: str, filename: str) -> HttpResponse:
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 @router.get("/{venue_id}/poster.pdf", summary="The A4 poster to print")

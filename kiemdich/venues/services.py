@@ -11,6 +11,7 @@ from pathlib import Path
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -49,6 +50,15 @@ def may_manage(user, venue: Venue) -> bool:
 
 def may_view(user, venue: Venue) -> bool:
     return may_manage(user, venue) or may_see_unit(user, venue.commune)
+
+
+def visible_or_404(user, venue_id: int) -> Venue:
+    """The checkpoint if `user` may see it. A missing one and someone else's get the same 404,
+    so the ids of others' checkpoints reveal nothing."""
+    venue = Venue.objects.select_related("commune", "organization").filter(pk=venue_id).first()
+    if venue is None or not may_view(user, venue):
+        raise Http404(_("No checkpoint with id %(id)s.") % {"id": venue_id})
+    return venue
 
 
 def _activate(venue: Venue, actor) -> None:

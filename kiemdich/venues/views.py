@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
@@ -28,10 +28,7 @@ from .models import VEHICLE_CATEGORIES, Category, Status, Venue
 
 
 def visible_venue(request: HttpRequest, venue_id: int) -> Venue:
-    venue = Venue.objects.select_related("commune", "organization").filter(pk=venue_id).first()
-    if venue is None or not services.may_view(request.user, venue):
-        raise Http404(_("No checkpoint with id %(id)s.") % {"id": venue_id})
-    return venue
+    return services.visible_or_404(request.user, venue_id)
 
 
 @login_required
