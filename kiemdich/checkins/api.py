@@ -6,17 +6,14 @@ which unit from accounts.access. Every endpoint needs a signed-in caller (the AP
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
-from kiemdich.accounts.access import may_see_unit
 from kiemdich.api import ApiError, file_response
-from kiemdich.geo.api import Page, unit_or_404
-from kiemdich.geo.models import Unit
+from kiemdich.geo.api import Page, visible_unit
 
 from .exports import checkpoint_table_pdf, checkpoint_table_xlsx
 from .stats import CheckpointTable, checkpoint_table, idle_checkpoints
@@ -67,13 +64,6 @@ class IdleOut(Schema):
     commune_code: str = Field(alias="commune_id")
     address: str
     activated_at: dt.datetime
-
-
-def visible_unit(request: HttpRequest, code: str) -> Unit:
-    unit = unit_or_404(code)
-    if not may_see_unit(request.user, unit):
-        raise PermissionDenied(_("This unit is outside your area."))
-    return unit
 
 
 def table_for(request: HttpRequest, query: TableQuery) -> CheckpointTable:

@@ -69,6 +69,14 @@ def unit_or_404(code: str) -> Unit:
         raise Http404(_("No administrative unit with code %(code)s.") % {"code": code}) from None
 
 
+def visible_unit(request: HttpRequest, code: str) -> Unit:
+    """The unit if the caller's area covers it: 404 if unknown, 403 if outside the area."""
+    unit = unit_or_404(code)
+    if not may_see_unit(request.user, unit):
+        raise PermissionDenied(_("This unit is outside your area."))
+    return unit
+
+
 @router.get("/{code}", response=UnitOut, auth=None, summary="One administrative unit")
 def get_unit(request: HttpRequest, code: str):
     return unit_or_404(code)
@@ -81,7 +89,5 @@ def get_unit(request: HttpRequest, code: str):
 )
 @paginate(Page)
 def unit_stats(request: HttpRequest, code: str):
-    unit = unit_or_404(code)
-    if not may_see_unit(request.user, unit):
-        raise PermissionDenied(_("This unit is outside your area."))
+    unit = visible_unit(request, code)
     return UnitStat.objects.filter(unit=unit).order_by("-date")

@@ -130,10 +130,6 @@ def invalid(form: VenueForm) -> ApiError:
     return ApiError(422, detail, "invalid")
 
 
-def get_visible(request: HttpRequest, venue_id: int) -> Venue:
-    return services.visible_or_404(request.user, venue_id)
-
-
 @router.post("", response={201: VenueOut}, summary="Register a checkpoint")
 def register(request: HttpRequest, payload: VenueIn):
     if not allow("venue-register", str(request.user.pk), per_minute=30):
@@ -188,12 +184,7 @@ def area_posters_pdf(request: HttpRequest, unit: str = Query(..., max_length=10)
     area = unit_or_404(unit)
     if not may_administer(request.user, area):
         raise PermissionDenied(_("This unit is outside your area."))
-    venues = (
-        Venue.objects.under(area)
-        .filter(status__in=[Status.ACTIVE, Status.PAUSED])
-        .select_related("commune")
-        .order_by("commune_id", "name")
-    )
+    venues = Venue.objects.under(area).printable()
     if not venues.exists():
         raise ApiError(404, _("No approved checkpoints to print in this area."), "empty")
     buffer = io.BytesIO()
@@ -203,12 +194,12 @@ def area_posters_pdf(request: HttpRequest, unit: str = Query(..., max_length=10)
 
 @router.get("/{venue_id}", response=VenueOut, summary="One checkpoint")
 def get_venue(request: HttpRequest, venue_id: int):
-    return get_visible(request, venue_id)
+    return services.visible_or_404(request.user, venue_id)
 
 
 @router.patch("/{venue_id}", response=VenueOut, summary="Change a checkpoint's details")
 def update_venue(request: HttpRequest, venue_id: int, payload: VenuePatch):
-    venue = get_visible(request, venue_id)
+    venue = services.visible_or_404(request.user, venue_id)
     data = {
         "name": venue.name,
         "category": venue.category,
@@ -228,7 +219,7 @@ def update_venue(request: HttpRequest, venue_id: int, payload: VenuePatch):
 
 @router.get("/{venue_id}/poster.pdf", summary="The A4 poster to print")
 def poster_pdf(request: HttpRequest, venue_id: int):
-    venue = get_visible(request, venue_id)
+    venue = services.visible_or_404(request.user, venue_id)
     return file_response(
         poster.poster_pdf(services.poster_info(venue)), "application/pdf", f"poster-{venue.pk}.pdf"
     )
@@ -236,14 +227,14 @@ def poster_pdf(request: HttpRequest, venue_id: int):
 
 @router.get("/{venue_id}/qr.png", summary="The QR code alone, PNG")
 def qr_png(request: HttpRequest, venue_id: int, scale: int = Query(10, ge=2, le=40)):
-    venue = get_visible(request, venue_id)
+    venue = services.visible_or_404(request.user, venue_id)
     url = services.poster_info(venue).qr_url
     return file_response(poster.qr_png(url, scale), "image/png", f"qr-{venue.pk}.png")
 
 
 @router.get("/{venue_id}/qr.svg", summary="The QR code alone, SVG")
 def qr_svg(request: HttpRequest, venue_id: int):
-    venue = get_visible(request, venue_id)
+    venue = services.visible_or_404(request.user, venue_id)
     url = services.poster_info(venue).qr_url
     return file_response(poster.qr_svg(url), "image/svg+xml", f"qr-{venue.pk}.svg")
 
@@ -277,5 +268,5 @@ def act(
     venue_id: int,
     action: Literal["approve", "reject", "revoke", "pause", "resume", "close"],
 ):
-    venue = get_visible(request, venue_id)
+    venue = services.visible_or_404(request.user, venue_id)
     return services.transition(request.user, venue, action, action_reason(request))

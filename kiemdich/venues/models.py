@@ -66,6 +66,14 @@ class VenueQuerySet(models.QuerySet["Venue"]):
     def under(self, unit) -> VenueQuerySet:
         return self.filter(commune__path__startswith=unit.path)
 
+    def printable(self) -> VenueQuerySet:
+        """Checkpoints that have a poster, in the order a commune officer hands them out."""
+        return (
+            self.filter(status__in=PRINTABLE)
+            .select_related("commune")
+            .order_by("commune_id", "name", "pk")
+        )
+
 
 class Venue(models.Model):
     name = models.CharField(_("name"), max_length=200)

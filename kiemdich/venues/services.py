@@ -101,14 +101,28 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str, bool]] = {
 }
 
 
+def may_do(user, venue: Venue, action: str) -> bool:
+    """Officers of the area decide (approve, reject, revoke); owners and officers switch."""
+    _sources, _target, official_only = TRANSITIONS[action]
+    return may_administer(user, venue.commune) if official_only else may_manage(user, venue)
+
+
+def available_actions(user, venue: Venue) -> list[str]:
+    """The actions `user` may apply to `venue` in its current status (the page's buttons)."""
+    return [
+        action
+        for action, (sources, _target, _official) in TRANSITIONS.items()
+        if venue.status in sources and may_do(user, venue, action)
+    ]
+
+
 @transaction.atomic
 def transition(actor, venue: Venue, action: str, reason: str = "") -> Venue:
     """Apply a status action (approve, reject, revoke, pause, resume, close)."""
     if action not in TRANSITIONS:
         raise TransitionError(_("Unknown action %(action)s.") % {"action": action})
     sources, target, official_only = TRANSITIONS[action]
-    allowed = may_administer(actor, venue.commune) if official_only else may_manage(actor, venue)
-    if not allowed:
+    if not may_do(actor, venue, action):
         raise PermissionDenied(_("You may not do this for this checkpoint."))
     venue = Venue.objects.select_for_update().get(pk=venue.pk)
     if venue.status not in sources:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from kiemdich.accounts.access import OFFICER_ROLES, may_administer
+from kiemdich.accounts.access import OFFICER_ROLES
 from kiemdich.geo.models import Level, Unit
 from kiemdich.ratelimit import limit
 from kiemdich.tabular import ImportFileError
@@ -25,10 +25,6 @@ from kiemdich.tabular import ImportFileError
 from . import poster, services, signing
 from .forms import VenueForm
 from .models import VEHICLE_CATEGORIES, Category, Status, Venue
-
-
-def visible_venue(request: HttpRequest, venue_id: int) -> Venue:
-    return services.visible_or_404(request.user, venue_id)
 
 
 @login_required
@@ -92,7 +88,7 @@ def vehicle_codes() -> str:
 
 @login_required
 def venue_edit(request: HttpRequest, venue_id: int) -> HttpResponse:
-    venue = visible_venue(request, venue_id)
+    venue = services.visible_or_404(request.user, venue_id)
     if not services.may_manage(request.user, venue):
         raise PermissionDenied(_("You may not change this checkpoint."))
     form = VenueForm(request.POST or None, instance=venue)
@@ -118,18 +114,8 @@ def venue_edit(request: HttpRequest, venue_id: int) -> HttpResponse:
 
 @login_required
 def venue_detail(request: HttpRequest, venue_id: int) -> HttpResponse:
-    venue = visible_venue(request, venue_id)
+    venue = services.visible_or_404(request.user, venue_id)
     url = services.qr_url(venue)
-    actions = [
-        action
-        for action, (sources, _target, official_only) in services.TRANSITIONS.items()
-        if venue.status in sources
-        and (
-            may_administer(request.user, venue.commune)
-            if official_only
-            else services.may_manage(request.user, venue)
-        )
-    ]
     return render(
         request,
         "venues/detail.html",
@@ -137,8 +123,10 @@ def venue_detail(request: HttpRequest, venue_id: int) -> HttpResponse:
             "venue": venue,
             "qr_url": url,
             "qr_svg": poster.qr_svg(url, scale=4).decode() if url else "",
-            "actions": actions,
-            "action_labels": ACTION_BUTTONS,
+            "actions": [
+                (action, ACTION_BUTTONS[action])
+                for action in services.available_actions(request.user, venue)
+            ],
             "needs_reason": {"reject", "revoke"},
             "may_manage": services.may_manage(request.user, venue),
             "area": services.area_line(venue),
@@ -159,7 +147,7 @@ ACTION_BUTTONS = {
 @login_required
 @require_POST
 def venue_action(request: HttpRequest, venue_id: int, action: str) -> HttpResponse:
-    venue = visible_venue(request, venue_id)
+    venue = services.visible_or_404(request.user, venue_id)
     try:
         services.transition(request.user, venue, action, request.POST.get("reason", ""))
     except services.TransitionError as exc:

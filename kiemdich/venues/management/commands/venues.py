@@ -7,7 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 from kiemdich.cli import progress_bar, run_import
 from kiemdich.geo.models import Unit
 from kiemdich.venues import poster, services, signing
-from kiemdich.venues.models import PRINTABLE, SigningKey, Venue
+from kiemdich.venues.models import SigningKey, Venue
 
 
 class Command(BaseCommand):
@@ -39,12 +39,7 @@ class Command(BaseCommand):
         area = Unit.objects.filter(code=unit).first()
         if area is None:
             raise CommandError(f"No administrative unit with code {unit}.")
-        venues = (
-            Venue.objects.under(area)
-            .filter(status__in=PRINTABLE)
-            .select_related("commune")
-            .order_by("commune_id", "name")
-        )
+        venues = Venue.objects.under(area).printable()
         total = venues.count()
         if total == 0:
             raise CommandError(f"No approved checkpoints in {area.full_name}.")
