@@ -6,12 +6,14 @@ and scripts can branch on `code` without parsing prose, while `detail` stays rea
 
 from __future__ import annotations
 
+from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
+from ninja.utils import check_csrf
 
 from kiemdich.accounts.tokens import user_for_token
 from kiemdich.venues.services import TransitionError
@@ -39,6 +41,27 @@ class BearerAuth(HttpBearer):
 
 #: Endpoints that need a signed-in caller accept a bearer token or the browser session.
 auth_required = [BearerAuth(), django_auth]
+
+
+def optional_caller(request: HttpRequest):
+    """The caller of a public endpoint (`auth=None`) that does more for signed-in staff.
+
+    A bearer token must be valid (401 otherwise). A browser session counts only with its CSRF
+    token, as in django_auth; without one the request is treated as anonymous, so a page on
+    another site can never act with a visitor's session.
+    """
+    header = request.headers.get("Authorization", "")
+    if header:
+        scheme, _sep, token = header.partition(" ")
+        user = user_for_token(token.strip()) if scheme.lower() == "bearer" else None
+        if user is None:
+            raise AuthenticationError()
+        return user
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and check_csrf(request) is None:
+        return user
+    return AnonymousUser()
+
 
 api = NinjaAPI(
     title="kiemdich API",
@@ -88,8 +111,7 @@ def on_conflict(request: HttpRequest, exc: TransitionError) -> HttpResponse:
 @api.exception_handler(InvalidPayload)
 def on_invalid_payload(request: HttpRequest, exc: InvalidPayload) -> HttpResponse:
     """A genuine poster of a closed or revoked checkpoint is gone (410); a bad one is 400."""
-    gone = exc.code in {"revoked", "closed", "not_approved", "key_retired"}
-    return error(request, 410 if gone else 400, exc.message, exc.code)
+    return error(request, 410 if exc.gone else 400, exc.message, exc.code)
 
 
 @api.exception_handler(HttpError)
@@ -105,14 +127,23 @@ def file_response(content: bytes, content_type: str, filename: str) -> HttpRespo
     return response
 
 
+@api.get("/health", auth=None, summary="Is the server up? (for load balancers; no database)")
+def health(request: HttpRequest) -> dict:
+    return {"status": "ok"}
+
+
 def register_routers() -> None:
     from kiemdich.checkins.api import router as stats_router
+    from kiemdich.checkins.api import scans as scans_router
+    from kiemdich.declarations.api import router as declarations_router
     from kiemdich.geo.api import router as geo_router
     from kiemdich.venues.api import router as venues_router
 
     api.add_router("/units", geo_router)
     api.add_router("/venues", venues_router)
     api.add_router("/stats", stats_router)
+    api.add_router("/checkins", scans_router)
+    api.add_router("/declarations", declarations_router)
 
 
 register_routers()

@@ -63,13 +63,28 @@ ALLOWED_HOSTS = [
 PUBLIC_URL = os.environ.get("KIEMDICH_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 RETENTION_DAYS = int(os.environ.get("KIEMDICH_RETENTION_DAYS", "30"))
 
+# Background work (DESIGN.md §2): the embedded default runs each task at once, in-process;
+# production sets KIEMDICH_TASKS=database and runs `kiemdich db_worker` beside the web server.
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks_db.DatabaseBackend"
+            if os.environ.get("KIEMDICH_TASKS", "immediate") == "database"
+            else "django_tasks.backends.immediate.ImmediateBackend"
+        )
+    }
+}
+
 INSTALLED_APPS = [
     "kiemdich.web",
     "kiemdich.geo",
     "kiemdich.orgs",
     "kiemdich.accounts",
     "kiemdich.venues",
+    "kiemdich.declarations",
     "kiemdich.checkins",
+    "django_tasks",
+    "django_tasks_db",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -17,6 +17,10 @@ OFFICER_ROLES = frozenset({Role.PROVINCE_OFFICER, Role.DISTRICT_OFFICER, Role.CO
 #: Roles that may read personal data (names, phones, ID numbers, places) inside their area.
 PERSONAL_DATA_ROLES = frozenset(AREA_ROLES)
 
+#: Roles whose members scan or type in visitors at a checkpoint door (staff scans), or at
+#: control posts scan passing vehicles' posters.
+SCANNING_ROLES = frozenset({*OFFICER_ROLES, Role.ORG_ADMIN, Role.VENUE_OWNER, Role.HEALTH_TRACER})
+
 _NOTHING = Q(pk__in=[])
 
 
@@ -71,3 +75,10 @@ def may_see_person(user, *, unit, person_user_id: int | None = None) -> bool:
 
 def is_official(user) -> bool:
     return area_path(user) is not None or getattr(user, "role", None) == Role.ORG_ADMIN
+
+
+def may_scan_for_others(user) -> bool:
+    """May `user` record scans of other people (staff scans, typed-in visitors)?"""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.is_superuser or user.role in SCANNING_ROLES

@@ -1,21 +1,29 @@
-"""`/api/v1/stats`: checkpoint statistics by area (the table of seed 004) and idle checkpoints.
+"""`/api/v1/stats`: checkpoint statistics by area (the table of seed 004) and idle checkpoints;
+`/api/v1/checkins`: scans, one at a time or in batches.
 
 Thin: the figures come from checkins.stats, the files from checkins.exports, and who may see
 which unit from accounts.access. Every endpoint needs a signed-in caller (the API's default).
 """
 
 import datetime as dt
+import uuid
+from collections import Counter
+from typing import Literal
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
+from ninja import Status as HttpStatus
 from ninja.pagination import paginate
 
-from kiemdich.api import ApiError, file_response
+from kiemdich.api import ApiError, file_response, optional_caller
+from kiemdich.declarations.services import masked_name
 from kiemdich.geo.api import Page, visible_unit
 
 from .exports import checkpoint_table_pdf, checkpoint_table_xlsx
+from .models import Method
+from .services import PersonDetails, Recorded, Scan, ScanRefused, record_scan, record_scans
 from .stats import CheckpointTable, checkpoint_table, idle_checkpoints
 
 router = Router(tags=["statistics"])
@@ -134,3 +142,176 @@ def checkpoints_pdf(request: HttpRequest, query: Query[TableQuery]):
 def idle(request: HttpRequest, query: Query[IdleQuery]):
     unit = visible_unit(request, query.unit)
     return idle_checkpoints(unit, timezone.localdate(), query.days)
+
+
+# /api/v1/checkins: scans from apps, the self check-in page and staff scanners
+
+scans = Router(tags=["scans"])
+
+
+class PersonIn(Schema):
+    full_name: str = Field(max_length=100)
+    phone: str = Field(max_length=20)
+    id_number: str = Field("", max_length=20)
+
+
+class ScanIn(Schema):
+    client_id: uuid.UUID = Field(
+        description="Made by the device for this scan; sending it again never stores it twice."
+    )
+    venue: str = Field(max_length=500, description="The poster's QR: its URL or its payload.")
+    direction: Literal["in", "out"] | None = Field(
+        None, description="Entry or exit; absent: exit if the person is inside, else entry."
+    )
+    at: dt.datetime | None = Field(
+        None, description="When it was scanned (ISO 8601 with offset); now if absent."
+    )
+    person_token: str = Field(
+        "", max_length=200, description="From POST /declarations: the person scanning themself."
+    )
+    person_qr: str = Field(
+        "", max_length=1000, description="Staff only: the personal or ID-card QR they scanned."
+    )
+    person: PersonIn | None = Field(None, description="Staff only: a visitor typed in.")
+    source_app: str = Field("", max_length=40, description="e.g. bluezone, web, scanner.")
+
+
+class BatchIn(Schema):
+    items: list[ScanIn] = Field(min_length=1, max_length=1000)
+
+
+class VenueRef(Schema):
+    id: int
+    name: str
+
+
+class PersonShown(Schema):
+    name: str = Field(description="Masked: what a scanner screen may show.")
+    birth_year: int | None
+    gender: str
+
+
+class CheckinOut(Schema):
+    id: int
+    client_id: uuid.UUID
+    direction: Literal["in", "out"]
+    venue: VenueRef
+    t_in: dt.datetime
+    t_out: dt.datetime | None
+    exit_estimated: bool = Field(description="No exit scan yet: t_out is the usual stay.")
+    person: PersonShown | None
+
+
+class ItemResult(Schema):
+    client_id: uuid.UUID
+    status: int = Field(description="201 stored, 200 replay of a stored scan, 4xx refused.")
+    code: str
+    detail: str
+    checkin: CheckinOut | None
+
+
+class BatchOut(Schema):
+    results: list[ItemResult]
+    stored: int
+    replayed: int
+    failed: int
+
+
+def _scan(item: ScanIn) -> Scan:
+    return Scan(
+        client_id=item.client_id,
+        venue=item.venue,
+        direction=item.direction,
+        at=item.at,
+        person_token=item.person_token,
+        person_qr=item.person_qr,
+        person=PersonDetails(**item.person.dict()) if item.person else None,
+        source_app=item.source_app,
+    )
+
+
+def checkin_out(recorded: Recorded, client_id: uuid.UUID) -> dict:
+    checkin, person = recorded.checkin, recorded.person
+    return {
+        "id": checkin.pk,
+        "client_id": client_id,
+        "direction": recorded.direction,
+        "venue": {"id": checkin.venue.pk, "name": checkin.venue.name},
+        "t_in": checkin.t_in,
+        "t_out": checkin.t_out,
+        "exit_estimated": checkin.t_out_auto,
+        "person": (
+            {
+                "name": masked_name(person.full_name),
+                "birth_year": person.birth_year,
+                "gender": person.gender,
+            }
+            if person is not None and checkin.method != Method.SELF
+            else None
+        ),
+    }
+
+
+@scans.post(
+    "",
+    auth=None,
+    response={200: CheckinOut, 201: CheckinOut},
+    summary="Record one scan (entry or exit)",
+    description=(
+        "Public for people scanning themselves with their `person_token`; checkpoint staff "
+        "(bearer token or session) may also send `person_qr`, `person`, or nothing (a vehicle "
+        "passing a control post). 201: stored; 200: this client_id was stored before, and this "
+        "is what was stored."
+    ),
+)
+def record_one(request: HttpRequest, payload: ScanIn):
+    scan = _scan(payload)
+    try:
+        recorded = record_scan(scan, optional_caller(request))
+    except ScanRefused as exc:
+        raise ApiError(exc.status, exc.message, exc.code) from None
+    return HttpStatus(recorded.status, checkin_out(recorded, scan.client_id))
+
+
+@scans.post(
+    "/batch",
+    auth=None,
+    response=BatchOut,
+    summary="Record up to 1,000 scans (an offline scanner's queue)",
+    description=(
+        "Each scan is judged on its own: `results` has one entry per item, in order. Scans are "
+        "applied in scan-time order, so an entry and its exit may come together."
+    ),
+)
+def record_batch(request: HttpRequest, payload: BatchIn):
+    items = [_scan(item) for item in payload.items]
+    outcome = record_scans(items, optional_caller(request))
+    results = []
+    for scan, result in zip(items, outcome, strict=True):
+        if isinstance(result, ScanRefused):
+            results.append(
+                {
+                    "client_id": scan.client_id,
+                    "status": result.status,
+                    "code": result.code,
+                    "detail": result.message,
+                    "checkin": None,
+                }
+            )
+        else:
+            results.append(
+                {
+                    "client_id": scan.client_id,
+                    "status": result.status,
+                    "code": "stored" if result.status == 201 else "replayed",
+                    "detail": "",
+                    "checkin": checkin_out(result, scan.client_id),
+                }
+            )
+    statuses = Counter(r["status"] for r in results)
+    return {
+        "results": results,
+        "stored": statuses[201],
+        "replayed": statuses[200],
+        "failed": len(results) - statuses[201] - statuses[200],
+    }

@@ -1,7 +1,10 @@
 """Scans at checkpoints ("lượt vào ra") and the daily counts the statistics read.
 
-One `Checkin` is one visit: the entry scan creates it, the exit scan (or the venue's usual stay)
-closes it. Devices send a client-generated UUID with every scan so a retry never duplicates.
+One `Checkin` is one visit: the entry scan creates it, the exit scan closes it. Until then its
+`t_out` is the venue's usual stay after entry (or the person's next entry elsewhere), marked
+`t_out_auto`, so every visit has a bounded end and tracing can query a bounded time window.
+Devices send a client-generated UUID with every scan (entry: `client_id`, exit: `client_id_out`)
+so a retry never duplicates.
 `ScanDaily` keeps per-commune, per-day counts; it is written in the same transaction as the
 check-ins, survives the retention purge of the check-ins themselves, and turns a year of
 statistics into a sum over a few thousand rows instead of a count over millions.
@@ -24,10 +27,32 @@ class Checkin(models.Model):
     venue = models.ForeignKey(
         "venues.Venue", verbose_name=_("checkpoint"), on_delete=models.PROTECT
     )
+    person = models.ForeignKey(
+        "declarations.Person",
+        verbose_name=_("person"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="checkins",
+    )
     method = models.CharField(_("method"), max_length=10, choices=Method.choices)
     t_in = models.DateTimeField(_("entry"))
     t_out = models.DateTimeField(_("exit"), null=True, blank=True)
+    t_out_auto = models.BooleanField(
+        _("exit estimated"),
+        default=False,
+        help_text=_("No exit scan yet: the exit is the venue's usual stay after entry."),
+    )
+    client_id_out = models.UUIDField(_("exit client id"), unique=True, null=True, blank=True)
     source_app = models.CharField(_("source app"), max_length=40, blank=True)
+    recorded_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     created_at = models.DateTimeField(_("received"), auto_now_add=True)
 
     class Meta:
@@ -35,8 +60,12 @@ class Checkin(models.Model):
         verbose_name_plural = _("check-ins")
         ordering = ["-t_in"]
         indexes = [
-            # Time-window queries by venue (tracing, venue history).
-            models.Index(fields=["venue", "t_in"], name="checkin_venue_t_in"),
+            # Time-window queries by venue (tracing: who was there with a case, DESIGN.md §5).
+            models.Index(
+                fields=["venue", "t_in"], name="checkin_venue_t_in", include=["t_out", "person"]
+            ),
+            # A person's visits: closing the previous one, their own history, a case's places.
+            models.Index(fields=["person", "t_in"], name="checkin_person_t_in"),
             # Retention purge and "scans in the last 7 days".
             models.Index(fields=["t_in"], name="checkin_t_in"),
         ]

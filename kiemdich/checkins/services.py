@@ -1,17 +1,31 @@
-"""Writing check-ins: the only code that inserts them, and always with their daily counts."""
+"""Writing check-ins: the only code that stores scans, and always with their daily counts.
+
+`record_checkins` stores visits known to be new (imports, the demo, benchmarks); `record_scans`
+turns what devices send (entries, exits, replays, offline batches) into visits.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.conf import settings
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from kiemdich.venues.models import Venue
+from kiemdich.accounts.access import may_scan_for_others
+from kiemdich.declarations.models import Person
+from kiemdich.declarations.services import person_from_details, person_from_qr, person_id_from_token
+from kiemdich.venues import signing
+from kiemdich.venues.models import MAX_STAY_MINUTES, Venue
+from kiemdich.venues.services import REFUSED, usual_stay
+from kiemdich.venues.signing import InvalidPayload
 
 from .models import Checkin, Method, ScanDaily
 
@@ -83,3 +97,338 @@ def record_checkins(items: Iterable[NewCheckin]) -> list[Checkin]:
     )
     bump_daily(Counter((communes[c.venue_id], local_date(c.t_in)) for c in created))
     return created
+
+
+# Scans from people, staff and apps
+
+
+#: How far ahead of the server's clock a device's scan time may be (phones drift).
+CLOCK_SKEW = dt.timedelta(minutes=5)
+IN, OUT = "in", "out"
+_VENUE_URL = re.compile(r"/c/([^/?#\s]+)")
+
+
+@dataclass(frozen=True)
+class PersonDetails:
+    """A visitor staff typed in (no phone, or no network on theirs)."""
+
+    full_name: str
+    phone: str
+    id_number: str = ""
+
+
+@dataclass(frozen=True)
+class Scan:
+    """One scan as a device sends it; exactly one of the person fields, or none (staff only)."""
+
+    client_id: uuid.UUID
+    venue: str
+    direction: str | None = None  # IN, OUT, or None: exit if inside this venue, else entry
+    at: dt.datetime | None = None
+    person_token: str = ""
+    person_qr: str = ""
+    person: PersonDetails | None = None
+    source_app: str = ""
+
+
+class ScanRefused(Exception):
+    """A scan that is not stored; `status` is the HTTP status, `code` stable, `message` human."""
+
+    def __init__(self, status: int, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class Recorded:
+    """A stored scan (status 201) or the replay of one stored before (status 200)."""
+
+    status: int
+    direction: str
+    checkin: Checkin
+    #: Who it was, for staff scans (the scanner shows a masked name); None for self scans.
+    person: Person | None = None
+
+
+@dataclass
+class _Item:
+    index: int
+    scan: Scan
+    at: dt.datetime
+    venue: Venue
+    person_id: int | None
+    method: str
+    person: Person | None = None
+
+
+def _refused_payload(exc: InvalidPayload) -> ScanRefused:
+    return ScanRefused(410 if exc.gone else 400, exc.code, exc.message)
+
+
+def venue_payload(text: str) -> str:
+    """The payload in a scanned poster URL (`https://host/c/<payload>`), or the text itself."""
+    match = _VENUE_URL.search(text or "")
+    return match.group(1) if match else (text or "").strip()
+
+
+def _scan_time(scan: Scan, now: dt.datetime) -> dt.datetime:
+    at = scan.at or now
+    if timezone.is_naive(at):
+        raise ScanRefused(422, "naive_time", _("Give the scan time with its UTC offset."))
+    if at > now + CLOCK_SKEW:
+        raise ScanRefused(
+            422, "future", _("The scan time is in the future: check the device's clock.")
+        )
+    if at < now - dt.timedelta(days=settings.RETENTION_DAYS):
+        raise ScanRefused(
+            422,
+            "too_old",
+            _("The scan is older than %(days)s days, the time scans are kept.")
+            % {"days": settings.RETENTION_DAYS},
+        )
+    return at
+
+
+def _identify(scan: Scan, actor) -> tuple[int | None, Person | None, str]:
+    """(person id, person if looked up, method) for a scan; staff-only forms need `actor`."""
+    given = [bool(scan.person_token), bool(scan.person_qr), scan.person is not None]
+    if sum(given) > 1:
+        raise ScanRefused(
+            422,
+            "ambiguous_person",
+            _("Send only one of person_token, person_qr and person."),
+        )
+    if scan.person_token:
+        return person_id_from_token(scan.person_token), None, Method.SELF
+    if not may_scan_for_others(actor):
+        if getattr(actor, "is_authenticated", False):
+            raise ScanRefused(
+                403, "forbidden", _("Only checkpoint staff and officials may scan other people.")
+            )
+        raise ScanRefused(
+            401,
+            "person_required",
+            _("Declare first (the person_token), or sign in as checkpoint staff."),
+        )
+    if scan.person_qr:
+        person = person_from_qr(scan.person_qr)
+        return person.pk, person, Method.STAFF
+    if scan.person is not None:
+        details = scan.person
+        person = person_from_details(details.full_name, details.phone, details.id_number)
+        return person.pk, person, Method.MANUAL
+    return None, None, Method.STAFF
+
+
+def _venues(items: list[tuple[int, Scan]]) -> dict[int, Venue | ScanRefused]:
+    """The venue of each scan (by index), verified and open for scans, in one query."""
+    found: dict[int, int | ScanRefused] = {}
+    for index, scan in items:
+        try:
+            found[index] = signing.verify(venue_payload(scan.venue)).number
+        except InvalidPayload as exc:
+            found[index] = _refused_payload(exc)
+    ids = {v for v in found.values() if isinstance(v, int)}
+    venues = Venue.objects.only("pk", "name", "status", "commune_id", "category").in_bulk(ids)
+    result: dict[int, Venue | ScanRefused] = {}
+    for index, venue_id in found.items():
+        if isinstance(venue_id, ScanRefused):
+            result[index] = venue_id
+            continue
+        venue = venues.get(venue_id)
+        if venue is None:
+            result[index] = ScanRefused(400, "forged", _("This checkpoint code is not genuine."))
+        elif venue.status in REFUSED:
+            code, message = REFUSED[venue.status]
+            result[index] = ScanRefused(410, code, str(message))
+        else:
+            result[index] = venue
+    return result
+
+
+def _replays(scans: list[Scan]) -> dict[uuid.UUID, Recorded]:
+    ids = [s.client_id for s in scans]
+    found: dict[uuid.UUID, Recorded] = {}
+    for checkin in Checkin.objects.select_related("venue", "person").filter(
+        Q(client_id__in=ids) | Q(client_id_out__in=ids)
+    ):
+        if checkin.client_id in ids:
+            found[checkin.client_id] = Recorded(200, IN, checkin, checkin.person)
+        if checkin.client_id_out in ids:
+            found[checkin.client_id_out] = Recorded(200, OUT, checkin, checkin.person)
+    return found
+
+
+class _Visits:
+    """The open (estimated-exit) visits of the people in a batch, as the batch changes them."""
+
+    def __init__(self, person_ids: set[int], since: dt.datetime, until: dt.datetime) -> None:
+        self.by_person: dict[int, list[Checkin]] = {}
+        self.changed: dict[int, Checkin] = {}
+        if person_ids:
+            for visit in Checkin.objects.filter(
+                person_id__in=person_ids,
+                t_out_auto=True,
+                t_in__gte=since - dt.timedelta(minutes=MAX_STAY_MINUTES),
+                t_in__lte=until,
+            ).order_by("t_in"):
+                self.by_person.setdefault(visit.person_id, []).append(visit)
+
+    def open_at(self, person_id: int, at: dt.datetime, venue_id: int | None = None):
+        """The person's visit going on at `at` (at `venue_id` if given), latest first."""
+        for visit in reversed(self.by_person.get(person_id, [])):
+            ongoing = visit.t_out_auto and visit.t_in <= at < visit.t_out
+            if ongoing and (venue_id is None or visit.venue_id == venue_id):
+                return visit
+        return None
+
+    def enter(self, visit: Checkin) -> None:
+        """A new entry ends whatever visit the person was still in (they left it)."""
+        if visit.person_id is None:
+            return
+        for other in self.by_person.get(visit.person_id, []):
+            if other.t_out_auto and other.t_in < visit.t_in < other.t_out:
+                other.t_out = visit.t_in
+                if other.pk:
+                    self.changed[other.pk] = other
+        self.by_person.setdefault(visit.person_id, []).append(visit)
+
+    def leave(self, visit: Checkin, at: dt.datetime, client_id: uuid.UUID) -> None:
+        visit.t_out, visit.t_out_auto, visit.client_id_out = at, False, client_id
+        if visit.pk:
+            self.changed[visit.pk] = visit
+
+
+def _apply(item: _Item, visits: _Visits, actor) -> tuple[Checkin | None, Recorded]:
+    """Turn one scan (taken in time order) into a new visit, or the end of an open one."""
+    scan, venue, at = item.scan, item.venue, item.at
+    current = visits.open_at(item.person_id, at, venue.pk) if item.person_id else None
+    direction = scan.direction or (OUT if current else IN)
+    if direction == OUT and item.person_id is None:
+        raise ScanRefused(422, "exit_needs_person", _("An exit scan needs to know who is leaving."))
+    if direction == OUT and current is not None:
+        visits.leave(current, at, scan.client_id)
+        return None, Recorded(201, OUT, current, item.person)
+    visit = Checkin(
+        client_id=scan.client_id,
+        venue=venue,
+        person_id=item.person_id,
+        method=item.method,
+        t_in=at,
+        # An exit with no entry on record: they were there at that moment.
+        t_out=at if direction == OUT else at + usual_stay(venue.category),
+        t_out_auto=direction == IN,
+        source_app=scan.source_app,
+        recorded_by=actor if item.method != Method.SELF else None,
+    )
+    visits.enter(visit)
+    return visit, Recorded(201, direction, visit, item.person)
+
+
+def record_scans(scans: list[Scan], actor=None) -> list[Recorded | ScanRefused]:
+    """Store a batch of scans (an offline scanner's queue, an app's sync): a result per scan.
+
+    Scans are applied in scan-time order, so an entry and the exit after it may come in the same
+    batch. Client ids already stored, or repeated in the batch, are replays: their original
+    result comes back and nothing new is stored. A refused scan does not stop the others.
+    """
+    try:
+        return _record_scans(scans, actor)
+    except IntegrityError:
+        # Another request stored one of these client ids between our check and our insert:
+        # run again, and those scans come back as replays.
+        return _record_scans(scans, actor)
+
+
+@transaction.atomic
+def _record_scans(scans: list[Scan], actor) -> list[Recorded | ScanRefused]:
+    now = timezone.now()
+    results: list[Recorded | ScanRefused | None] = [None] * len(scans)
+    replays = _replays(scans)
+    first: dict[uuid.UUID, int] = {}
+    pending: list[tuple[int, Scan]] = []
+    for index, scan in enumerate(scans):
+        if scan.client_id in replays:
+            results[index] = replays[scan.client_id]
+        elif scan.client_id in first:
+            continue  # filled in from the first scan with this id, below
+        else:
+            first[scan.client_id] = index
+            pending.append((index, scan))
+    venues = _venues(pending)
+    items: list[_Item] = []
+    token_people: set[int] = set()
+    for index, scan in pending:
+        try:
+            if scan.direction not in (None, IN, OUT):
+                raise ScanRefused(422, "invalid", _("direction is 'in' or 'out'."))
+            at = _scan_time(scan, now)
+            venue = venues[index]
+            if isinstance(venue, ScanRefused):
+                raise venue
+            person_id, person, method = _identify(scan, actor)
+        except ScanRefused as exc:
+            results[index] = exc
+            continue
+        except InvalidPayload as exc:
+            results[index] = _refused_payload(exc)
+            continue
+        if method == Method.SELF:
+            token_people.add(person_id)
+        items.append(_Item(index, scan, at, venue, person_id, method, person))
+    existing = set(Person.objects.filter(pk__in=token_people).values_list("pk", flat=True))
+    accepted = []
+    for item in items:
+        if item.method == Method.SELF and item.person_id not in existing:
+            results[item.index] = ScanRefused(
+                410,
+                "person_gone",
+                _(
+                    "This phone's declaration was deleted after the retention period. "
+                    "Declare again."
+                ),
+            )
+        else:
+            accepted.append(item)
+    accepted.sort(key=lambda i: i.at)
+    if accepted:
+        visits = _Visits(
+            {i.person_id for i in accepted if i.person_id},
+            accepted[0].at,
+            accepted[-1].at,
+        )
+        recorder = actor if getattr(actor, "is_authenticated", False) else None
+        new: list[Checkin] = []
+        for item in accepted:
+            try:
+                created, results[item.index] = _apply(item, visits, recorder)
+            except ScanRefused as exc:
+                results[item.index] = exc
+                continue
+            if created is not None:
+                new.append(created)
+        Checkin.objects.bulk_create(new, batch_size=1000)
+        if visits.changed:
+            Checkin.objects.bulk_update(
+                list(visits.changed.values()), ["t_out", "t_out_auto", "client_id_out"]
+            )
+        bump_daily(Counter((c.venue.commune_id, local_date(c.t_in)) for c in new))
+    for index, scan in enumerate(scans):
+        if results[index] is None:
+            original = results[first[scan.client_id]]
+            results[index] = (
+                Recorded(200, original.direction, original.checkin, original.person)
+                if isinstance(original, Recorded)
+                else original
+            )
+    return results
+
+
+def record_scan(scan: Scan, actor=None) -> Recorded:
+    """Store one scan (201), or return the one stored before under its client id (200)."""
+    result = record_scans([scan], actor)[0]
+    if isinstance(result, ScanRefused):
+        raise result
+    return result

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import ProvincePolicy, SigningKey, Venue
+from .models import ProvincePolicy, SigningKey, UsualStay, Venue
 
 
 @admin.register(Venue)
@@ -27,3 +27,8 @@ class SigningKeyAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False  # keys are made with `kiemdich venues keys rotate`
+
+
+@admin.register(UsualStay)
+class UsualStayAdmin(admin.ModelAdmin):
+    list_display = ["category", "minutes"]

@@ -7,6 +7,7 @@ counted as a checkpoint, so the statistics for any past date count what existed 
 
 from __future__ import annotations
 
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -36,6 +37,32 @@ class Category(models.TextChoices):
 
 
 VEHICLE_CATEGORIES = frozenset({Category.VEHICLE_INTERPROVINCIAL, Category.VEHICLE_OTHER})
+
+#: How long a visit lasts when nobody scans out, by category, in minutes (an open visit closes
+#: itself after this). Officials can change them in the admin (`UsualStay`).
+DEFAULT_STAY_MINUTES: dict[str, int] = {
+    Category.OFFICE: 120,
+    Category.PUBLIC_SERVICE: 60,
+    Category.SHOP: 20,
+    Category.SUPERMARKET: 60,
+    Category.MARKET: 60,
+    Category.RESTAURANT: 90,
+    Category.BUSINESS: 60,
+    Category.FACTORY: 600,
+    Category.HOSPITAL: 180,
+    Category.SCHOOL: 480,
+    Category.HOTEL: 720,
+    Category.BOARDING_HOUSE: 720,
+    Category.BUS_STATION: 60,
+    Category.VEHICLE_INTERPROVINCIAL: 480,
+    Category.VEHICLE_OTHER: 120,
+    Category.CONTROL_POST: 15,
+    Category.RESIDENTIAL: 120,
+    Category.GATHERING: 120,
+    Category.OTHER: 60,
+}
+#: The longest a usual stay may be: tracing looks this far back before an exposure.
+MAX_STAY_MINUTES = 720
 
 
 class Status(models.TextChoices):
@@ -172,6 +199,26 @@ class ProvincePolicy(models.Model):
 
     def __str__(self) -> str:
         return str(self.province)
+
+
+class UsualStay(models.Model):
+    """An official's choice of the usual stay for one category, replacing the default."""
+
+    category = models.CharField(
+        _("category"), max_length=30, choices=Category.choices, primary_key=True
+    )
+    minutes = models.PositiveSmallIntegerField(
+        _("usual stay (minutes)"),
+        validators=[MinValueValidator(5), MaxValueValidator(MAX_STAY_MINUTES)],
+        help_text=_("A visit with no exit scan ends this long after entry (5 to 720 minutes)."),
+    )
+
+    class Meta:
+        verbose_name = _("usual stay")
+        verbose_name_plural = _("usual stays")
+
+    def __str__(self) -> str:
+        return f"{self.get_category_display()}: {self.minutes} min"
 
 
 class SigningKey(models.Model):

@@ -6,6 +6,8 @@ so the page, the API and the command line cannot disagree.
 
 from __future__ import annotations
 
+import datetime as dt
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
@@ -23,7 +25,7 @@ from kiemdich.tabular import ImportReport, LineError, cell, column_index, read_t
 
 from . import signing
 from .forms import VenueForm
-from .models import Category, ProvincePolicy, Status, Venue
+from .models import DEFAULT_STAY_MINUTES, Category, ProvincePolicy, Status, UsualStay, Venue
 from .poster import PosterInfo
 
 
@@ -157,6 +159,31 @@ def action_label(action: str) -> str:
 
 
 # ---------------------------------------------------------------------------------------------
+# Usual stays
+
+_stays: tuple[float, dict[str, dt.timedelta]] = (0.0, {})
+#: How long a process trusts its copy of the usual stays edited in the admin.
+STAY_TTL = 60.0
+
+
+def usual_stay(category: str) -> dt.timedelta:
+    """How long after entry a visit with no exit scan ends, for a venue category."""
+    global _stays
+    fetched, stays = _stays
+    if time.monotonic() - fetched > STAY_TTL:
+        edited = dict(UsualStay.objects.values_list("category", "minutes"))
+        minutes = {**DEFAULT_STAY_MINUTES, **edited}
+        stays = {category: dt.timedelta(minutes=m) for category, m in minutes.items()}
+        _stays = (time.monotonic(), stays)
+    return stays.get(category, dt.timedelta(minutes=DEFAULT_STAY_MINUTES[Category.OTHER]))
+
+
+def forget_usual_stays() -> None:
+    """Read the usual stays again on next use (after an edit, and in tests)."""
+    global _stays
+    _stays = (0.0, {})
+
+
 # Posters and QR
 
 #: Why a genuine poster is refused, by status (the poster itself is fine).
@@ -171,7 +198,7 @@ REFUSED = {
 def resolve_payload(payload: str) -> Venue:
     """The checkpoint behind a scanned payload, or InvalidPayload saying why it is refused."""
     verified = signing.verify(payload)
-    venue = Venue.objects.select_related("commune").filter(pk=verified.venue_id).first()
+    venue = Venue.objects.select_related("commune").filter(pk=verified.number).first()
     if venue is None:
         raise signing.InvalidPayload("forged", _("This checkpoint code is not genuine."))
     if venue.status in REFUSED:

@@ -1,4 +1,7 @@
-"""Signed QR payloads for checkpoints: `<venue id>.<key id>.<Ed25519 signature>`.
+"""Signed QR payloads: `<id>.<key id>.<Ed25519 signature>`, for checkpoints and for people.
+
+A person's own QR (shown to staff scanners, `/p/<payload>`) is signed the same way over another
+message prefix, so a checkpoint payload can never pass for a person's or the other way round.
 
 The poster's QR holds `{KIEMDICH_PUBLIC_URL}/c/<payload>`, which any phone camera opens. The
 signature lets the server, and an offline scanner that has fetched the public keys, refuse a
@@ -41,6 +44,10 @@ _PAYLOAD = re.compile(r"^([1-9a-z][0-9a-z]{0,12})\.([0-9a-z]{2,8})\.([A-Za-z0-9_
 PUBLIC_KEY_TTL = 30.0
 
 
+#: Refusal codes of genuine codes that are no longer valid.
+GONE = frozenset({"revoked", "closed", "not_approved", "key_retired", "person_gone"})
+
+
 class InvalidPayload(ValueError):
     """A QR payload the server refuses; `code` is stable, `message` is for people."""
 
@@ -49,10 +56,15 @@ class InvalidPayload(ValueError):
         self.code = code
         self.message = message
 
+    @property
+    def gone(self) -> bool:
+        """Genuine but no longer valid (410), rather than malformed or forged (400)."""
+        return self.code in GONE
+
 
 @dataclass(frozen=True)
 class Verified:
-    venue_id: int
+    number: int
     kid: str
 
 
@@ -65,8 +77,29 @@ def b36(number: int) -> str:
             return digits
 
 
-def _message(venue_id: int, kid: str) -> bytes:
-    return f"kd1|{venue_id}|{kid}".encode()
+VENUE = "venue"
+PERSON = "person"
+#: What is signed: a prefix per kind of payload (venue posters printed so far use "kd1").
+_PREFIX = {VENUE: "kd1", PERSON: "kd1p"}
+
+
+def _message(number: int, kid: str, kind: str = VENUE) -> bytes:
+    return f"{_PREFIX[kind]}|{number}|{kid}".encode()
+
+
+def _refusals(kind: str) -> dict[str, str]:
+    """Messages for people, by refusal code, in the words of the kind of code scanned."""
+    if kind == PERSON:
+        return {
+            "malformed": _("This is not a kiemdich personal code (it may be damaged or cut)."),
+            "key_retired": _("This personal code has expired. Declare again to get a new one."),
+            "forged": _("This personal code is not genuine."),
+        }
+    return {
+        "malformed": _("This is not a kiemdich checkpoint code (it may be damaged or cut)."),
+        "key_retired": _("This poster's code has expired. Ask the venue to print its new poster."),
+        "forged": _("This checkpoint code is not genuine."),
+    }
 
 
 @lru_cache(maxsize=16)
@@ -119,15 +152,15 @@ def retire(kid: str) -> SigningKey:
     return key
 
 
-def sign(venue_id: int, key: SigningKey | None = None) -> str:
-    """The payload for a venue (pass `key` when signing many venues at once)."""
+def sign(number: int, key: SigningKey | None = None, kind: str = VENUE) -> str:
+    """The payload for a venue or person id (pass `key` when signing many at once)."""
     key = key or current_key()
-    signature = _private_key(key.kid).sign(_message(venue_id, key.kid))
-    return f"{b36(venue_id)}.{key.kid}.{base64.urlsafe_b64encode(signature).decode().rstrip('=')}"
+    signature = _private_key(key.kid).sign(_message(number, key.kid, kind))
+    return f"{b36(number)}.{key.kid}.{base64.urlsafe_b64encode(signature).decode().rstrip('=')}"
 
 
-def qr_url(payload: str) -> str:
-    return f"{settings.PUBLIC_URL}/c/{payload}"
+def qr_url(payload: str, kind: str = VENUE) -> str:
+    return f"{settings.PUBLIC_URL}/{'p' if kind == PERSON else 'c'}/{payload}"
 
 
 #: kid -> (public key, or None when retired or unknown; when it was fetched).
@@ -144,13 +177,30 @@ def _public_key(kid: str) -> Ed25519PublicKey | None:
     return public
 
 
-def verify(payload: str) -> Verified:
+@lru_cache(maxsize=65536)
+def _verify_cached(payload: str, kind: str) -> Verified:
+    """Signature checks cost about 0.1 ms: a busy scanner sends the same poster all day.
+
+    Only successes are cached and keys are looked up again on every call (with their own short
+    cache), so retiring a key still refuses its payloads at once in this process.
+    """
+    return _verify(payload, kind)
+
+
+def verify(payload: str, kind: str = VENUE) -> Verified:
     """Check a payload's form and signature; raise InvalidPayload with a clear reason."""
+    verified = _verify_cached(payload or "", kind)
+    if _public_key(verified.kid) is None:
+        _verify_cached.cache_clear()
+        return _verify(payload, kind)
+    return verified
+
+
+def _verify(payload: str, kind: str) -> Verified:
+    refusals = _refusals(kind)
     match = _PAYLOAD.match(payload or "")
     if not match:
-        raise InvalidPayload(
-            "malformed", _("This is not a kiemdich checkpoint code (it may be damaged or cut).")
-        )
+        raise InvalidPayload("malformed", refusals["malformed"])
     venue_b36, kid, sig_text = match.groups()
     try:
         signature = base64.urlsafe_b64decode(sig_text + "==")
@@ -162,19 +212,16 @@ def verify(payload: str) -> Verified:
     public = _public_key(kid)
     if public is None:
         if SigningKey.objects.filter(kid=kid).exists():
-            raise InvalidPayload(
-                "key_retired",
-                _("This poster's code has expired. Ask the venue to print its new poster."),
-            )
-        raise InvalidPayload("forged", _("This checkpoint code is not genuine."))
-    venue_id = int(venue_b36, 36)
+            raise InvalidPayload("key_retired", refusals["key_retired"])
+        raise InvalidPayload("forged", refusals["forged"])
+    number = int(venue_b36, 36)
     try:
         if canonical != sig_text or len(signature) != 64:
             raise InvalidSignature
-        public.verify(signature, _message(venue_id, kid))
+        public.verify(signature, _message(number, kid, kind))
     except InvalidSignature:
-        raise InvalidPayload("forged", _("This checkpoint code is not genuine.")) from None
-    return Verified(venue_id=venue_id, kid=kid)
+        raise InvalidPayload("forged", refusals["forged"]) from None
+    return Verified(number=number, kid=kid)
 
 
 def public_keys() -> list[dict]:

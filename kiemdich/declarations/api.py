@@ -1,0 +1,169 @@
+"""`/api/v1/declarations`: declare, then see, correct and export one's own declarations.
+
+Public: a person needs no account. Declaring returns a `person_token` that the phone keeps and
+sends back in the `X-Person-Token` header to read or correct its own data, and a `qr_url`, the
+personal QR that staff scanners read.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Literal
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Field, Router, Schema
+from ninja import Status as HttpStatus
+from ninja.pagination import paginate
+from ninja.security import APIKeyHeader
+
+from kiemdich.api import ApiError, file_response
+from kiemdich.geo.api import Page
+from kiemdich.ratelimit import allow
+
+from . import services
+from .exports import my_data_xlsx
+from .forms import DeclarationForm
+from .models import Declaration, Person
+
+router = Router(tags=["declarations"])
+
+
+class PersonToken(APIKeyHeader):
+    """The `X-Person-Token` header: the phone's proof that it is this person."""
+
+    param_name = "X-Person-Token"
+
+    def authenticate(self, request: HttpRequest, key: str | None) -> Person | None:
+        return services.person_for_token(key)
+
+
+class DeclarationIn(Schema):
+    client_id: uuid.UUID | None = Field(
+        None, description="Made by the device; sending the same declaration again is harmless."
+    )
+    person_token: str = Field(
+        "", max_length=200, description="From an earlier declaration on this phone, if any."
+    )
+    full_name: str = Field(max_length=100)
+    birth_year: int = Field(ge=0, le=10_000)
+    gender: Literal["male", "female", "other"]
+    nationality: str = Field("VN", max_length=2, description="ISO 3166 alpha-2.")
+    id_number: str = Field("", max_length=20, description="CMND (9), CCCD (12) or passport.")
+    phone: str = Field(max_length=20)
+    commune_code: str = Field(max_length=10)
+    address: str = Field("", max_length=255)
+    purpose: Literal["domestic", "visit", "entry"] = "domestic"
+    symptoms: list[
+        Literal["fever", "cough", "shortness_of_breath", "sore_throat", "loss_of_taste_smell"]
+    ] = Field(default_factory=list, max_length=5)
+    contact_with_case: bool = False
+    travel_outbreak_area: bool = False
+
+
+class DeclarationOut(Schema):
+    id: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    full_name: str
+    birth_year: int
+    gender: str
+    nationality: str
+    id_number: str
+    phone: str
+    commune_code: str = Field(alias="commune_id")
+    address: str
+    purpose: str
+    symptoms: list[str]
+    contact_with_case: bool
+    travel_outbreak_area: bool
+
+
+class DeclaredOut(Schema):
+    person_token: str
+    qr_url: str
+    declaration: DeclarationOut
+
+
+def _form(payload: DeclarationIn) -> DeclarationForm:
+    data = payload.dict(exclude={"client_id", "person_token"})
+    form = DeclarationForm(data=data)
+    if not form.is_valid():
+        detail = [
+            {"loc": ["body", field], "msg": str(message)}
+            for field, messages in form.errors.items()
+            for message in messages
+        ]
+        raise ApiError(422, detail, "invalid")
+    return form
+
+
+@router.post(
+    "",
+    auth=None,
+    response={200: DeclaredOut, 201: DeclaredOut},
+    summary="Make a health declaration",
+    description=(
+        "201: stored. 200: this client_id was stored before; the same answer comes back. "
+        "With the `person_token` of an earlier declaration the same person is updated."
+    ),
+)
+def declare(request: HttpRequest, payload: DeclarationIn):
+    if not allow("declare", request.META.get("REMOTE_ADDR", "?"), per_minute=120):
+        raise ApiError(429, _("Too many declarations. Wait a minute."), "rate_limited")
+    person = None
+    if payload.person_token:
+        person = services.person_for_token(payload.person_token)
+        if person is None:
+            raise ApiError(
+                400,
+                _("This phone's declaration is not recognised. Please declare again."),
+                "bad_token",
+            )
+    form = _form(payload)
+    declaration, created = services.declare(
+        form.cleaned_data, person=person, client_id=payload.client_id
+    )
+    body = {
+        "person_token": services.person_token(declaration.person),
+        "qr_url": services.personal_qr_url(declaration.person),
+        "declaration": declaration,
+    }
+    return HttpStatus(201 if created else 200, body)
+
+
+@router.get(
+    "/mine",
+    auth=PersonToken(),
+    response=list[DeclarationOut],
+    summary="My declarations, newest first (X-Person-Token)",
+)
+@paginate(Page)
+def mine(request: HttpRequest):
+    return request.auth.declarations.all()
+
+
+@router.get(
+    "/mine.xlsx",
+    auth=PersonToken(),
+    summary="Everything kept about me, as a spreadsheet (X-Person-Token)",
+)
+def export_mine(request: HttpRequest):
+    return file_response(
+        my_data_xlsx(request.auth),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "khai-bao-y-te.xlsx",
+    )
+
+
+@router.put(
+    "/mine/{declaration_id}",
+    auth=PersonToken(),
+    response=DeclarationOut,
+    summary="Correct one of my declarations (X-Person-Token)",
+)
+def correct(request: HttpRequest, declaration_id: int, payload: DeclarationIn):
+    declaration = get_object_or_404(Declaration, pk=declaration_id, person=request.auth)
+    return services.correct(declaration, _form(payload).cleaned_data)

@@ -1,0 +1,70 @@
+"""A person's own data as a spreadsheet: every declaration and every visit we still hold."""
+
+from __future__ import annotations
+
+import io
+
+import xlsxwriter
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kiemdich.phones import display_phone
+
+from .models import Gender, Person, Purpose
+
+
+def _local(moment) -> str:
+    return timezone.localtime(moment).strftime("%d/%m/%Y %H:%M") if moment else ""
+
+
+def my_data_xlsx(person: Person) -> bytes:
+    """Two sheets: declarations, then visits (checkpoint, entry, exit)."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    bold = book.add_format({"bold": True})
+    sheet = book.add_worksheet(_("Declarations")[:31])
+    headers = [
+        _("Declared at"),
+        _("Full name"),
+        _("Year of birth"),
+        _("Gender"),
+        _("Nationality"),
+        _("ID or passport number"),
+        _("Phone"),
+        _("Commune"),
+        _("Address"),
+        _("Purpose"),
+        _("Symptoms"),
+        _("Contact with a case"),
+        _("Travel to an outbreak area"),
+    ]
+    sheet.write_row(0, 0, headers, bold)
+    for row, d in enumerate(person.declarations.select_related("commune"), start=1):
+        sheet.write_row(
+            row,
+            0,
+            [
+                _local(d.created_at),
+                d.full_name,
+                d.birth_year,
+                str(Gender(d.gender).label),
+                d.nationality,
+                d.id_number,
+                display_phone(d.phone),
+                d.commune.full_name,
+                d.address,
+                str(Purpose(d.purpose).label),
+                ", ".join(d.symptom_labels()),
+                _("yes") if d.contact_with_case else _("no"),
+                _("yes") if d.travel_outbreak_area else _("no"),
+            ],
+        )
+    sheet.set_column(0, len(headers) - 1, 18)
+    visits = book.add_worksheet(_("Visits")[:31])
+    visits.write_row(0, 0, [_("Checkpoint"), _("Address"), _("Entry"), _("Exit")], bold)
+    for row, c in enumerate(person.checkins.select_related("venue").order_by("-t_in"), start=1):
+        exit_text = _local(c.t_out) + (f" ({_('estimated')})" if c.t_out_auto else "")
+        visits.write_row(row, 0, [c.venue.name, c.venue.address, _local(c.t_in), exit_text])
+    visits.set_column(0, 3, 24)
+    book.close()
+    return buffer.getvalue()

@@ -1,0 +1,190 @@
+"""Declaring, correcting, and recognising people: by their phone's token, their personal QR, an
+ID-card QR, or the name and phone staff type in. The only code that writes people and declarations.
+
+Two different secrets, on purpose:
+- the **person token** (`123:<HMAC>`) stays on the person's phone (a cookie or an app's storage)
+  and lets that phone check in, see and correct its own declarations; it is never printed;
+- the **personal QR** (`/p/<id>.<kid>.<Ed25519>`) is shown to staff and only identifies the person
+  for a scan. Photographing it does not let anyone read the person's declarations.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from django.core import signing as django_signing
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from kiemdich.phones import normalize_phone
+from kiemdich.venues import signing
+from kiemdich.venues.signing import InvalidPayload
+
+from .forms import clean_id_number, clean_name
+from .idqr import parse_id_qr
+from .models import Declaration, Person
+
+_TOKEN_SALT = "kiemdich.person-token"  # noqa: S105 (a namespace, not a secret)
+_PERSON_URL = re.compile(r"/p/([^/?#\s]+)")
+#: Person fields copied from each declaration: "a later declaration updates the last one".
+PERSON_FIELDS = (
+    "full_name",
+    "birth_year",
+    "gender",
+    "nationality",
+    "id_number",
+    "phone",
+    "commune",
+    "address",
+)
+
+
+# Tokens and personal QR codes
+
+
+def person_token(person: Person) -> str:
+    return django_signing.Signer(salt=_TOKEN_SALT).sign(str(person.pk))
+
+
+def person_id_from_token(token: str) -> int:
+    """The person a phone's token stands for, without a database query (scans are hot)."""
+    try:
+        return int(django_signing.Signer(salt=_TOKEN_SALT).unsign(token or ""))
+    except (django_signing.BadSignature, ValueError):
+        raise InvalidPayload(
+            "bad_token",
+            _("This phone's declaration is not recognised. Please declare again."),
+        ) from None
+
+
+def person_for_token(token: str | None) -> Person | None:
+    """The person behind a token, or None if there is no (valid, still existing) one."""
+    if not token:
+        return None
+    try:
+        return Person.objects.filter(pk=person_id_from_token(token)).first()
+    except InvalidPayload:
+        return None
+
+
+def personal_qr_url(person: Person) -> str:
+    payload = signing.sign(person.pk, kind=signing.PERSON)
+    return signing.qr_url(payload, kind=signing.PERSON)
+
+
+def person_from_qr(text: str) -> Person:
+    """The person a staff scanner read: our signed QR, else an ID-card or 1405 QR."""
+    text = (text or "").strip()
+    match = _PERSON_URL.search(text)
+    if match or (text.count(".") == 2 and "|" not in text):
+        verified = signing.verify(match.group(1) if match else text, kind=signing.PERSON)
+        person = Person.objects.filter(pk=verified.number).first()
+        if person is None:
+            raise InvalidPayload(
+                "person_gone",
+                _("This personal code is no longer valid (its data was deleted). Declare again."),
+            )
+        return person
+    card = parse_id_qr(text)
+    if card is None:
+        raise InvalidPayload(
+            "unknown_qr",
+            _("This QR code is not a personal code, an ID card or a checkpoint poster."),
+        )
+    person = Person.objects.filter(id_number=card.id_number).order_by("-pk").first()
+    if person is None:
+        person = Person.objects.create(
+            full_name=card.full_name,
+            birth_year=card.birth_year,
+            gender=card.gender,
+            id_number=card.id_number,
+            entered_by_staff=True,
+        )
+    return person
+
+
+def person_from_details(full_name: str, phone: str, id_number: str = "") -> Person:
+    """A visitor staff typed in: the same person as before if the phone and name match."""
+    try:
+        name = clean_name(full_name)
+        phone = normalize_phone(phone)
+        id_number = clean_id_number(id_number)
+    except ValidationError as exc:
+        raise InvalidPayload("invalid_person", exc.messages[0]) from None
+    candidates = Person.objects.filter(phone=phone, full_name__iexact=name)
+    if id_number:
+        candidates = candidates.filter(id_number__in=[id_number, ""])
+    person = candidates.order_by("-pk").first()
+    if person is None:
+        person = Person.objects.create(
+            full_name=name, phone=phone, id_number=id_number, entered_by_staff=True
+        )
+    elif id_number and not person.id_number:
+        person.id_number = id_number
+        person.save(update_fields=["id_number", "updated_at"])
+    return person
+
+
+def masked_name(name: str) -> str:
+    """'Nguyễn Văn An' -> 'N***** V** A*': what a scanner screen may show to staff."""
+    return " ".join(word[0] + "*" * (len(word) - 1) for word in name.split())
+
+
+# Declaring
+
+
+def _copy_to_person(person: Person, data: dict) -> None:
+    for field in PERSON_FIELDS:
+        setattr(person, field, data[field])
+
+
+@transaction.atomic
+def declare(
+    data: dict, *, person: Person | None = None, client_id: uuid.UUID | None = None
+) -> tuple[Declaration, bool]:
+    """Store a declaration (cleaned DeclarationForm data) and update its person.
+
+    Without a `person` (no token on this phone) a new person is made: a phone number alone never
+    links to someone else's declarations. A repeated `client_id` returns the first result and
+    stores nothing (`created` is False).
+    """
+    if client_id is not None:
+        earlier = Declaration.objects.select_related("person").filter(client_id=client_id).first()
+        if earlier is not None:
+            return earlier, False
+    data = {**data, "commune": data["commune_code"]}
+    if person is None:
+        person = Person()
+    _copy_to_person(person, data)
+    person.entered_by_staff = False
+    person.save()
+    declaration = Declaration.objects.create(
+        person=person,
+        client_id=client_id or uuid.uuid4(),
+        **{field: data[field] for field in PERSON_FIELDS},
+        purpose=data["purpose"],
+        symptoms=list(data.get("symptoms") or []),
+        contact_with_case=bool(data.get("contact_with_case")),
+        travel_outbreak_area=bool(data.get("travel_outbreak_area")),
+    )
+    return declaration, True
+
+
+@transaction.atomic
+def correct(declaration: Declaration, data: dict) -> Declaration:
+    """Fix a declaration; the person's details follow if it is their latest one."""
+    data = {**data, "commune": data["commune_code"]}
+    for field in PERSON_FIELDS:
+        setattr(declaration, field, data[field])
+    declaration.purpose = data["purpose"]
+    declaration.symptoms = list(data.get("symptoms") or [])
+    declaration.contact_with_case = bool(data.get("contact_with_case"))
+    declaration.travel_outbreak_area = bool(data.get("travel_outbreak_area"))
+    declaration.save()
+    person = declaration.person
+    if not person.declarations.filter(created_at__gt=declaration.created_at).exists():
+        _copy_to_person(person, data)
+        person.save()
+    return declaration

@@ -1,0 +1,192 @@
+"""Scanning in and out through the API: self scans, staff scans, replays, batches, refusals."""
+
+import datetime as dt
+import uuid
+
+import pytest
+from django.utils import timezone
+
+from kiemdich.accounts.tokens import create_token
+from kiemdich.checkins.models import Checkin, ScanDaily
+from kiemdich.declarations.models import Person
+from kiemdich.venues import signing
+from kiemdich.venues.models import Status
+from kiemdich.venues.services import qr_url
+from tests.declarations.conftest import DECLARATION
+from tests.venues.conftest import make_venue
+
+
+@pytest.fixture
+def shop(binh_phuoc):
+    return make_venue(name="Tạp hóa Minh Phương", category="shop")
+
+
+@pytest.fixture
+def token(client, binh_phuoc) -> str:
+    response = client.post("/api/v1/declarations", DECLARATION, content_type="application/json")
+    return response.json()["person_token"]
+
+
+def post(client, body: dict, url="/api/v1/checkins", **headers):
+    return client.post(url, body, content_type="application/json", **headers)
+
+
+def scan(venue, **fields) -> dict:
+    return {"client_id": str(uuid.uuid4()), "venue": qr_url(venue), **fields}
+
+
+def scans_today(commune="25396") -> int:
+    row = ScanDaily.objects.filter(commune_id=commune, date=timezone.localdate()).first()
+    return row.scans if row else 0
+
+
+def test_a_scan_counts_at_once_and_a_second_scan_is_the_exit(client, shop, token):
+    entry = post(client, scan(shop, person_token=token))
+    assert entry.status_code == 201
+    body = entry.json()
+    assert body["direction"] == "in" and body["venue"]["name"] == "Tạp hóa Minh Phương"
+    # No exit yet: the visit ends after the shop's usual stay (20 minutes) unless scanned out.
+    t_in = dt.datetime.fromisoformat(body["t_in"])
+    assert dt.datetime.fromisoformat(body["t_out"]) - t_in == dt.timedelta(minutes=20)
+    assert body["exit_estimated"] is True
+    assert scans_today() == 1
+    leaving = post(client, scan(shop, person_token=token))
+    assert leaving.status_code == 201 and leaving.json()["direction"] == "out"
+    visit = Checkin.objects.get()
+    assert visit.t_out_auto is False and visit.t_out >= visit.t_in
+    assert scans_today() == 1  # an exit is not another visit
+
+
+def test_a_replayed_client_id_returns_the_original_and_stores_nothing(client, shop, token):
+    body = scan(shop, person_token=token, direction="in")
+    first = post(client, body)
+    again = post(client, body)
+    assert (first.status_code, again.status_code) == (201, 200)
+    assert again.json() == first.json()
+    assert Checkin.objects.count() == 1 and scans_today() == 1
+
+
+def test_entering_another_venue_ends_the_visit_before(client, shop, token):
+    cafe = make_venue(name="Cà phê Gió", category="restaurant")
+    now = timezone.now()
+    post(client, scan(shop, person_token=token, at=(now - dt.timedelta(minutes=10)).isoformat()))
+    post(client, scan(cafe, person_token=token, at=now.isoformat()))
+    at_shop = Checkin.objects.get(venue=shop)
+    assert abs((at_shop.t_out - now).total_seconds()) < 1
+
+
+@pytest.mark.parametrize(
+    ("at", "code"),
+    [
+        (lambda now: now + dt.timedelta(hours=1), "future"),
+        (lambda now: now - dt.timedelta(days=31), "too_old"),
+    ],
+)
+def test_scan_times_in_the_future_or_beyond_retention_are_refused(client, shop, token, at, code):
+    response = post(client, scan(shop, person_token=token, at=at(timezone.now()).isoformat()))
+    assert response.status_code == 422 and response.json()["code"] == code
+    assert not Checkin.objects.exists() and scans_today() == 0
+
+
+def test_forged_and_revoked_posters_are_refused(client, shop, token):
+    payload = signing.sign(shop.pk)
+    forged = payload[:-1] + ("A" if payload[-1] != "A" else "B")
+    response = post(client, scan(shop, person_token=token) | {"venue": forged})
+    assert response.status_code == 400 and response.json()["code"] == "forged"
+    shop.status = Status.REVOKED
+    shop.save()
+    response = post(client, scan(shop, person_token=token) | {"venue": payload})
+    assert response.status_code == 410 and response.json()["code"] == "revoked"
+    assert not Checkin.objects.exists()
+
+
+def test_bad_person_tokens_are_refused(client, shop):
+    response = post(client, scan(shop, person_token="12:not-a-signature"))
+    assert response.status_code == 400 and response.json()["code"] == "bad_token"
+
+
+def test_only_staff_scan_other_people(client, shop, personas):
+    typed = scan(shop, person={"full_name": "Lê Thị Cúc", "phone": "0987654321"})
+    assert post(client, typed).status_code == 401
+    _, citizen_token = create_token(personas["citizen"])
+    refused = post(client, typed, HTTP_AUTHORIZATION=f"Bearer {citizen_token}")
+    assert refused.status_code == 403
+    _, owner_token = create_token(personas["venue_owner"])
+    stored = post(client, typed, HTTP_AUTHORIZATION=f"Bearer {owner_token}")
+    assert stored.status_code == 201
+    assert stored.json()["person"] == {"name": "L* T** C**", "birth_year": None, "gender": ""}
+    visit = Checkin.objects.get()
+    assert visit.method == "manual" and visit.recorded_by == personas["venue_owner"]
+    # The same visitor typed in again is the same person, not a new one.
+    post(
+        client, typed | {"client_id": str(uuid.uuid4())}, HTTP_AUTHORIZATION=f"Bearer {owner_token}"
+    )
+    assert Person.objects.count() == 1
+
+
+def test_staff_scan_personal_and_id_card_qr_codes(client, shop, personas, token):
+    _, owner_token = create_token(personas["venue_owner"])
+    auth = {"HTTP_AUTHORIZATION": f"Bearer {owner_token}"}
+    person = Person.objects.get()
+    personal = signing.qr_url(signing.sign(person.pk, kind=signing.PERSON), kind=signing.PERSON)
+    response = post(client, scan(shop, person_qr=personal), **auth)
+    assert response.status_code == 201
+    assert Checkin.objects.get().person == person
+    cccd = "079190001234|123456789|Phạm Văn Đức|15081990|Nam|12 Lê Lợi, Đồng Xoài|01012021"
+    response = post(client, scan(shop, person_qr=cccd, direction="in"), **auth)
+    assert response.json()["person"] == {
+        "name": "P*** V** Đ**",
+        "birth_year": 1990,
+        "gender": "male",
+    }
+    assert Person.objects.filter(id_number="079190001234", entered_by_staff=True).exists()
+    junk = post(client, scan(shop, person_qr="hello"), **auth)
+    assert junk.status_code == 400 and junk.json()["code"] == "unknown_qr"
+
+
+def test_a_control_post_scans_a_vehicle_poster_with_no_person(client, binh_phuoc, personas):
+    bus = make_venue(
+        name="Xe khách Phúc Lộc", category="vehicle_interprovincial", plate_number="93B-012.34"
+    )
+    _, officer_token = create_token(personas["commune"])
+    response = post(client, scan(bus), HTTP_AUTHORIZATION=f"Bearer {officer_token}")
+    assert response.status_code == 201 and response.json()["person"] is None
+    assert scans_today() == 1
+
+
+def test_a_batch_reports_each_scan_and_applies_them_in_time_order(client, shop, token):
+    now = timezone.now()
+    entry = scan(
+        shop, person_token=token, direction="in", at=(now - dt.timedelta(minutes=9)).isoformat()
+    )
+    exit_ = scan(
+        shop, person_token=token, direction="out", at=(now - dt.timedelta(minutes=2)).isoformat()
+    )
+    bad = scan(shop, person_token=token, at=(now + dt.timedelta(days=1)).isoformat())
+    response = post(client, {"items": [exit_, bad, entry, entry]}, url="/api/v1/checkins/batch")
+    assert response.status_code == 200
+    body = response.json()
+    assert [r["status"] for r in body["results"]] == [201, 422, 201, 200]
+    assert (body["stored"], body["replayed"], body["failed"]) == (2, 1, 1)
+    visit = Checkin.objects.get()
+    assert visit.t_out_auto is False
+    assert round((visit.t_out - visit.t_in).total_seconds()) == 7 * 60
+    assert scans_today() == 1
+    # The whole batch again (the scanner never heard back): all replays, nothing new.
+    again = post(client, {"items": [exit_, entry]}, url="/api/v1/checkins/batch").json()
+    assert [r["status"] for r in again["results"]] == [200, 200]
+    assert Checkin.objects.count() == 1 and scans_today() == 1
+
+
+def test_an_exit_without_a_recorded_entry_is_still_a_visit(client, shop, token):
+    response = post(client, scan(shop, person_token=token, direction="out"))
+    assert response.status_code == 201
+    visit = Checkin.objects.get()
+    assert visit.t_in == visit.t_out and scans_today() == 1
+
+
+def test_a_batch_is_at_most_1000_scans(client, shop, token):
+    items = [scan(shop, person_token=token) for _ in range(1001)]
+    response = post(client, {"items": items}, url="/api/v1/checkins/batch")
+    assert response.status_code == 422
+    assert not Checkin.objects.exists()
