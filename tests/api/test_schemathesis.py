@@ -22,10 +22,10 @@ from __future__ import annotations
 
 import itertools
 import json
-import uuid
 import os
 import time
 import traceback
+import uuid
 from collections import Counter
 from collections.abc import Iterator
 from urllib.parse import urlencode
