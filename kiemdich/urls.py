@@ -4,14 +4,18 @@ from django.urls import include, path
 
 from kiemdich.accounts import views as account_views
 from kiemdich.api import api
-from kiemdich.venues import views as venue_views
+from kiemdich.checkins import selfscan
+from kiemdich.declarations import views as declaration_views
 from kiemdich.web import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("units/<str:code>/", views.unit_detail, name="unit-detail"),
     path("venues/", include("kiemdich.venues.urls")),
-    path("c/<str:payload>", venue_views.scan_landing, name="scan-landing"),
+    path("c/<str:payload>", selfscan.self_checkin, name="scan-landing"),
+    path("p/<str:payload>", declaration_views.personal_qr, name="personal-qr"),
+    path("declare/", declaration_views.declare_page, name="declare"),
+    path("me/", include("kiemdich.declarations.urls")),
     path("stats/", include("kiemdich.checkins.urls")),
     path("signup/", account_views.signup, name="signup"),
     path("login/", auth_views.LoginView.as_view(), name="login"),

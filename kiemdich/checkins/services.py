@@ -432,3 +432,15 @@ def record_scan(scan: Scan, actor=None) -> Recorded:
     if isinstance(result, ScanRefused):
         raise result
     return result
+
+
+def open_visit(person: Person, venue: Venue, at: dt.datetime | None = None) -> Checkin | None:
+    """The person's visit to `venue` going on now (not scanned out, usual stay not over)."""
+    at = at or timezone.now()
+    return (
+        Checkin.objects.filter(
+            person=person, venue=venue, t_out_auto=True, t_in__lte=at, t_out__gt=at
+        )
+        .order_by("-t_in")
+        .first()
+    )

@@ -43,6 +43,10 @@ KIND_PREFIX = {
 
 
 class UnitQuerySet(models.QuerySet["Unit"]):
+    def provinces(self) -> UnitQuerySet:
+        """The first select of every province -> district -> commune picker."""
+        return self.filter(level=Level.PROVINCE).order_by("name")
+
     def under(self, unit: Unit, *, include_self: bool = True) -> UnitQuerySet:
         """The unit's whole subtree (itself included unless asked otherwise)."""
         qs = self.filter(path__startswith=unit.path)

@@ -18,11 +18,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kiemdich.accounts.access import OFFICER_ROLES
-from kiemdich.geo.models import Level, Unit
+from kiemdich.geo.models import Unit
 from kiemdich.ratelimit import limit
 from kiemdich.tabular import ImportFileError
 
-from . import poster, services, signing
+from . import poster, services
 from .forms import VenueForm
 from .models import VEHICLE_CATEGORIES, Category, Status, Venue
 
@@ -59,10 +59,6 @@ def venue_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-def provinces_for_form() -> list[Unit]:
-    return list(Unit.objects.filter(level=Level.PROVINCE).order_by("name"))
-
-
 @limit("venue-register", per_minute=20)
 def venue_new(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
@@ -78,7 +74,11 @@ def venue_new(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "venues/form.html",
-        {"form": form, "provinces": provinces_for_form(), "vehicle_categories": vehicle_codes()},
+        {
+            "form": form,
+            "provinces": Unit.objects.provinces(),
+            "vehicle_categories": vehicle_codes(),
+        },
     )
 
 
@@ -106,7 +106,7 @@ def venue_edit(request: HttpRequest, venue_id: int) -> HttpResponse:
         {
             "form": form,
             "venue": venue,
-            "provinces": provinces_for_form(),
+            "provinces": Unit.objects.provinces(),
             "vehicle_categories": vehicle_codes(),
         },
     )
@@ -200,15 +200,3 @@ def venue_import(request: HttpRequest) -> HttpResponse:
             "categories": Category.choices,
         },
     )
-
-
-def scan_landing(request: HttpRequest, payload: str) -> HttpResponse:
-    """What a phone camera opens from a poster: is it genuine, and where am I?"""
-    try:
-        venue = services.resolve_payload(payload)
-    except signing.InvalidPayload as exc:
-        gone = exc.code in {"revoked", "closed", "not_approved", "key_retired"}
-        return render(
-            request, "venues/scan.html", {"error": exc.message}, status=410 if gone else 400
-        )
-    return render(request, "venues/scan.html", {"venue": venue, "area": services.area_line(venue)})

@@ -18,9 +18,9 @@ def test_owner_registers_officer_approves_owner_prints(page: Page, demo: str) ->
     page.fill("#id_name", "Tiệm thuốc Tám Lê")
     page.select_option("#id_category", "business")
     # Province -> district -> commune pickers fill the commune code.
-    page.select_option("#pick-province", "70")
-    page.select_option("#pick-district", "696")
-    page.select_option("#pick-commune", "25396")
+    page.select_option("#pick-province-commune", "70")
+    page.select_option("#pick-district-commune", "696")
+    page.select_option("#pick-commune-commune", "25396")
     page.fill("#id_address", "Số 8, đường Hùng Vương")
     page.fill("#id_contact_phone", "12")
     page.locator("main form button[type=submit]").click()

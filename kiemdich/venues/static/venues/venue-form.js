@@ -1,5 +1,5 @@
-// Registration form: pick province -> district -> commune from /api/v1/units instead of typing a
-// code, and show the plate/route fields only for vehicles. Without JS the form still works.
+// Registration form: show the plate/route fields only for vehicles (web/area-picker.js picks the
+// commune). Without JS the form still works.
 (function () {
   "use strict";
   var form = document.getElementById("venue-form");
@@ -10,54 +10,4 @@
   function toggleVehicle() { vehicleBox.hidden = vehicles.indexOf(category.value) < 0; }
   category.addEventListener("change", toggleVehicle);
   toggleVehicle();
-
-  var picker = form.querySelector(".area-picker");
-  var code = form.querySelector("[name=commune]");
-  var selects = [1, 2, 3].map(function (l) { return picker.querySelector("[data-level='" + l + "']"); });
-  picker.hidden = false;
-  document.getElementById("field-commune").hidden = true;
-
-  function fill(select, parent, chosen) {
-    select.innerHTML = '<option value="">—</option>';
-    select.disabled = true;
-    if (!parent) return Promise.resolve();
-    return fetch("/api/v1/units?page_size=1000&parent=" + encodeURIComponent(parent))
-      .then(function (r) { return r.json(); })
-      .then(function (body) {
-        body.items.forEach(function (u) {
-          var o = document.createElement("option");
-          o.value = u.code; o.textContent = u.full_name; o.selected = u.code === chosen;
-          select.appendChild(o);
-        });
-        select.disabled = false;
-      });
-  }
-  selects[0].addEventListener("change", function () {
-    code.value = "";
-    fill(selects[1], selects[0].value); fill(selects[2], "");
-  });
-  selects[1].addEventListener("change", function () { code.value = ""; fill(selects[2], selects[1].value); });
-  selects[2].addEventListener("change", function () { code.value = selects[2].value; });
-
-  // Editing, or a form returned with errors: show the commune already chosen.
-  if (code.value) {
-    fetch("/api/v1/units/" + encodeURIComponent(code.value)).then(function (r) {
-      return r.ok ? r.json() : null;
-    }).then(function (commune) {
-      if (!commune) { picker.hidden = true; document.getElementById("field-commune").hidden = false; return; }
-      return fetch("/api/v1/units/" + commune.parent_code).then(function (r) { return r.json(); })
-        .then(function (district) {
-          selects[0].value = district.parent_code;
-          return fill(selects[1], district.parent_code, district.code)
-            .then(function () { return fill(selects[2], district.code, commune.code); });
-        });
-    });
-  } else if (selects[0].options.length === 2) {
-    selects[0].selectedIndex = 1;
-    selects[0].dispatchEvent(new Event("change"));
-  }
-  // Errors on the commune field must stay visible next to the picker.
-  if (document.querySelector("#field-commune .error")) {
-    picker.appendChild(document.querySelector("#field-commune .error").cloneNode(true));
-  }
 })();

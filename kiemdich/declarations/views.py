@@ -1,0 +1,131 @@
+"""Pages for people (no account): declare, see and correct their declarations, show their QR.
+
+The person is the one this browser's cookie names (declarations.cookies). Officials never reach a
+person's data through these pages: they only ever show the cookie's own person.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+import segno
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+
+from kiemdich.accounts.access import may_scan_for_others
+from kiemdich.api import file_response
+from kiemdich.geo.models import Unit
+from kiemdich.ratelimit import limit
+from kiemdich.venues import signing
+from kiemdich.web.idempotency import posted_client_id
+
+from . import cookies, services
+from .exports import my_data_xlsx
+from .forms import DeclarationForm
+from .models import Declaration, Person
+
+
+def _form_page(request: HttpRequest, form: DeclarationForm, **context) -> HttpResponse:
+    return render(
+        request,
+        "declarations/form.html",
+        {"form": form, "provinces": Unit.objects.provinces(), "client_id": uuid.uuid4(), **context},
+    )
+
+
+@limit("declare", per_minute=30)
+def declare_page(request: HttpRequest) -> HttpResponse:
+    """A new declaration; on this phone's person if it has one (a later one updates the last)."""
+    person = cookies.person_from(request)
+    if request.method == "POST":
+        form = DeclarationForm(request.POST)
+        if form.is_valid():
+            declaration, _created = services.declare(
+                form.cleaned_data, person=person, client_id=posted_client_id(request)
+            )
+            response = redirect("me")
+            cookies.remember(response, declaration.person)
+            messages.success(request, _("Your health declaration was recorded. Thank you!"))
+            return response
+    else:
+        latest = person.declarations.first() if person else None
+        initial = DeclarationForm.initial_from(latest) if latest else {"nationality": "VN"}
+        initial.pop("symptoms", None)  # the 14-day questions are answered afresh each time
+        initial.pop("contact_with_case", None)
+        initial.pop("travel_outbreak_area", None)
+        form = DeclarationForm(initial=initial)
+    return _form_page(request, form)
+
+
+def _qr_svg(person: Person) -> str:
+    """The personal QR as inline SVG: nothing more to download on a slow connection."""
+    qr = segno.make(services.personal_qr_url(person), error="m")
+    return qr.svg_inline(scale=4, border=2)
+
+
+def my_page(request: HttpRequest) -> HttpResponse:
+    person = cookies.person_from(request)
+    if person is None:
+        return redirect("declare")
+    declarations = Paginator(person.declarations.select_related("commune"), 20).get_page(
+        request.GET.get("page")
+    )
+    visits = person.checkins.select_related("venue").order_by("-t_in")[:20]
+    return render(
+        request,
+        "declarations/mine.html",
+        {"person": person, "page": declarations, "visits": visits, "qr_svg": _qr_svg(person)},
+    )
+
+
+def my_export(request: HttpRequest) -> HttpResponse:
+    person = cookies.person_from(request)
+    if person is None:
+        return redirect("declare")
+    return file_response(
+        my_data_xlsx(person),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "khai-bao-y-te.xlsx",
+    )
+
+
+@limit("declare", per_minute=30)
+def correct_page(request: HttpRequest, declaration_id: int) -> HttpResponse:
+    person = cookies.person_from(request)
+    if person is None:
+        return redirect("declare")
+    declaration = get_object_or_404(Declaration, pk=declaration_id, person=person)
+    if request.method == "POST":
+        form = DeclarationForm(request.POST)
+        if form.is_valid():
+            services.correct(declaration, form.cleaned_data)
+            messages.success(request, _("Your declaration was corrected."))
+            return redirect("me")
+    else:
+        form = DeclarationForm(initial=DeclarationForm.initial_from(declaration))
+    return _form_page(request, form, declaration=declaration)
+
+
+def personal_qr(request: HttpRequest, payload: str) -> HttpResponse:
+    """What a phone camera opens from someone's personal QR: only staff learn who it is."""
+    try:
+        number = signing.verify(payload, kind=signing.PERSON).number
+    except signing.InvalidPayload as exc:
+        status = 410 if exc.gone else 400
+        return render(
+            request, "declarations/personal_qr.html", {"error": exc.message}, status=status
+        )
+    person = Person.objects.filter(pk=number).first()
+    if person is None:
+        raise Http404(_("This personal code is no longer valid (its data was deleted)."))
+    shown = None
+    if may_scan_for_others(request.user):
+        shown = {
+            "name": services.masked_name(person.full_name),
+            "birth_year": person.birth_year,
+            "gender": person.get_gender_display(),
+        }
+    return render(request, "declarations/personal_qr.html", {"shown": shown})
