@@ -1,5 +1,7 @@
 from django.urls import path
 
+from kiemdich.checkins import scanner
+
 from . import views
 
 app_name = "venues"
@@ -9,5 +11,6 @@ urlpatterns = [
     path("import/", views.venue_import, name="import"),
     path("<int:venue_id>/", views.venue_detail, name="detail"),
     path("<int:venue_id>/edit/", views.venue_edit, name="edit"),
+    path("<int:venue_id>/scanner/", scanner.venue_scanner, name="scanner"),
     path("<int:venue_id>/<str:action>/", views.venue_action, name="action"),
 ]

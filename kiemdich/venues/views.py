@@ -18,6 +18,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from kiemdich.accounts.access import OFFICER_ROLES
+from kiemdich.checkins.scanner import may_scan
 from kiemdich.geo.models import Unit
 from kiemdich.ratelimit import limit
 from kiemdich.tabular import ImportFileError
@@ -129,6 +130,7 @@ def venue_detail(request: HttpRequest, venue_id: int) -> HttpResponse:
             ],
             "needs_reason": {"reject", "revoke"},
             "may_manage": services.may_manage(request.user, venue),
+            "may_scan": may_scan(request.user, venue),
             "area": services.area_line(venue),
         },
     )

@@ -1,0 +1,91 @@
+"""The staff scanner page of a checkpoint: camera or typed-in visitors, queued offline.
+
+The page itself only renders; every scan goes to `POST /api/v1/checkins/batch` from
+`checkins/scanner.js`, which keeps scans in IndexedDB until the server has them. Who may open
+it: the people who manage the checkpoint (owner, its organization, officers of its area) and
+officers, who staff control posts. Anyone else who can see the checkpoint gets 403, anyone who
+cannot gets the same 404 as for a missing one.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.templatetags.static import static
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
+
+from kiemdich.accounts.access import OFFICER_ROLES, may_scan_for_others
+from kiemdich.venues import services, signing
+from kiemdich.venues.models import Venue
+
+#: Seconds during which the camera reading the same code again does not make a new scan.
+REPEAT_SECONDS = 5
+
+
+def may_scan(user, venue: Venue) -> bool:
+    """Staff of the checkpoint and officers, in a role the scan API accepts scans of others from."""
+    staff = services.may_manage(user, venue) or getattr(user, "role", None) in OFFICER_ROLES
+    return staff and may_scan_for_others(user)
+
+
+def js_strings() -> dict[str, str]:
+    """Texts the script shows, translated here so the page needs no JavaScript catalogue."""
+    return {
+        "online": _("Online"),
+        "offline": _("Offline — scans are kept on this phone"),
+        "in": pgettext("scan direction", "In"),
+        "out": pgettext("scan direction", "Out"),
+        "waiting": _("Waiting to send"),
+        "sending": _("Sending…"),
+        "saved": _("Saved"),
+        "again": _("Already saved"),
+        "poster": _("Checkpoint poster"),
+        "personal_qr": _("Personal QR code"),
+        "no_person": _("Pass without a person"),
+        "camera_on": _("Turn the camera on"),
+        "camera_off": _("Turn the camera off"),
+        "camera_error": _("The camera cannot be used: %(reason)s. Type the visitor in below."),
+        "camera_insecure": _(
+            "The camera only works over HTTPS. Type the visitor in below, or open the page "
+            "through its https:// address."
+        ),
+        "detector_loading": _("Preparing the QR reader…"),
+        "detector_ready": _("Point the camera at the QR code."),
+        "detector_error": _("The QR reader could not start. Type the visitor in below."),
+        "login_again": _("Your session has ended. Log in again in another tab; scans are kept."),
+        "storage_error": _(
+            "This browser cannot keep scans offline (private mode?). Stay online while scanning."
+        ),
+        "name_required": _("Enter the visitor's name."),
+        "phone_required": _("Enter the visitor's phone number."),
+        "retry_in": _("Network problem; trying again in %(seconds)s s."),
+    }
+
+
+@login_required
+def venue_scanner(request: HttpRequest, venue_id: int) -> HttpResponse:
+    venue = services.visible_or_404(request.user, venue_id)
+    if not may_scan(request.user, venue):
+        raise PermissionDenied(_("Only the checkpoint's staff and officials may scan here."))
+    context = {"venue": venue, "scannable": venue.is_printable}
+    if venue.is_printable:
+        api_root = reverse("api:api-root")
+        context.update(
+            {
+                "config": {
+                    "venue": signing.sign(venue.pk),
+                    "venueId": venue.pk,
+                    "batchUrl": f"{api_root}checkins/batch",
+                    "singleUrl": f"{api_root}checkins",
+                    "polyfillUrl": static("vendor/barcode-detector/barcode-detector-ponyfill.js"),
+                    "wasmUrl": static("vendor/barcode-detector/zxing_reader.wasm"),
+                    "repeatMs": REPEAT_SECONDS * 1000,
+                    "strings": js_strings(),
+                },
+            }
+        )
+    return render(request, "checkins/scanner.html", context)
