@@ -26,7 +26,7 @@ _FOREIGN_ID = re.compile(r"^[A-Z0-9]{5,15}$")
 
 def clean_name(value: str) -> str:
     name = " ".join((value or "").split())
-    if len(name) < 2:
+    if sum(ch.isalpha() for ch in name) < 2:
         raise ValidationError(_("Enter the full name."), code="required")
     if any(ch.isdigit() for ch in name):
         raise ValidationError(_("A name has no digits."), code="invalid_name")
