@@ -23,7 +23,8 @@ def messages(response) -> dict[str, str]:
         ("commune_code", "696", "not a commune"),
         ("commune_code", "99999", "no commune with code 99999"),
         ("nationality", "XX", "not a country code"),
-        ("full_name", "A1", "no digits"),
+        ("full_name", "Nguyễn 2", "no digits"),
+        ("full_name", "::", "Enter the full name"),
     ],
 )
 def test_bad_fields_get_a_message_next_to_the_field_and_store_nothing(
