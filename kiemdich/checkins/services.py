@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import time
 import uuid
 from collections import Counter
 from collections.abc import Iterable
@@ -23,7 +24,7 @@ from kiemdich.accounts.access import may_scan_for_others
 from kiemdich.declarations.models import Person
 from kiemdich.declarations.services import person_from_details, person_from_qr, person_id_from_token
 from kiemdich.venues import signing
-from kiemdich.venues.models import MAX_STAY_MINUTES, Venue
+from kiemdich.venues.models import MAX_STAY_MINUTES, Status, Venue
 from kiemdich.venues.services import REFUSED, usual_stay
 from kiemdich.venues.signing import InvalidPayload
 
@@ -428,10 +429,116 @@ def _record_scans(scans: list[Scan], actor) -> list[Recorded | ScanRefused]:
 
 def record_scan(scan: Scan, actor=None) -> Recorded:
     """Store one scan (201), or return the one stored before under its client id (200)."""
+    if scan.direction == IN and scan.person_token and not (scan.person_qr or scan.person):
+        recorded = _fast_entry(scan)
+        if recorded is not None:
+            return recorded
     result = record_scans([scan], actor)[0]
     if isinstance(result, ScanRefused):
         raise result
     return result
+
+
+# The fast path of the commonest scan: a person entering, with their token.
+#
+# It gives the same result as `record_scans` in 3 statements instead of 7: the insert itself
+# checks that the checkpoint accepts scans, that the person still exists and that the client id
+# is new (ON CONFLICT). Anything unusual (a replay, a refused checkpoint, a deleted person) makes
+# it return None, and the general path answers with the right reason.
+
+#: venue id -> (when read, name, commune code, category): what the insert does not check.
+_venue_facts: dict[int, tuple[float, str, str, str]] = {}
+VENUE_FACTS_TTL = 60.0
+#: Statuses in which a checkpoint accepts scans.
+ACCEPTING = tuple(status for status in Status.values if status not in REFUSED)
+
+
+def _facts(venue_id: int) -> tuple[str, str, str] | None:
+    cached = _venue_facts.get(venue_id)
+    if cached is not None and time.monotonic() - cached[0] < VENUE_FACTS_TTL:
+        return cached[1:]
+    row = Venue.objects.filter(pk=venue_id).values_list("name", "commune_id", "category").first()
+    if row is None:
+        return None
+    if len(_venue_facts) > 200_000:
+        _venue_facts.clear()
+    _venue_facts[venue_id] = (time.monotonic(), *row)
+    return row
+
+
+def _db(field: str, value):
+    """A value as the database stores it (SQLite keeps UUIDs as hex and times as text)."""
+    return Checkin._meta.get_field(field).get_db_prep_value(value, connection)
+
+
+def _fast_entry(scan: Scan) -> Recorded | None:
+    now = timezone.now()
+    try:
+        person_id = person_id_from_token(scan.person_token)
+        at = _scan_time(scan, now)
+        venue_id = signing.verify(venue_payload(scan.venue)).number
+    except (InvalidPayload, ScanRefused):
+        return None
+    facts = _facts(venue_id)
+    if facts is None:
+        return None
+    name, commune_id, category = facts
+    t_out = at + usual_stay(category)
+    table, statuses = Checkin._meta.db_table, ", ".join(["%s"] * len(ACCEPTING))
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(
+                f"INSERT INTO {table} (client_id, venue_id, person_id, method, t_in, t_out, "  # noqa: S608
+                "t_out_auto, source_app, created_at) "
+                f"SELECT %s, id, %s, %s, %s, %s, %s, %s, %s FROM {Venue._meta.db_table} "
+                f"WHERE id = %s AND status IN ({statuses}) "
+                f"AND EXISTS (SELECT 1 FROM {Person._meta.db_table} WHERE id = %s) "
+                "ON CONFLICT (client_id) DO NOTHING RETURNING id",
+                [
+                    _db("client_id", scan.client_id),
+                    person_id,
+                    Method.SELF,
+                    _db("t_in", at),
+                    _db("t_out", t_out),
+                    True,
+                    scan.source_app,
+                    _db("created_at", now),
+                    venue_id,
+                    *ACCEPTING,
+                    person_id,
+                ],
+            )
+            row = cursor.fetchone()
+            if row is None:
+                return None  # a replay or a refused checkpoint: the general path says which
+            # The person left wherever they still counted as being.
+            cursor.execute(
+                f"UPDATE {table} SET t_out = %s WHERE person_id = %s AND t_out_auto "  # noqa: S608
+                "AND t_in >= %s AND t_in < %s AND t_out > %s AND id <> %s",
+                [
+                    _db("t_out", at),
+                    person_id,
+                    _db("t_in", at - dt.timedelta(minutes=MAX_STAY_MINUTES)),
+                    _db("t_in", at),
+                    _db("t_out", at),
+                    row[0],
+                ],
+            )
+            bump_daily(Counter({(commune_id, local_date(at)): 1}))
+    except IntegrityError:
+        return None  # the person was deleted by the retention purge meanwhile
+    visit = Checkin(
+        pk=row[0],
+        client_id=scan.client_id,
+        venue=Venue(pk=venue_id, name=name, commune_id=commune_id, category=category),
+        person_id=person_id,
+        method=Method.SELF,
+        t_in=at,
+        t_out=t_out,
+        t_out_auto=True,
+        source_app=scan.source_app,
+    )
+    return Recorded(201, IN, visit)
 
 
 def open_visit(person: Person, venue: Venue, at: dt.datetime | None = None) -> Checkin | None:

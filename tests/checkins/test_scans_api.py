@@ -190,3 +190,42 @@ def test_a_batch_is_at_most_1000_scans(client, shop, token):
     response = post(client, {"items": items}, url="/api/v1/checkins/batch")
     assert response.status_code == 422
     assert not Checkin.objects.exists()
+
+
+def test_fast_entries_store_what_the_general_path_stores(client, shop, token):
+    """Entries with a token take a shorter path; the rows must be the same as a batch makes."""
+    cafe = make_venue(name="Cà phê Gió", category="restaurant")
+    now = timezone.now()
+    times = [now - dt.timedelta(minutes=m) for m in (50, 30, 10)]
+    singles = [
+        scan(venue, person_token=token, direction="in", at=t.isoformat())
+        for venue, t in zip([shop, cafe, shop], times, strict=True)
+    ]
+    for body in singles:
+        assert post(client, body).status_code == 201
+    fields = ("venue_id", "person_id", "method", "t_in", "t_out", "t_out_auto")
+    fast = list(Checkin.objects.order_by("t_in").values_list(*fields))
+    daily = scans_today()
+    Checkin.objects.all().delete()
+    ScanDaily.objects.all().delete()
+    batch = [body | {"client_id": str(uuid.uuid4())} for body in singles]
+    post(client, {"items": batch}, url="/api/v1/checkins/batch")
+    assert list(Checkin.objects.order_by("t_in").values_list(*fields)) == fast
+    assert scans_today() == daily == 3
+    # Each entry ended the visit before it.
+    assert [row[4] for row in fast[:2]] == times[1:]
+
+
+def test_fast_entries_refuse_like_the_general_path(client, shop, token):
+    body = scan(shop, person_token=token, direction="in")
+    shop.status = Status.REVOKED
+    shop.save()
+    response = post(client, body)
+    assert response.status_code == 410 and response.json()["code"] == "revoked"
+    Person.objects.all().delete()
+    open_venue = make_venue(name="Chợ Đức Phong", category="market")
+    assert open_venue.status == Status.ACTIVE
+    response = post(client, scan(open_venue, person_token=token, direction="in"))
+    assert response.json()["code"] == "person_gone", response.json()
+    assert response.status_code == 410
+    assert not Checkin.objects.exists() and scans_today() == 0
