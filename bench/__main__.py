@@ -27,7 +27,8 @@ from . import BENCH_DB
 from .common import Figure, Options, log, print_table
 from .db import NotPostgres, Server, recreate_bench_db
 
-NAMES = ("checkpoints", "posters")
+#: In the order they run: `scans` last, so its own random draws never change the others' data.
+NAMES = ("checkpoints", "posters", "scans")
 
 
 def parse_args(argv: list[str]) -> tuple[list[str], Options]:
@@ -42,12 +43,31 @@ def parse_args(argv: list[str]) -> tuple[list[str], Options]:
     parser.add_argument(
         "--checkins", type=int, default=Options.checkins, help="default %(default)s"
     )
+    parser.add_argument(
+        "--scan-seconds",
+        type=int,
+        default=Options.scan_seconds,
+        help="length of each load test of `scans`, default %(default)s",
+    )
+    parser.add_argument(
+        "--scan-workers",
+        type=int,
+        default=None,
+        help="gunicorn workers for `scans`, default 2 per usable CPU",
+    )
     args = parser.parse_args(argv)
     unknown = sorted(set(args.names) - set(NAMES))
     if unknown:
         parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(NAMES)}")
     names = [n for n in NAMES if n in args.names] or list(NAMES)
-    return names, Options(venues=args.venues, checkins=args.checkins, explain=args.explain)
+    options = Options(
+        venues=args.venues,
+        checkins=args.checkins,
+        explain=args.explain,
+        scan_seconds=args.scan_seconds,
+        scan_workers=args.scan_workers,
+    )
+    return names, options
 
 
 def _cpu_model() -> str:
@@ -129,12 +149,13 @@ def main(argv: list[str]) -> int:
     setup_django(server)
     print_header(server)
 
-    from . import checkpoints, posters
+    from . import checkpoints, posters, scans
     from .data import Dataset
 
     benchmarks: dict[str, Callable[[Dataset, Options], list[Figure]]] = {
         "checkpoints": checkpoints.run,
         "posters": posters.run,
+        "scans": scans.run,
     }
     dataset = Dataset(server)
     figures: list[Figure] = []
