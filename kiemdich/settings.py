@@ -131,7 +131,10 @@ DATABASES = {
     "default": dj_database_url.parse(
         os.environ.get("DATABASE_URL") or f"sqlite:///{BASE_DIR / 'kiemdich.sqlite3'}",
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
-        conn_health_checks=True,
+        # A health check is one more round trip at the start of every request (measured: a
+        # tenth of a scan's cost). Off by default; after a database restart each worker's
+        # first request fails once. Turn it on where connections die often (DB_HEALTH_CHECKS=1).
+        conn_health_checks=env_bool("DB_HEALTH_CHECKS"),
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

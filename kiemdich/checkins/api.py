@@ -6,6 +6,7 @@ which unit from accounts.access. Every endpoint needs a signed-in caller (the AP
 """
 
 import datetime as dt
+import json
 import uuid
 from collections import Counter
 from typing import Literal
@@ -16,6 +17,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja import Status as HttpStatus
 from ninja.pagination import paginate
+from ninja.responses import NinjaJSONEncoder
 
 from kiemdich.api import ApiError, file_response, optional_caller
 from kiemdich.declarations.services import masked_name
@@ -23,7 +25,15 @@ from kiemdich.geo.api import Page, visible_unit
 
 from .exports import checkpoint_table_pdf, checkpoint_table_xlsx
 from .models import Method
-from .services import PersonDetails, Recorded, Scan, ScanRefused, record_scan, record_scans
+from .services import (
+    PersonDetails,
+    Recorded,
+    Scan,
+    ScanRefused,
+    fast_entry,
+    record_scan,
+    record_scans,
+)
 from .stats import CheckpointTable, checkpoint_table, idle_checkpoints
 
 router = Router(tags=["statistics"])
@@ -230,6 +240,15 @@ def _scan(item: ScanIn) -> Scan:
     )
 
 
+def _json(body: dict, status: int) -> HttpResponse:
+    """A response written without validating it against its schema again: the scan endpoints
+    are the hottest of the service (bench/), and their bodies are built from typed values.
+    The encoder is ninja's, so times read the same as in every other response."""
+    return HttpResponse(
+        json.dumps(body, cls=NinjaJSONEncoder), content_type="application/json", status=status
+    )
+
+
 def checkin_out(recorded: Recorded, client_id: uuid.UUID) -> dict:
     checkin, person = recorded.checkin, recorded.person
     return {
@@ -266,6 +285,20 @@ def checkin_out(recorded: Recorded, client_id: uuid.UUID) -> dict:
 )
 def record_one(request: HttpRequest, payload: ScanIn):
     scan = _scan(payload)
+    entry = fast_entry(scan)
+    if entry is not None:
+        # Written by hand: this is the hottest response of the service (see bench/).
+        body = {
+            "id": entry.id,
+            "client_id": str(entry.client_id),
+            "direction": "in",
+            "venue": {"id": entry.venue_id, "name": entry.venue_name},
+            "t_in": entry.t_in,
+            "t_out": entry.t_out,
+            "exit_estimated": True,
+            "person": None,
+        }
+        return _json(body, 201)
     try:
         recorded = record_scan(scan, optional_caller(request))
     except ScanRefused as exc:
@@ -309,9 +342,10 @@ def record_batch(request: HttpRequest, payload: BatchIn):
                 }
             )
     statuses = Counter(r["status"] for r in results)
-    return {
+    body = {
         "results": results,
         "stored": statuses[201],
         "replayed": statuses[200],
         "failed": len(results) - statuses[201] - statuses[200],
     }
+    return _json(body, 200)

@@ -161,21 +161,25 @@ def action_label(action: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # Usual stays
 
-_stays: tuple[float, dict[str, dt.timedelta]] = (0.0, {})
+_stays: tuple[float, dict[str, int]] = (0.0, {})
 #: How long a process trusts its copy of the usual stays edited in the admin.
 STAY_TTL = 60.0
 
 
-def usual_stay(category: str) -> dt.timedelta:
-    """How long after entry a visit with no exit scan ends, for a venue category."""
+def stay_minutes() -> dict[str, int]:
+    """Usual stay in minutes for every category: the defaults, with the admin's edits."""
     global _stays
-    fetched, stays = _stays
+    fetched, minutes = _stays
     if time.monotonic() - fetched > STAY_TTL:
         edited = dict(UsualStay.objects.values_list("category", "minutes"))
         minutes = {**DEFAULT_STAY_MINUTES, **edited}
-        stays = {category: dt.timedelta(minutes=m) for category, m in minutes.items()}
-        _stays = (time.monotonic(), stays)
-    return stays.get(category, dt.timedelta(minutes=DEFAULT_STAY_MINUTES[Category.OTHER]))
+        _stays = (time.monotonic(), minutes)
+    return minutes
+
+
+def usual_stay(category: str) -> dt.timedelta:
+    """How long after entry a visit with no exit scan ends, for a venue category."""
+    return dt.timedelta(minutes=stay_minutes()[category])
 
 
 def forget_usual_stays() -> None:
