@@ -7,6 +7,7 @@ turns what devices send (entries, exits, replays, offline batches) into visits.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import re
 import uuid
 from collections import Counter
@@ -20,7 +21,6 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from psycopg.types.json import Jsonb
 
 from kiemdich.accounts.access import may_scan_for_others
 from kiemdich.declarations.models import Person
@@ -414,7 +414,9 @@ def _insert(new: list[NewVisit]) -> None:
 def _end_visits_before(new: list[NewVisit], since: dt.datetime) -> None:
     """Each new entry ends the visit its person was still in, stored before this batch.
 
-    One set-based UPDATE (the visits of this batch were already ended in memory)."""
+    One query finds them (by person and time, on the (person, t_in) index); the updates then go
+    by primary key, pipelined, in id order. A single UPDATE ... FROM joined the whole table.
+    """
     entries = [v.pk for v in new if v.person_id is not None and v.t_out_auto]
     if not entries:
         return
@@ -422,13 +424,18 @@ def _end_visits_before(new: list[NewVisit], since: dt.datetime) -> None:
     marks = ", ".join(["%s"] * len(entries))
     with connection.cursor() as cursor:
         cursor.execute(
-            f"UPDATE {table} AS c SET t_out = n.first_entry FROM ("  # noqa: S608
-            f"SELECT v.id AS id, MIN(e.t_in) AS first_entry FROM {table} v JOIN {table} e "
-            "ON e.person_id = v.person_id AND e.t_in > v.t_in AND e.t_in < v.t_out "
-            f"WHERE e.id IN ({marks}) AND v.t_out_auto AND v.t_in >= %s GROUP BY v.id"
-            ") AS n WHERE c.id = n.id",
-            [*entries, _db("t_in", since - dt.timedelta(minutes=MAX_STAY_MINUTES))],
+            f"SELECT v.id, MIN(e.t_in) FROM {table} e JOIN {table} v "  # noqa: S608
+            "ON v.person_id = e.person_id AND v.t_in < e.t_in AND v.t_in >= %s "
+            f"WHERE e.id IN ({marks}) AND v.t_out_auto AND v.t_out > e.t_in GROUP BY v.id "
+            "ORDER BY v.id",
+            [_db("t_in", since - dt.timedelta(minutes=MAX_STAY_MINUTES)), *entries],
         )
+        ended = cursor.fetchall()
+        if ended:
+            cursor.executemany(
+                f"UPDATE {table} SET t_out = %s WHERE id = %s",  # noqa: S608
+                [(first_entry, visit_id) for visit_id, first_entry in ended],
+            )
 
 
 def _apply(item: _Item, visits: _Visits, actor) -> tuple[NewVisit | None, Recorded]:
@@ -597,17 +604,18 @@ def _entry_sql() -> str:
         "venue": Venue._meta.db_table,
         "person": Person._meta.db_table,
         "daily": ScanDaily._meta.db_table,
+        "accepting": ", ".join(f"'{status}'" for status in ACCEPTING),  # constants, not input
     }
     return """
 WITH v AS (
     SELECT id, name, commune_id, category FROM {venue}
-    WHERE id = %(venue)s AND status = ANY(%(accepting)s)
+    WHERE id = %(venue)s AND status IN ({accepting})
       AND EXISTS (SELECT 1 FROM {person} WHERE id = %(person)s)
 ), ins AS (
     INSERT INTO {checkin}
         (client_id, venue_id, person_id, method, t_in, t_out, t_out_auto, source_app, created_at)
     SELECT %(client_id)s, v.id, %(person)s, %(method)s, %(at)s,
-           %(at)s + make_interval(mins => (%(stays)s::jsonb ->> v.category)::int),
+           %(at)s + make_interval(mins => (%(stays)s::text::jsonb ->> v.category)::int),
            TRUE, %(app)s, now()
     FROM v
     ON CONFLICT (client_id) DO NOTHING
@@ -625,6 +633,16 @@ SELECT ins.id, ins.t_out, v.name FROM ins JOIN v ON TRUE
 """.format(**names)  # noqa: S608 (table names from the models, values bound)
 
 
+@lru_cache(maxsize=4)
+def _stays_json_cached(items: tuple[tuple[str, int], ...]) -> str:
+    return json.dumps(dict(items))
+
+
+def _stays_json(minutes: dict[str, int]) -> str:
+    """The usual stays as JSON text, made once per edit rather than per scan."""
+    return _stays_json_cached(tuple(sorted(minutes.items())))
+
+
 def fast_entry(scan: Scan) -> Entry | None:
     """Store a token holder's entry in one round trip, or None to take the general path."""
     if connection.vendor != "postgresql":
@@ -639,12 +657,11 @@ def fast_entry(scan: Scan) -> Entry | None:
         return None
     params = {
         "venue": venue_id,
-        "accepting": ACCEPTING,
         "person": person_id,
         "client_id": scan.client_id,
         "method": Method.SELF,
         "at": at,
-        "stays": Jsonb(stay_minutes()),
+        "stays": _stays_json(stay_minutes()),
         "app": scan.source_app,
         "since": at - dt.timedelta(minutes=MAX_STAY_MINUTES),
         "day": local_date(at),
