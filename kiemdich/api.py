@@ -120,6 +120,18 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return error(request, exc.status_code, getattr(exc, "detail", None) or str(exc), code)
 
 
+def invalid_form(form, names: dict[str, str] | None = None) -> ApiError:
+    """A 422 listing a Django form's messages by API field name (`names` renames fields), so
+    the API says exactly what the page says next to the same field."""
+    names = names or {}
+    detail = [
+        {"loc": ["body", names.get(field, field)], "msg": str(message)}
+        for field, messages in form.errors.items()
+        for message in messages
+    ]
+    return ApiError(422, detail, "invalid")
+
+
 def file_response(content: bytes, content_type: str, filename: str) -> HttpResponse:
     """A download (posters, exports) that browsers save under `filename`."""
     response = HttpResponse(content, content_type=content_type)

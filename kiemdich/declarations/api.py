@@ -19,7 +19,7 @@ from ninja import Status as HttpStatus
 from ninja.pagination import paginate
 from ninja.security import APIKeyHeader
 
-from kiemdich.api import ApiError, file_response
+from kiemdich.api import ApiError, file_response, invalid_form
 from kiemdich.geo.api import Page
 from kiemdich.ratelimit import allow
 
@@ -91,12 +91,7 @@ def _form(payload: DeclarationIn) -> DeclarationForm:
     data = payload.dict(exclude={"client_id", "person_token"})
     form = DeclarationForm(data=data)
     if not form.is_valid():
-        detail = [
-            {"loc": ["body", field], "msg": str(message)}
-            for field, messages in form.errors.items()
-            for message in messages
-        ]
-        raise ApiError(422, detail, "invalid")
+        raise invalid_form(form)
     return form
 
 

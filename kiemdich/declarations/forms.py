@@ -12,7 +12,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kiemdich.geo.models import Level, Unit
+from kiemdich.geo.forms import commune_from_code
+from kiemdich.geo.models import Unit
 from kiemdich.phones import normalize_phone
 
 from .models import Declaration, Gender, Purpose, Symptom
@@ -125,15 +126,7 @@ class DeclarationForm(forms.Form):
         return normalize_phone(self.cleaned_data["phone"])
 
     def clean_commune_code(self) -> Unit:
-        code = self.cleaned_data["commune_code"].strip()
-        unit = Unit.objects.filter(code=code).first()
-        if unit is None:
-            raise ValidationError(_("There is no commune with code %(code)s.") % {"code": code})
-        if unit.level != Level.COMMUNE:
-            raise ValidationError(
-                _("%(name)s is not a commune, ward or township.") % {"name": unit.full_name}
-            )
-        return unit
+        return commune_from_code(self.cleaned_data["commune_code"])
 
     def clean_address(self) -> str:
         return " ".join(self.cleaned_data["address"].split())

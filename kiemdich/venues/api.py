@@ -14,7 +14,7 @@ from ninja.pagination import paginate
 from pydantic import ValidationError as PydanticValidationError
 
 from kiemdich.accounts.access import may_administer
-from kiemdich.api import ApiError, file_response
+from kiemdich.api import ApiError, file_response, invalid_form
 from kiemdich.geo.api import Page, unit_or_404
 from kiemdich.ratelimit import allow
 
@@ -121,13 +121,7 @@ def form_data(payload: Schema) -> dict:
 
 
 def invalid(form: VenueForm) -> ApiError:
-    names = {"commune": "commune_code", "organization": "organization_code"}
-    detail = [
-        {"loc": ["body", names.get(field, field)], "msg": str(message)}
-        for field, messages in form.errors.items()
-        for message in messages
-    ]
-    return ApiError(422, detail, "invalid")
+    return invalid_form(form, {"commune": "commune_code", "organization": "organization_code"})
 
 
 @router.post("", response={201: VenueOut}, summary="Register a checkpoint")

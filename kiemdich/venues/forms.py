@@ -10,7 +10,8 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kiemdich.geo.models import Level, Unit
+from kiemdich.geo.forms import commune_from_code
+from kiemdich.geo.models import Unit
 from kiemdich.orgs.models import Organization
 from kiemdich.phones import normalize_phone
 
@@ -74,15 +75,7 @@ class VenueForm(forms.ModelForm):
         return " ".join(self.cleaned_data["address"].split())
 
     def clean_commune(self) -> Unit:
-        code = self.cleaned_data["commune"].strip()
-        unit = Unit.objects.filter(code=code).first()
-        if unit is None:
-            raise ValidationError(_("There is no commune with code %(code)s.") % {"code": code})
-        if unit.level != Level.COMMUNE:
-            raise ValidationError(
-                _("%(name)s is not a commune, ward or township.") % {"name": unit.full_name}
-            )
-        return unit
+        return commune_from_code(self.cleaned_data["commune"])
 
     def clean_contact_phone(self) -> str:
         return normalize_phone(self.cleaned_data["contact_phone"])
