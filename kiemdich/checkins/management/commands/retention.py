@@ -47,6 +47,8 @@ class Command(BaseCommand):
             self.stdout.flush()
 
         report = purge_expired(progress=progress)
+        if deleted:
+            self.stdout.write("")  # end the progress line
         self.stdout.write(
             f"Deleted {report.checkins:,} scans, {report.declarations:,} declarations and "
             f"{report.people:,} people. Statistics are unchanged."
