@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "kiemdich.venues",
     "kiemdich.declarations",
     "kiemdich.checkins",
+    "kiemdich.tracing",
     "django_tasks",
     "django_tasks_db",
     "django.contrib.admin",

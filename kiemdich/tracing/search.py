@@ -1,0 +1,174 @@
+"""Who was where with whom: the F1 and F2 searches over visits (read-only; services.py stores).
+
+A visit is [t_in, end), where end is its exit, or the estimate the scan wrote (the venue's usual
+stay, or the person's next entry), or for old rows without one the usual stay. Every visit lasts
+at most MAX_STAY_MINUTES, so a search can look back that far before an exposure and no further:
+that bound is what lets the (venue, t_in) index answer in a few milliseconds (DESIGN.md §5).
+
+Overlap of a contact's visit [c_in, c_end) with an exposure [a, b) at the same venue is
+min(b + margin, c_end) - max(a, c_in): the margin keeps counting for a while after the case left
+(shared air). It counts from `min_overlap` on; in vehicles from 0, since the same trip counts.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.db.models import Q
+
+from kiemdich.checkins.models import Checkin
+from kiemdich.venues.models import MAX_STAY_MINUTES, VEHICLE_CATEGORIES, Venue
+from kiemdich.venues.services import usual_stay
+
+MAX_STAY = dt.timedelta(minutes=MAX_STAY_MINUTES)
+
+
+@dataclass(frozen=True)
+class Rules:
+    min_overlap: dt.timedelta = dt.timedelta(minutes=1)
+    margin: dt.timedelta = dt.timedelta(minutes=30)
+    #: A venue with more candidates than this for one exposure is summarised, not listed.
+    large_venue: int = 300
+
+
+DEFAULT_RULES = Rules()
+
+
+@dataclass(frozen=True)
+class Link:
+    """`person_id` was at `venue_id` with `source_id` from `start` to `end`."""
+
+    person_id: int
+    source_id: int
+    venue_id: int
+    start: dt.datetime
+    end: dt.datetime
+
+    @property
+    def strength(self) -> tuple:
+        """Longer together is stronger; ties go to the earlier link, then the lower ids (so the
+        choice never depends on the order rows come in)."""
+        return (self.end - self.start, -self.start.timestamp(), -self.venue_id, -self.source_id)
+
+
+@dataclass(frozen=True)
+class Crowd:
+    """Too many people at one venue around one exposure: counted per hour, for the tracer."""
+
+    source_id: int
+    venue_id: int
+    hour: dt.datetime
+    people: int
+
+
+@dataclass(frozen=True)
+class Visit:
+    person_id: int
+    venue_id: int
+    t_in: dt.datetime
+    end: dt.datetime
+
+
+def _visits(qs, categories: dict[int, str]) -> list[Visit]:
+    rows = list(qs.values_list("person_id", "venue_id", "t_in", "t_out"))
+    missing = {venue for _p, venue, _t, t_out in rows if t_out is None} - set(categories)
+    categories.update(Venue.objects.filter(pk__in=missing).values_list("pk", "category"))
+    return [
+        Visit(person, venue, t_in, t_out or t_in + usual_stay(categories[venue]))
+        for person, venue, t_in, t_out in rows
+    ]
+
+
+def visits_of(person_id: int, since: dt.datetime, until: dt.datetime) -> list[Visit]:
+    """The person's visits that overlap [since, until), clipped to it, in time order."""
+    qs = Checkin.objects.filter(
+        person_id=person_id, t_in__lt=until, t_in__gte=since - MAX_STAY
+    ).order_by("t_in")
+    clipped = []
+    for visit in _visits(qs, {}):
+        start, end = max(visit.t_in, since), min(visit.end, until)
+        if start < end:
+            clipped.append(Visit(visit.person_id, visit.venue_id, start, end))
+    return clipped
+
+
+def contacts_of(
+    person_id: int,
+    since: dt.datetime,
+    until: dt.datetime,
+    rules: Rules = DEFAULT_RULES,
+    exclude: frozenset[int] = frozenset(),
+) -> tuple[dict[int, Link], list[Crowd]]:
+    """Everyone who overlapped `person_id`'s visits in [since, until): the strongest link per
+    person, and the crowds (venues too full to list) counted per hour."""
+    exposures = visits_of(person_id, since, until)
+    if not exposures:
+        return {}, []
+    where = Q()
+    for e in exposures:
+        # Arriving exactly when the margin ends touches: it counts in vehicles (need 0).
+        where |= Q(venue_id=e.venue_id, t_in__lte=e.end + rules.margin, t_in__gte=e.t_in - MAX_STAY)
+    qs = Checkin.objects.filter(where, person_id__isnull=False).exclude(person_id=person_id)
+    venue_ids = {e.venue_id for e in exposures}
+    categories = dict(Venue.objects.filter(pk__in=venue_ids).values_list("pk", "category"))
+    by_venue: dict[int, list[Visit]] = defaultdict(list)
+    for visit in _visits(qs, categories):
+        if visit.person_id not in exclude:
+            by_venue[visit.venue_id].append(visit)
+    links: dict[int, Link] = {}
+    crowds: list[Crowd] = []
+    for e in exposures:
+        need = (
+            dt.timedelta(0) if categories[e.venue_id] in VEHICLE_CATEGORIES else rules.min_overlap
+        )
+        found = []
+        for visit in by_venue.get(e.venue_id, ()):
+            start, end = max(e.t_in, visit.t_in), min(e.end + rules.margin, visit.end)
+            if end - start >= need:
+                found.append(Link(visit.person_id, person_id, e.venue_id, start, end))
+        if len({link.person_id for link in found}) > rules.large_venue:
+            crowds.extend(_crowd(person_id, e.venue_id, found))
+            continue
+        for link in found:
+            best = links.get(link.person_id)
+            if best is None or link.strength > best.strength:
+                links[link.person_id] = link
+    return links, crowds
+
+
+def _crowd(source_id: int, venue_id: int, found: list[Link]) -> list[Crowd]:
+    hours: dict[dt.datetime, set[int]] = defaultdict(set)
+    for link in found:
+        hours[link.start.replace(minute=0, second=0, microsecond=0)].add(link.person_id)
+    return [Crowd(source_id, venue_id, hour, len(people)) for hour, people in sorted(hours.items())]
+
+
+def trace(
+    person_id: int,
+    since: dt.datetime,
+    until: dt.datetime,
+    now: dt.datetime,
+    degree: int = 1,
+    rules: Rules = DEFAULT_RULES,
+) -> tuple[dict[int, tuple[int, Link]], list[Crowd]]:
+    """F1 (and with degree 2, F2) of a case: person id -> (degree, strongest link).
+
+    F2 are searched from each F1 from the start of their exposure until `now`; a person already
+    F0 or F1 is never an F2, and among F2 links the strongest wins.
+    """
+    f1, crowds = contacts_of(person_id, since, until, rules, frozenset({person_id}))
+    found: dict[int, tuple[int, Link]] = {p: (1, link) for p, link in f1.items()}
+    if degree >= 2:
+        known = frozenset({person_id, *f1})
+        f2: dict[int, Link] = {}
+        for link in sorted(f1.values(), key=lambda link: link.person_id):
+            more, more_crowds = contacts_of(link.person_id, link.start, now, rules, known)
+            crowds.extend(more_crowds)
+            for other, candidate in more.items():
+                best = f2.get(other)
+                if best is None or candidate.strength > best.strength:
+                    f2[other] = candidate
+        found.update({p: (2, link) for p, link in f2.items()})
+    return found, crowds

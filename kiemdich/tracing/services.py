@@ -1,0 +1,139 @@
+"""Recording cases and storing what a trace finds: the only code that writes tracing data."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from kiemdich.declarations.models import Person
+from kiemdich.declarations.services import person_for_token, person_from_qr
+from kiemdich.geo.models import Unit
+from kiemdich.phones import normalize_phone
+from kiemdich.venues.models import Venue
+from kiemdich.venues.signing import InvalidPayload
+
+from . import search
+from .models import AFTER_CONFIRMATION, BEFORE_ONSET, Case, Contact
+
+
+class CaseError(ValueError):
+    """A case that cannot be recorded as asked; `field` names what to fix."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def find_person(
+    *, person_token: str = "", phone: str = "", id_number: str = "", person_qr: str = ""
+) -> Person:
+    """The person a tracer means, by the first of these that is given."""
+    if person_token:
+        person = person_for_token(person_token)
+        if person is None:
+            raise CaseError("person_token", _("This person token is not valid."))
+        return person
+    if person_qr:
+        try:
+            return person_from_qr(person_qr)
+        except InvalidPayload as exc:
+            raise CaseError("person_qr", exc.message) from None
+    if id_number:
+        person = Person.objects.filter(id_number=id_number.strip()).order_by("-pk").first()
+        if person is None:
+            raise CaseError("id_number", _("Nobody has declared with this ID number."))
+        return person
+    if phone:
+        try:
+            phone = normalize_phone(phone)
+        except ValidationError as exc:
+            raise CaseError("phone", exc.messages[0]) from None
+        person = Person.objects.filter(phone=phone).order_by("-pk").first()
+        if person is None:
+            raise CaseError("phone", _("Nobody has declared with this phone number."))
+        return person
+    raise CaseError("person", _("Give the person's token, phone, ID number or personal QR."))
+
+
+def default_window(
+    confirmed_at: dt.datetime, onset_at: dt.datetime | None
+) -> tuple[dt.datetime, dt.datetime]:
+    """From 2 days before onset (or the positive test) until a day after confirmation."""
+    return (onset_at or confirmed_at) - BEFORE_ONSET, confirmed_at + AFTER_CONFIRMATION
+
+
+@transaction.atomic
+def record_case(
+    actor,
+    person: Person,
+    confirmed_at: dt.datetime,
+    onset_at: dt.datetime | None = None,
+    infectious_from: dt.datetime | None = None,
+    infectious_to: dt.datetime | None = None,
+) -> Case:
+    now = timezone.now()
+    if confirmed_at > now + dt.timedelta(minutes=5):
+        raise CaseError("confirmed_at", _("The confirmation date is in the future."))
+    if onset_at and onset_at > confirmed_at + dt.timedelta(days=1):
+        raise CaseError("onset_at", _("Symptom onset comes before confirmation."))
+    start, end = default_window(confirmed_at, onset_at)
+    start, end = infectious_from or start, infectious_to or end
+    if end <= start:
+        raise CaseError("infectious_to", _("The infectious window must end after it starts."))
+    unit = person.commune or getattr(actor, "unit", None) or Unit.objects.provinces().first()
+    return Case.objects.create(
+        person=person,
+        unit=unit,
+        confirmed_at=confirmed_at,
+        onset_at=onset_at,
+        infectious_from=start,
+        infectious_to=end,
+        created_by=actor if getattr(actor, "pk", None) else None,
+    )
+
+
+@dataclass
+class TraceReport:
+    f1: int
+    f2: int
+    crowds: list[search.Crowd]
+
+
+@transaction.atomic
+def trace_case(
+    case: Case, degree: int = 1, rules: search.Rules = search.DEFAULT_RULES, now=None
+) -> TraceReport:
+    """Find the case's F1 (and F2) and store them; a contact already worked on keeps its status
+    and notes, and its evidence follows the strongest link found now."""
+    now = now or timezone.now()
+    found, crowds = search.trace(
+        case.person_id, case.infectious_from, case.infectious_to, now, degree, rules
+    )
+    people = Person.objects.in_bulk(list(found))
+    venues = Venue.objects.in_bulk({link.venue_id for _d, link in found.values()})
+    existing = {c.person_id: c for c in case.contacts.all()}
+    new, changed = [], []
+    for person_id, (level, link) in found.items():
+        contact = existing.get(person_id) or Contact(case=case, person_id=person_id)
+        contact.degree = level
+        contact.source_id = link.source_id
+        contact.venue_id = link.venue_id
+        contact.overlap_from, contact.overlap_to = link.start, link.end
+        contact.commune_id = people[person_id].commune_id or venues[link.venue_id].commune_id
+        (changed if contact.pk else new).append(contact)
+    Contact.objects.bulk_create(new, batch_size=1000)
+    Contact.objects.bulk_update(
+        changed,
+        ["degree", "source", "venue", "overlap_from", "overlap_to", "commune"],
+        batch_size=500,
+    )
+    case.traced_at = now
+    case.save(update_fields=["traced_at"])
+    levels = [level for level, _link in found.values()]
+    return TraceReport(f1=levels.count(1), f2=levels.count(2), crowds=crowds)
