@@ -70,6 +70,14 @@ class Status(models.TextChoices):
     POSITIVE = "positive", _("tested positive")
 
 
+class ContactQuerySet(models.QuerySet["Contact"]):
+    def visible_to(self, user) -> ContactQuerySet:
+        """Each commune sees its own list; a district or province sees the lists under it."""
+        from kiemdich.accounts.access import area_q
+
+        return self.filter(area_q(user, "commune__path"))
+
+
 class Contact(models.Model):
     case = models.ForeignKey(
         Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="contacts"
@@ -103,6 +111,8 @@ class Contact(models.Model):
     notes = models.TextField(_("notes"), blank=True)
     notified_at = models.DateTimeField(_("notified at"), null=True, blank=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    objects = ContactQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("contact")
