@@ -149,6 +149,7 @@ def register_routers() -> None:
     from kiemdich.checkins.api import scans as scans_router
     from kiemdich.declarations.api import router as declarations_router
     from kiemdich.geo.api import router as geo_router
+    from kiemdich.tracing.api import router as tracing_router
     from kiemdich.venues.api import router as venues_router
 
     api.add_router("/units", geo_router)
@@ -156,6 +157,7 @@ def register_routers() -> None:
     api.add_router("/stats", stats_router)
     api.add_router("/checkins", scans_router)
     api.add_router("/declarations", declarations_router)
+    api.add_router("/cases", tracing_router)
 
 
 register_routers()

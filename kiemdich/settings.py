@@ -63,6 +63,11 @@ ALLOWED_HOSTS = [
 PUBLIC_URL = os.environ.get("KIEMDICH_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 RETENTION_DAYS = int(os.environ.get("KIEMDICH_RETENTION_DAYS", "30"))
 
+# How SMS/Zalo messages leave (kiemdich.messaging.senders): the console by default.
+MESSAGE_SENDER = os.environ.get(
+    "KIEMDICH_MESSAGE_SENDER", "kiemdich.messaging.senders.ConsoleSender"
+)
+
 # Background work (DESIGN.md §2): the embedded default runs each task at once, in-process;
 # production sets KIEMDICH_TASKS=database and runs `kiemdich db_worker` beside the web server.
 TASKS = {
@@ -84,6 +89,7 @@ INSTALLED_APPS = [
     "kiemdich.declarations",
     "kiemdich.checkins",
     "kiemdich.tracing",
+    "kiemdich.messaging",
     "django_tasks",
     "django_tasks_db",
     "django.contrib.admin",

@@ -7,18 +7,20 @@ from dataclasses import dataclass
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kiemdich.declarations.models import Person
 from kiemdich.declarations.services import person_for_token, person_from_qr
 from kiemdich.geo.models import Unit
+from kiemdich.messaging.services import queue
+from kiemdich.messaging.tasks import send_outbox
 from kiemdich.phones import normalize_phone
 from kiemdich.venues.models import Venue
 from kiemdich.venues.signing import InvalidPayload
 
 from . import search
-from .models import AFTER_CONFIRMATION, BEFORE_ONSET, Case, Contact
+from .models import AFTER_CONFIRMATION, BEFORE_ONSET, Case, Contact, Status
 
 
 class CaseError(ValueError):
@@ -137,3 +139,43 @@ def trace_case(
     case.save(update_fields=["traced_at"])
     levels = [level for level, _link in found.values()]
     return TraceReport(f1=levels.count(1), f2=levels.count(2), crowds=crowds)
+
+
+@transaction.atomic
+def update_contact(actor, contact: Contact, status: str | None, notes: str | None) -> Case | None:
+    """Record a tracer's follow-up. A contact who tests positive becomes a case of their own
+    (returned), whose contacts can then be traced in turn."""
+    if notes is not None:
+        contact.notes = notes
+    became = None
+    if status is not None and status != contact.status:
+        contact.status = status
+        if status == Status.POSITIVE and not Case.objects.filter(person=contact.person).exists():
+            became = record_case(actor, contact.person, timezone.now())
+    contact.save()
+    return became
+
+
+def notify_contacts(case: Case) -> int:
+    """Queue one warning SMS per contact not yet notified (each contact is warned once, even if
+    two tracers press the button), then let the outbox send them. Returns how many were queued."""
+    now = timezone.now()
+    contacts = list(
+        case.contacts.filter(notified_at__isnull=True)
+        .exclude(person__phone="")
+        .select_related("person", "venue")
+    )
+    with translation.override("vi"):  # the people warned read Vietnamese
+        for contact in contacts:
+            at = timezone.localtime(contact.overlap_from)
+            body = _(
+                "You may have been in close contact with a COVID-19 case at %(venue)s on "
+                "%(date)s around %(time)s. Watch your health, limit contacts, and call your "
+                "commune health station or 1022 for advice."
+            ) % {"venue": contact.venue.name, "date": f"{at:%d/%m}", "time": f"{at:%H:%M}"}
+            queue(f"contact:{case.pk}:{contact.person_id}", contact.person.phone, body)
+            contact.notified_at = now
+    Contact.objects.bulk_update(contacts, ["notified_at"])
+    if contacts:
+        send_outbox.enqueue()
+    return len(contacts)

@@ -1,0 +1,231 @@
+"""`/api/v1/cases`: record a confirmed case, trace it, work through its contacts.
+
+Only roles that work with personal data (tracers, officers) reach these endpoints, each inside
+its area; every list of contacts read is audit-logged (DESIGN.md §4).
+"""
+
+import datetime as dt
+from typing import Literal
+
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from django.utils.translation import gettext as _
+from ninja import Field, Query, Router, Schema
+from ninja import Status as HttpStatus
+from ninja.pagination import paginate
+
+from kiemdich.accounts.access import PERSONAL_DATA_ROLES, may_see_unit
+from kiemdich.accounts.audit import record_read
+from kiemdich.api import ApiError
+from kiemdich.geo.api import Page
+
+from . import services
+from .models import Case, Contact
+
+router = Router(tags=["tracing"])
+
+
+def _tracer(request: HttpRequest):
+    user = request.user
+    if not (user.is_superuser or user.role in PERSONAL_DATA_ROLES):
+        raise PermissionDenied(_("Only health tracers and officials work with cases."))
+    return user
+
+
+def _case(request: HttpRequest, case_id: int) -> Case:
+    return get_object_or_404(Case.objects.visible_to(_tracer(request)), pk=case_id)
+
+
+class CaseIn(Schema):
+    person_token: str = Field("", max_length=200)
+    phone: str = Field("", max_length=20)
+    id_number: str = Field("", max_length=20)
+    person_qr: str = Field("", max_length=1000)
+    confirmed_at: dt.datetime
+    onset_at: dt.datetime | None = None
+    infectious_from: dt.datetime | None = None
+    infectious_to: dt.datetime | None = None
+    degree: Literal[1, 2] = Field(1, description="Trace F1 only, or F1 and F2, at once.")
+
+
+class CrowdOut(Schema):
+    met_person_id: int
+    venue_id: int
+    hour: dt.datetime
+    people: int
+
+
+class CaseOut(Schema):
+    id: int
+    person_id: int
+    unit_code: str = Field(alias="unit_id")
+    confirmed_at: dt.datetime
+    onset_at: dt.datetime | None
+    infectious_from: dt.datetime
+    infectious_to: dt.datetime
+    traced_at: dt.datetime | None
+    f1: int
+    f2: int
+
+
+class TracedOut(CaseOut):
+    crowds: list[CrowdOut] = Field(
+        description="Venues too crowded to list, counted per hour, for the tracer to decide."
+    )
+
+
+class Evidence(Schema):
+    venue_id: int
+    venue_name: str
+    met_person_id: int = Field(description="The F0 for an F1, the F1 for an F2.")
+    together_from: dt.datetime
+    together_until: dt.datetime
+    minutes: float
+
+
+class ContactOut(Schema):
+    id: int
+    person_id: int
+    full_name: str
+    phone: str
+    address: str
+    commune_code: str
+    degree: int
+    status: str
+    notes: str
+    notified_at: dt.datetime | None
+    evidence: Evidence
+
+
+class ContactPatch(Schema):
+    status: Literal["not_reached", "reached", "isolating", "negative", "positive"] | None = None
+    notes: str | None = Field(None, max_length=2000)
+
+
+class ContactFilter(Schema):
+    degree: Literal[1, 2] | None = None
+    commune: str | None = Field(None, max_length=10)
+
+
+def _case_out(case: Case, report: services.TraceReport | None = None) -> dict:
+    counts = {1: 0, 2: 0}
+    for degree in case.contacts.values_list("degree", flat=True):
+        counts[degree] += 1
+    body = {
+        **{f: getattr(case, f) for f in ("id", "person_id", "unit_id", "confirmed_at")},
+        **{f: getattr(case, f) for f in ("onset_at", "infectious_from", "infectious_to")},
+        "traced_at": case.traced_at,
+        "f1": counts[1],
+        "f2": counts[2],
+    }
+    if report is not None:
+        body["crowds"] = [
+            {
+                "met_person_id": c.source_id,
+                "venue_id": c.venue_id,
+                "hour": c.hour,
+                "people": c.people,
+            }
+            for c in report.crowds
+        ]
+    return body
+
+
+def _contact_out(contact: Contact) -> dict:
+    person = contact.person
+    return {
+        "id": contact.pk,
+        "person_id": person.pk,
+        "full_name": person.full_name,
+        "phone": person.phone,
+        "address": person.address,
+        "commune_code": contact.commune_id,
+        "degree": contact.degree,
+        "status": contact.status,
+        "notes": contact.notes,
+        "notified_at": contact.notified_at,
+        "evidence": {
+            "venue_id": contact.venue_id,
+            "venue_name": contact.venue.name,
+            "met_person_id": contact.source_id,
+            "together_from": contact.overlap_from,
+            "together_until": contact.overlap_to,
+            "minutes": round(contact.overlap.total_seconds() / 60, 1),
+        },
+    }
+
+
+@router.post("", response={201: TracedOut}, summary="Record a confirmed case (F0) and trace it")
+def create_case(request: HttpRequest, payload: CaseIn):
+    user = _tracer(request)
+    try:
+        person = services.find_person(
+            person_token=payload.person_token,
+            phone=payload.phone,
+            id_number=payload.id_number,
+            person_qr=payload.person_qr,
+        )
+        case = services.record_case(
+            user,
+            person,
+            payload.confirmed_at,
+            payload.onset_at,
+            payload.infectious_from,
+            payload.infectious_to,
+        )
+    except services.CaseError as exc:
+        raise ApiError(422, [{"loc": ["body", exc.field], "msg": exc.message}], "invalid") from None
+    if not may_see_unit(user, case.unit):
+        raise PermissionDenied(_("This person lives outside your area: ask its tracers."))
+    report = services.trace_case(case, payload.degree)
+    return HttpStatus(201, _case_out(case, report))
+
+
+@router.get("/{case_id}", response=CaseOut, summary="One case")
+def get_case(request: HttpRequest, case_id: int):
+    return _case_out(_case(request, case_id))
+
+
+@router.post("/{case_id}/trace", response=TracedOut, summary="Trace again (degree 2: with F2)")
+def retrace(request: HttpRequest, case_id: int, degree: Literal[1, 2] = 2):
+    case = _case(request, case_id)
+    return _case_out(case, services.trace_case(case, degree))
+
+
+@router.get(
+    "/{case_id}/contacts",
+    response=list[ContactOut],
+    summary="The case's contacts in your area (personal data: each read is logged)",
+)
+@paginate(Page)
+def contacts(request: HttpRequest, case_id: int, filters: Query[ContactFilter]):
+    case = _case(request, case_id)
+    qs = Contact.objects.visible_to(request.user).filter(case=case)
+    if filters.degree:
+        qs = qs.filter(degree=filters.degree)
+    if filters.commune:
+        qs = qs.filter(commune_id=filters.commune)
+    record_read(request.user, f"case {case.pk} contacts", unit=filters.commune, request=request)
+    return [_contact_out(c) for c in qs.select_related("person", "venue").order_by("degree", "pk")]
+
+
+@router.patch(
+    "/{case_id}/contacts/{contact_id}",
+    response=ContactOut,
+    summary="Set a contact's status or notes (positive: the contact becomes a case)",
+)
+def update_contact(request: HttpRequest, case_id: int, contact_id: int, payload: ContactPatch):
+    case = _case(request, case_id)
+    contact = get_object_or_404(
+        Contact.objects.visible_to(request.user).select_related("person", "venue"),
+        pk=contact_id,
+        case=case,
+    )
+    services.update_contact(request.user, contact, payload.status, payload.notes)
+    return _contact_out(contact)
+
+
+@router.post("/{case_id}/notify", summary="Warn every contact not yet warned (SMS outbox)")
+def notify(request: HttpRequest, case_id: int) -> dict:
+    return {"queued": services.notify_contacts(_case(request, case_id))}
