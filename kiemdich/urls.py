@@ -17,6 +17,7 @@ urlpatterns = [
     path("declare/", declaration_views.declare_page, name="declare"),
     path("me/", include("kiemdich.declarations.urls")),
     path("stats/", include("kiemdich.checkins.urls")),
+    path("tracing/", include("kiemdich.tracing.urls")),
     path("signup/", account_views.signup, name="signup"),
     path("login/", auth_views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -37,6 +37,7 @@ from django.core.cache import cache
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import got_request_exception, request_finished, request_started
 from django.db import close_old_connections, transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, Phase
 from hypothesis.strategies import SearchStrategy
 from schemathesis import GenerationMode
@@ -49,7 +50,10 @@ from kiemdich.checkins.models import Checkin, ScanDaily
 from kiemdich.declarations.models import Declaration, Person
 from kiemdich.declarations.services import person_token
 from kiemdich.geo.models import Unit, UnitStat
+from kiemdich.messaging.models import Message
 from kiemdich.orgs.models import Organization
+from kiemdich.tracing.models import Case, Contact
+from kiemdich.tracing.services import record_case
 from kiemdich.venues import signing
 from kiemdich.venues.models import ProvincePolicy, SigningKey, Status, Venue
 from tests.venues.conftest import make_venue
@@ -72,6 +76,7 @@ VALID_BODY = {
     "gender": "male",
     "phone": "0912345678",
     "client_id": "6f1c2f0e-3c55-4c8e-9a43-6d8f3c1f2a10",
+    "confirmed_at": "2026-01-01T08:00:00+07:00",
     **KNOWN_BODY,
 }
 NUL = "a\x00b"
@@ -105,6 +110,9 @@ def fingerprint() -> tuple:
         UnitStat,
         Person,
         Declaration,
+        Case,
+        Contact,
+        Message,
     )
     return (
         list(Venue.objects.order_by("pk").values_list()),
@@ -191,6 +199,18 @@ def test_every_operation_survives_schemathesis(personas, django_wsgi_app):
         phone=person.phone,
         commune_id="25396",
     )
+    case = record_case(personas["district"], person, timezone.now())
+    other = Person.objects.create(full_name="Trần Thị Bình", phone="+84912345679")
+    contact = Contact.objects.create(
+        case=case,
+        person=other,
+        degree=1,
+        source=person,
+        venue=make_venue(name="Trạm y tế Đức Phong"),
+        overlap_from=timezone.now(),
+        overlap_to=timezone.now(),
+        commune_id="25396",
+    )
     # The staff bearer token, and a phone's person token for its own declarations.
     auth = {"Authorization": f"Bearer {token}", "X-Person-Token": person_token(person)}
     venues = {
@@ -204,6 +224,8 @@ def test_every_operation_survives_schemathesis(personas, django_wsgi_app):
         "code": "25396",
         "payload": signing.sign(venues["active venue"].pk),
         "declaration_id": declaration.pk,
+        "case_id": case.pk,
+        "contact_id": contact.pk,
     }
     known_query = {"unit": "696"}
     valid_body = {**VALID_BODY, "venue": signing.qr_url(known_path["payload"])}
@@ -301,7 +323,10 @@ def test_every_operation_survives_schemathesis(personas, django_wsgi_app):
                 yield f"{name}={value!r}{suffix}", True, strategy.map(aim)
 
             body = body_schema(operation)
-            base = {k: valid_body[k] for k in body.get("required", [])}
+            known = set(body.get("required", [])) | (
+                set(body.get("properties", {})) & set(valid_body)
+            )
+            base = {k: valid_body[k] for k in known}
             if base:
                 strategy = operation.as_strategy(
                     path_parameters={**path, **fixed} or None, query=query or None, body=base

@@ -1,0 +1,107 @@
+"""One commune's contact list of a case as the Excel file its officers call from and fill in.
+
+Vietnamese whatever the screen's language (like checkins/exports.py): the file goes to the
+commune's health station and People's Committee. Times are Vietnam time, written as text so
+every viewer shows them the same way.
+"""
+
+from __future__ import annotations
+
+import io
+
+import xlsxwriter
+from django.utils import timezone, translation
+
+from kiemdich.phones import display_phone
+
+TITLE = "DANH SÁCH F{degrees} CỦA CA BỆNH F0 #{case} TRÊN ĐỊA BÀN {area}"
+SUBTITLE = (
+    "(Thời gian có khả năng lây nhiễm từ {start:%H:%M %d/%m/%Y} đến {end:%H:%M %d/%m/%Y};"
+    " lập lúc {now:%H:%M %d/%m/%Y})"
+)
+HEADER = (
+    "STT",
+    "Họ và tên",
+    "Năm sinh",
+    "Số điện thoại",
+    "Địa chỉ",
+    "F",
+    "Tiếp xúc tại",
+    "Từ",
+    "Đến",
+    "Tình trạng",
+    "Đã báo tin",
+    "Ghi chú",
+)
+WIDTHS = (5, 24, 8, 14, 30, 4, 26, 16, 16, 16, 16, 30)
+
+
+def local(moment) -> str:
+    return f"{timezone.localtime(moment):%H:%M %d/%m/%Y}" if moment else ""
+
+
+def contacts_xlsx(case, commune, contacts) -> bytes:
+    """One A4 landscape sheet: title, window, header, one row per contact."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    degrees = "/F".join(str(d) for d in sorted({c.degree for c in contacts})) or "1"
+    title = TITLE.format(degrees=degrees, case=case.pk, area=commune.full_name.upper())
+    book.set_properties({"title": title, "author": "kiemdich"})
+    sheet = book.add_worksheet("Danh sách")
+
+    font = {"font_name": "Times New Roman", "font_size": 12}
+    cell = {**font, "border": 1, "valign": "vcenter", "text_wrap": True}
+    title_fmt = book.add_format(
+        {**font, "bold": True, "font_size": 13, "align": "center", "valign": "vcenter"}
+    )
+    title_fmt.set_text_wrap()
+    subtitle_fmt = book.add_format({**font, "italic": True, "align": "center"})
+    header_fmt = book.add_format({**cell, "bold": True, "align": "center", "bg_color": "#EEF1F4"})
+    center_fmt = book.add_format({**cell, "align": "center"})
+    text_fmt = book.add_format(cell)
+
+    last_col = len(HEADER) - 1
+    for col, width in enumerate(WIDTHS):
+        sheet.set_column(col, col, width)
+    sheet.set_row(0, 36)
+    sheet.merge_range(0, 0, 0, last_col, title, title_fmt)
+    subtitle = SUBTITLE.format(
+        start=timezone.localtime(case.infectious_from),
+        end=timezone.localtime(case.infectious_to),
+        now=timezone.localtime(),
+    )
+    sheet.merge_range(1, 0, 1, last_col, subtitle, subtitle_fmt)
+    header_row = 3
+    sheet.write_row(header_row, 0, HEADER, header_fmt)
+    row = header_row
+    with translation.override("vi"):
+        for number, c in enumerate(contacts, start=1):
+            row += 1
+            person = c.person
+            sheet.write_number(row, 0, number, center_fmt)
+            sheet.write_string(row, 1, person.full_name, text_fmt)
+            if person.birth_year:
+                sheet.write_number(row, 2, person.birth_year, center_fmt)
+            else:
+                sheet.write_blank(row, 2, None, center_fmt)
+            sheet.write_string(
+                row, 3, display_phone(person.phone) if person.phone else "", text_fmt
+            )
+            sheet.write_string(row, 4, person.address, text_fmt)
+            sheet.write_string(row, 5, f"F{c.degree}", center_fmt)
+            sheet.write_string(row, 6, c.venue.name, text_fmt)
+            sheet.write_string(row, 7, local(c.overlap_from), text_fmt)
+            sheet.write_string(row, 8, local(c.overlap_to), text_fmt)
+            sheet.write_string(row, 9, str(c.get_status_display()), text_fmt)
+            sheet.write_string(row, 10, local(c.notified_at), text_fmt)
+            sheet.write_string(row, 11, c.notes, text_fmt)
+
+    sheet.set_paper(9)  # A4
+    sheet.set_landscape()
+    sheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(header_row)
+    sheet.print_area(0, 0, max(row, header_row), last_col)
+    sheet.freeze_panes(header_row + 1, 2)
+    book.close()
+    return buffer.getvalue()
