@@ -56,9 +56,11 @@ def town() -> tuple[dt.datetime, dict[str, Person], Venue]:
 
 def fits(page: Page) -> None:
     width = page.evaluate("document.documentElement.scrollWidth")
+    # What sticks out, to say where to look when it fails.
     wide = page.evaluate(
-        "[...document.querySelectorAll('main *')].filter(e => e.getBoundingClientRect().right > 360)"
-        ".slice(0, 3).map(e => e.tagName + '#' + e.id + '.' + e.className + ' ' + e.getBoundingClientRect().right)"
+        "[...document.querySelectorAll('main *')]"
+        ".filter(e => e.getBoundingClientRect().right > 360).slice(0, 3)"
+        ".map(e => `${e.tagName}.${e.className} ${e.getBoundingClientRect().right}`)"
     )
     assert width <= 360, f"page is {width}px wide on a 360px screen: {wide}"
 
