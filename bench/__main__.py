@@ -19,6 +19,7 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 import psycopg
@@ -27,11 +28,13 @@ from . import BENCH_DB
 from .common import Figure, Options, log, print_table
 from .db import NotPostgres, Server, recreate_bench_db
 
-#: In the order they run: `scans` last, so its own random draws never change the others' data.
-NAMES = ("checkpoints", "posters", "scans")
+#: In the order they run: `scans` last of those sharing the data, so its own random draws never
+#: change the others' data; `tracing` after it, since its 2 M check-ins of its own would change
+#: the table the load tests write to.
+NAMES = ("checkpoints", "posters", "scans", "tracing")
 
 
-def parse_args(argv: list[str]) -> tuple[list[str], Options]:
+def parse_args(argv: list[str]) -> tuple[list[str], Options, float]:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", metavar="name", help=f"any of {', '.join(NAMES)}")
     parser.add_argument(
@@ -55,7 +58,15 @@ def parse_args(argv: list[str]) -> tuple[list[str], Options]:
         default=None,
         help="gunicorn workers for `scans`, default 2 per usable CPU",
     )
+    parser.add_argument(
+        "--tracing-scale",
+        type=float,
+        default=1.0,
+        help="fraction of `tracing`'s venues, people and check-ins, default %(default)s",
+    )
     args = parser.parse_args(argv)
+    if not 0 < args.tracing_scale <= 1:
+        parser.error("--tracing-scale must be more than 0 and at most 1")
     unknown = sorted(set(args.names) - set(NAMES))
     if unknown:
         parser.error(f"unknown benchmark {', '.join(unknown)}; choose from {', '.join(NAMES)}")
@@ -67,7 +78,7 @@ def parse_args(argv: list[str]) -> tuple[list[str], Options]:
         scan_seconds=args.scan_seconds,
         scan_workers=args.scan_workers,
     )
-    return names, options
+    return names, options, args.tracing_scale
 
 
 def _cpu_model() -> str:
@@ -125,7 +136,7 @@ def setup_django(server: Server) -> None:
 
 
 def main(argv: list[str]) -> int:
-    names, options = parse_args(argv)
+    names, options, tracing_scale = parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kiemdich.settings")
     os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")
     os.environ.setdefault("KIEMDICH_QR_SIGNING_KEY", "bench-only-qr-key")
@@ -149,13 +160,14 @@ def main(argv: list[str]) -> int:
     setup_django(server)
     print_header(server)
 
-    from . import checkpoints, posters, scans
+    from . import checkpoints, posters, scans, tracing
     from .data import Dataset
 
     benchmarks: dict[str, Callable[[Dataset, Options], list[Figure]]] = {
         "checkpoints": checkpoints.run,
         "posters": posters.run,
         "scans": scans.run,
+        "tracing": partial(tracing.run, scale=tracing_scale),
     }
     dataset = Dataset(server)
     figures: list[Figure] = []
