@@ -74,7 +74,7 @@ class Visit:
 def _visits(qs, categories: dict[int, str]) -> list[Visit]:
     rows = list(qs.values_list("person_id", "venue_id", "t_in", "t_out"))
     missing = {venue for _p, venue, _t, t_out in rows if t_out is None} - set(categories)
-    categories.update(Venue.objects.filter(pk__in=missing).values_list("pk", "category"))
+    categories.update(Venue.objects.filter(pk__in=missing).order_by().values_list("pk", "category"))
     return [
         Visit(person, venue, t_in, t_out or t_in + usual_stay(categories[venue]))
         for person, venue, t_in, t_out in rows
@@ -108,11 +108,23 @@ def contacts_of(
         return {}, []
     where = Q()
     for e in exposures:
-        # Arriving exactly when the margin ends touches: it counts in vehicles (need 0).
-        where |= Q(venue_id=e.venue_id, t_in__lte=e.end + rules.margin, t_in__gte=e.t_in - MAX_STAY)
-    qs = Checkin.objects.filter(where, person_id__isnull=False).exclude(person_id=person_id)
+        # Arriving exactly when the margin ends, or leaving exactly when the case came, touches:
+        # it counts in vehicles (need 0).
+        where |= Q(
+            Q(t_out__gte=e.t_in) | Q(t_out__isnull=True),
+            venue_id=e.venue_id,
+            t_in__lte=e.end + rules.margin,
+            t_in__gte=e.t_in - MAX_STAY,
+        )
+    qs = (
+        Checkin.objects.filter(where, person_id__isnull=False)
+        .exclude(person_id=person_id)
+        .order_by()  # the model's ordering would sort thousands of rows for nothing
+    )
     venue_ids = {e.venue_id for e in exposures}
-    categories = dict(Venue.objects.filter(pk__in=venue_ids).values_list("pk", "category"))
+    categories = dict(
+        Venue.objects.filter(pk__in=venue_ids).order_by().values_list("pk", "category")
+    )
     by_venue: dict[int, list[Visit]] = defaultdict(list)
     for visit in _visits(qs, categories):
         if visit.person_id not in exclude:
