@@ -16,6 +16,7 @@ import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Q
 
 from kiemdich.checkins.models import Checkin
@@ -94,6 +95,79 @@ def visits_of(person_id: int, since: dt.datetime, until: dt.datetime) -> list[Vi
     return clipped
 
 
+Encounter = tuple[Visit, str, list[Visit]]  # an exposure, its venue's category, who was there
+
+
+def _encounters_sql(person_id: int, since: dt.datetime, until: dt.datetime, margin) -> list:
+    """PostgreSQL: the person's visits and, per visit, the others' index range, in one statement
+    (a LATERAL join on (venue, t_in)); about 3x the bare join instead of 6x for the ORM path."""
+    sql = f"""
+SELECT f.id, f.t_in, f.t_out, f.venue_id, v.category, o.person_id, o.t_in, o.t_out
+FROM {Checkin._meta.db_table} f
+JOIN {Venue._meta.db_table} v ON v.id = f.venue_id
+JOIN LATERAL (
+    SELECT c.person_id, c.t_in, c.t_out FROM {Checkin._meta.db_table} c
+    WHERE c.venue_id = f.venue_id
+      AND c.t_in <= LEAST(COALESCE(f.t_out, f.t_in + %(max_stay)s), %(until)s) + %(margin)s
+      AND c.t_in >= GREATEST(f.t_in, %(since)s) - %(max_stay)s
+      AND (c.t_out >= GREATEST(f.t_in, %(since)s) OR c.t_out IS NULL)
+      AND c.person_id IS NOT NULL AND c.person_id <> %(person)s
+) o ON TRUE
+WHERE f.person_id = %(person)s AND f.t_in < %(until)s AND f.t_in >= %(since)s - %(max_stay)s
+ORDER BY f.t_in, f.id
+"""  # noqa: S608
+    params = {
+        "person": person_id,
+        "since": since,
+        "until": until,
+        "margin": margin,
+        "max_stay": MAX_STAY,
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    encounters: dict[int, Encounter] = {}
+    for visit_id, t_in, t_out, venue_id, category, other, o_in, o_out in rows:
+        if visit_id not in encounters:
+            end = t_out or t_in + usual_stay(category)
+            start, end = max(t_in, since), min(end, until)
+            encounters[visit_id] = (Visit(person_id, venue_id, start, end), category, [])
+        stay_end = o_out or o_in + usual_stay(category)
+        encounters[visit_id][2].append(Visit(other, venue_id, o_in, stay_end))
+    return [e for e in encounters.values() if e[0].t_in < e[0].end]
+
+
+def _encounters_orm(person_id: int, since: dt.datetime, until: dt.datetime, margin) -> list:
+    """Any database: the person's visits, then everyone's at those venues in one OR'ed query."""
+    exposures = visits_of(person_id, since, until)
+    if not exposures:
+        return []
+    where = Q()
+    for e in exposures:
+        # Arriving exactly when the margin ends, or leaving exactly when the case came, touches:
+        # it counts in vehicles (need 0).
+        where |= Q(
+            Q(t_out__gte=e.t_in) | Q(t_out__isnull=True),
+            venue_id=e.venue_id,
+            t_in__lte=e.end + margin,
+            t_in__gte=e.t_in - MAX_STAY,
+        )
+    qs = (
+        Checkin.objects.filter(where, person_id__isnull=False)
+        .exclude(person_id=person_id)
+        .order_by()  # the model's ordering would sort thousands of rows for nothing
+    )
+    categories = dict(
+        Venue.objects.filter(pk__in={e.venue_id for e in exposures})
+        .order_by()
+        .values_list("pk", "category")
+    )
+    by_venue: dict[int, list[Visit]] = defaultdict(list)
+    for visit in _visits(qs, categories):
+        by_venue[visit.venue_id].append(visit)
+    return [(e, categories[e.venue_id], by_venue.get(e.venue_id, [])) for e in exposures]
+
+
 def contacts_of(
     person_id: int,
     since: dt.datetime,
@@ -103,40 +177,15 @@ def contacts_of(
 ) -> tuple[dict[int, Link], list[Crowd]]:
     """Everyone who overlapped `person_id`'s visits in [since, until): the strongest link per
     person, and the crowds (venues too full to list) counted per hour."""
-    exposures = visits_of(person_id, since, until)
-    if not exposures:
-        return {}, []
-    where = Q()
-    for e in exposures:
-        # Arriving exactly when the margin ends, or leaving exactly when the case came, touches:
-        # it counts in vehicles (need 0).
-        where |= Q(
-            Q(t_out__gte=e.t_in) | Q(t_out__isnull=True),
-            venue_id=e.venue_id,
-            t_in__lte=e.end + rules.margin,
-            t_in__gte=e.t_in - MAX_STAY,
-        )
-    qs = (
-        Checkin.objects.filter(where, person_id__isnull=False)
-        .exclude(person_id=person_id)
-        .order_by()  # the model's ordering would sort thousands of rows for nothing
-    )
-    venue_ids = {e.venue_id for e in exposures}
-    categories = dict(
-        Venue.objects.filter(pk__in=venue_ids).order_by().values_list("pk", "category")
-    )
-    by_venue: dict[int, list[Visit]] = defaultdict(list)
-    for visit in _visits(qs, categories):
-        if visit.person_id not in exclude:
-            by_venue[visit.venue_id].append(visit)
+    find = _encounters_sql if connection.vendor == "postgresql" else _encounters_orm
     links: dict[int, Link] = {}
     crowds: list[Crowd] = []
-    for e in exposures:
-        need = (
-            dt.timedelta(0) if categories[e.venue_id] in VEHICLE_CATEGORIES else rules.min_overlap
-        )
+    for e, category, others in find(person_id, since, until, rules.margin):
+        need = dt.timedelta(0) if category in VEHICLE_CATEGORIES else rules.min_overlap
         found = []
-        for visit in by_venue.get(e.venue_id, ()):
+        for visit in others:
+            if visit.person_id in exclude:
+                continue
             start, end = max(e.t_in, visit.t_in), min(e.end + rules.margin, visit.end)
             if end - start >= need:
                 found.append(Link(visit.person_id, person_id, e.venue_id, start, end))
