@@ -82,3 +82,10 @@ def may_scan_for_others(user) -> bool:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
     return user.is_superuser or user.role in SCANNING_ROLES
+
+
+def works_with_personal_data(user) -> bool:
+    """Officials of an area in a role that reads personal data (tracers, officers)."""
+    if area_path(user) is None:
+        return False
+    return user.is_superuser or user.role in PERSONAL_DATA_ROLES

@@ -15,7 +15,7 @@ from ninja import Field, Query, Router, Schema
 from ninja import Status as HttpStatus
 from ninja.pagination import paginate
 
-from kiemdich.accounts.access import PERSONAL_DATA_ROLES, may_see_unit
+from kiemdich.accounts.access import may_see_unit, works_with_personal_data
 from kiemdich.accounts.audit import record_read
 from kiemdich.api import ApiError
 from kiemdich.geo.api import Page
@@ -27,10 +27,9 @@ router = Router(tags=["tracing"])
 
 
 def _tracer(request: HttpRequest):
-    user = request.user
-    if not (user.is_superuser or user.role in PERSONAL_DATA_ROLES):
+    if not works_with_personal_data(request.user):
         raise PermissionDenied(_("Only health tracers and officials work with cases."))
-    return user
+    return request.user
 
 
 def _case(request: HttpRequest, case_id: int) -> Case:

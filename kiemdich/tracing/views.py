@@ -27,11 +27,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kiemdich.accounts.access import (
-    PERSONAL_DATA_ROLES,
-    area_path,
     area_q,
     may_see_person,
     may_see_unit,
+    works_with_personal_data,
 )
 from kiemdich.accounts.audit import record_read
 from kiemdich.geo.models import Unit
@@ -52,9 +51,7 @@ CROWDS_KEPT = 100
 
 def require_tracer(user) -> None:
     """Officials of an area whose role reads personal data; everyone else is refused."""
-    if area_path(user) is None:
-        raise PermissionDenied(_("Tracing is for health workers and officials of an area."))
-    if not user.is_superuser and user.role not in PERSONAL_DATA_ROLES:
+    if not works_with_personal_data(user):
         raise PermissionDenied(_("Tracing is for health workers and officials of an area."))
 
 
