@@ -4,5 +4,8 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from kiemdich.checkins.fastpath import ScanFastPath
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kiemdich.settings")
-application = get_wsgi_application()
+# A person's entry scan is answered before Django's request cycle (see checkins/fastpath.py).
+application = ScanFastPath(get_wsgi_application())

@@ -26,6 +26,7 @@ from kiemdich.geo.api import Page, visible_unit
 from .exports import checkpoint_table_pdf, checkpoint_table_xlsx
 from .models import Method
 from .services import (
+    Entry,
     PersonDetails,
     Recorded,
     Scan,
@@ -227,7 +228,7 @@ class BatchOut(Schema):
     failed: int
 
 
-def _scan(item: ScanIn) -> Scan:
+def scan_from(item: ScanIn) -> Scan:
     return Scan(
         client_id=item.client_id,
         venue=item.venue,
@@ -238,6 +239,21 @@ def _scan(item: ScanIn) -> Scan:
         person=PersonDetails(**item.person.dict()) if item.person else None,
         source_app=item.source_app,
     )
+
+
+def stored_entry_body(entry: Entry) -> dict:
+    """The answer to a stored entry (CheckinOut), written by hand: the hottest response of the
+    service (bench/), also given by the WSGI shortcut in checkins/fastpath.py."""
+    return {
+        "id": entry.id,
+        "client_id": str(entry.client_id),
+        "direction": "in",
+        "venue": {"id": entry.venue_id, "name": entry.venue_name},
+        "t_in": entry.t_in,
+        "t_out": entry.t_out,
+        "exit_estimated": True,
+        "person": None,
+    }
 
 
 def _json(body: dict, status: int) -> HttpResponse:
@@ -284,21 +300,10 @@ def checkin_out(recorded: Recorded, client_id: uuid.UUID) -> dict:
     ),
 )
 def record_one(request: HttpRequest, payload: ScanIn):
-    scan = _scan(payload)
+    scan = scan_from(payload)
     entry = fast_entry(scan)
     if entry is not None:
-        # Written by hand: this is the hottest response of the service (see bench/).
-        body = {
-            "id": entry.id,
-            "client_id": str(entry.client_id),
-            "direction": "in",
-            "venue": {"id": entry.venue_id, "name": entry.venue_name},
-            "t_in": entry.t_in,
-            "t_out": entry.t_out,
-            "exit_estimated": True,
-            "person": None,
-        }
-        return _json(body, 201)
+        return _json(stored_entry_body(entry), 201)
     try:
         recorded = record_scan(scan, optional_caller(request))
     except ScanRefused as exc:
@@ -317,7 +322,7 @@ def record_one(request: HttpRequest, payload: ScanIn):
     ),
 )
 def record_batch(request: HttpRequest, payload: BatchIn):
-    items = [_scan(item) for item in payload.items]
+    items = [scan_from(item) for item in payload.items]
     outcome = record_scans(items, optional_caller(request))
     results = []
     for scan, result in zip(items, outcome, strict=True):
