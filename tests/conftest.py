@@ -20,12 +20,15 @@ def _fast_and_static(settings):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_usual_stays():
-    """Usual stays are cached per process: a test that edits them must not leak into the next."""
+def _fresh_caches():
+    """Usual stays and rate-limit counts are cached per process: no test inherits another's."""
     yield
+    from django.core.cache import cache
+
     from kiemdich.venues.services import forget_usual_stays
 
     forget_usual_stays()
+    cache.clear()
 
 
 @pytest.fixture

@@ -26,11 +26,14 @@ _FOREIGN_ID = re.compile(r"^[A-Z0-9]{5,15}$")
 
 
 def clean_name(value: str) -> str:
+    """Letters and spaces (and the . ' - of some names), starting with a letter."""
     name = " ".join((value or "").split())
-    if sum(ch.isalpha() for ch in name) < 2:
+    if sum(ch.isalpha() for ch in name) < 2 or not name[0].isalpha():
         raise ValidationError(_("Enter the full name."), code="required")
     if any(ch.isdigit() for ch in name):
         raise ValidationError(_("A name has no digits."), code="invalid_name")
+    if any(not (ch.isalpha() or ch in " .'-") for ch in name):
+        raise ValidationError(_("A name has only letters, spaces and . ' -"), code="invalid_name")
     return name
 
 
