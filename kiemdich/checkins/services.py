@@ -62,10 +62,11 @@ def bump_daily(counts: Counter[tuple[str, dt.date]]) -> None:
 
 
 @transaction.atomic
-def record_checkins(items: Iterable[NewCheckin]) -> list[Checkin]:
-    """Store new check-ins and count them; client ids already stored are skipped, not doubled.
+def record_checkins(items: Iterable[NewCheckin]) -> list[NewVisit]:
+    """Store visits known to be complete (imports, the demo) and count them; client ids already
+    stored are skipped, not doubled. Returns the visits stored by this call, with their ids.
 
-    Returns the check-ins that were stored by this call.
+    Written through the same insert as scans (`_insert`), so both paths store rows alike.
     """
     items = list(items)
     if not items:
@@ -79,27 +80,24 @@ def record_checkins(items: Iterable[NewCheckin]) -> list[Checkin]:
     for item in items:
         if item.client_id not in seen:
             fresh.setdefault(item.client_id, item)
-    communes = dict(
-        Venue.objects.filter(pk__in={i.venue_id for i in fresh.values()}).values_list(
-            "pk", "commune_id"
+    venues = Venue.objects.only("pk", "commune_id").in_bulk({i.venue_id for i in fresh.values()})
+    new = [
+        NewVisit(
+            client_id=i.client_id,
+            venue=venues[i.venue_id],
+            person_id=None,
+            method=i.method,
+            t_in=i.t_in,
+            t_out=i.t_out,
+            t_out_auto=False,
+            source_app=i.source_app,
+            recorded_by_id=None,
         )
-    )
-    created = Checkin.objects.bulk_create(
-        [
-            Checkin(
-                client_id=i.client_id,
-                venue_id=i.venue_id,
-                method=i.method,
-                t_in=i.t_in,
-                t_out=i.t_out,
-                source_app=i.source_app,
-            )
-            for i in fresh.values()
-        ],
-        batch_size=2000,
-    )
-    bump_daily(Counter((communes[c.venue_id], local_date(c.t_in)) for c in created))
-    return created
+        for i in fresh.values()
+    ]
+    _insert(new)
+    bump_daily(Counter((v.venue.commune_id, local_date(v.t_in)) for v in new))
+    return new
 
 
 # Scans from people, staff and apps
@@ -343,7 +341,7 @@ class NewVisit:
     person_id: int | None
     method: str
     t_in: dt.datetime
-    t_out: dt.datetime
+    t_out: dt.datetime | None
     t_out_auto: bool
     source_app: str
     recorded_by_id: int | None
@@ -385,6 +383,10 @@ _ARRAY_TYPES = (
 )
 
 
+#: Rows per INSERT of `_insert` (a batch is at most 1,000; imports can be far larger).
+INSERT_CHUNK = 5000
+
+
 def _insert(new: list[NewVisit]) -> None:
     """Store new visits and give them their ids.
 
@@ -398,15 +400,18 @@ def _insert(new: list[NewVisit]) -> None:
         for visit, row in zip(new, created, strict=True):
             visit.pk = row.pk
         return
-    arrays = [[getattr(v, column) for v in new] for column in _COLUMNS]
     unnest = ", ".join(f"%s::{kind}[]" for kind in _ARRAY_TYPES)
+    ids: dict[uuid.UUID, int] = {}
+    connection.ensure_connection()
     with psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(
-            f"INSERT INTO {Checkin._meta.db_table} ({', '.join(_COLUMNS)}, created_at) "  # noqa: S608
-            f"SELECT *, now() FROM unnest({unnest}) RETURNING id, client_id",
-            arrays,
-        )
-        ids = dict((client_id, pk) for pk, client_id in cursor.fetchall())
+        for start in range(0, len(new), INSERT_CHUNK):
+            chunk = new[start : start + INSERT_CHUNK]
+            cursor.execute(
+                f"INSERT INTO {Checkin._meta.db_table} ({', '.join(_COLUMNS)}, created_at) "  # noqa: S608
+                f"SELECT *, now() FROM unnest({unnest}) RETURNING id, client_id",
+                [[getattr(v, column) for v in chunk] for column in _COLUMNS],
+            )
+            ids.update((client_id, pk) for pk, client_id in cursor.fetchall())
     for visit in new:
         visit.pk = ids[visit.client_id]
 
