@@ -8,6 +8,7 @@ import datetime as dt
 from typing import Literal
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -108,15 +109,15 @@ class ContactFilter(Schema):
 
 
 def _case_out(case: Case, report: services.TraceReport | None = None) -> dict:
-    counts = {1: 0, 2: 0}
-    for degree in case.contacts.values_list("degree", flat=True):
-        counts[degree] += 1
+    counts = case.contacts.aggregate(
+        f1=Count("pk", filter=Q(degree=1)), f2=Count("pk", filter=Q(degree=2))
+    )
     body = {
         **{f: getattr(case, f) for f in ("id", "person_id", "unit_id", "confirmed_at")},
         **{f: getattr(case, f) for f in ("onset_at", "infectious_from", "infectious_to")},
         "traced_at": case.traced_at,
-        "f1": counts[1],
-        "f2": counts[2],
+        "f1": counts["f1"],
+        "f2": counts["f2"],
     }
     if report is not None:
         body["crowds"] = [
