@@ -62,6 +62,9 @@ ALLOWED_HOSTS = [
 ]
 PUBLIC_URL = os.environ.get("KIEMDICH_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 RETENTION_DAYS = int(os.environ.get("KIEMDICH_RETENTION_DAYS", "30"))
+# Daily report deadlines, local time (seed 002): units to their district, districts to the province.
+REPORT_DEADLINE_UNIT = os.environ.get("KIEMDICH_REPORT_DEADLINE_UNIT", "15:00")
+REPORT_DEADLINE_DISTRICT = os.environ.get("KIEMDICH_REPORT_DEADLINE_DISTRICT", "16:00")
 
 # How SMS/Zalo messages leave (kiemdich.messaging.senders): the console by default.
 MESSAGE_SENDER = os.environ.get(
@@ -90,6 +93,7 @@ INSTALLED_APPS = [
     "kiemdich.checkins",
     "kiemdich.tracing",
     "kiemdich.messaging",
+    "kiemdich.adoption",
     "django_tasks",
     "django_tasks_db",
     "django.contrib.admin",

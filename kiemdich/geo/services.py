@@ -153,6 +153,17 @@ def load_units(rows: Iterable[UnitRow], progress: Progress = _no_progress) -> Lo
 STATS_COLUMNS = ("unit_code", "date", "population", "smartphone_users")
 
 
+def unit_code(value, known: set[str]) -> str:
+    """A spreadsheet cell as a unit code: Excel turns "01" into the number 1 and drops the
+    leading zeros of "00004", so a number that is no known code is padded back to one."""
+    code = str(int(value)) if isinstance(value, (int, float)) else str(value or "").strip()
+    if code.isdigit() and code not in known:
+        for width in (2, 3, 5):
+            if code.zfill(width) in known:
+                return code.zfill(width)
+    return code
+
+
 def import_stats(path: Path, progress: Progress = _no_progress) -> ImportReport:
     """Import `unit_code,date,population,smartphone_users`; any bad line means nothing is saved."""
     header, body = read_table(path)
@@ -161,15 +172,7 @@ def import_stats(path: Path, progress: Progress = _no_progress) -> ImportReport:
     known = set(Unit.objects.values_list("code", flat=True))
     parsed: dict[tuple[str, dt.date], tuple[int, int | None, int | None]] = {}
     for line, cells in progress(list(body)):
-        code = str(cell(cells, cols["unit_code"]) or "").strip()
-        if isinstance(cell(cells, cols["unit_code"]), (int, float)):
-            code = str(int(cell(cells, cols["unit_code"])))
-        # Spreadsheets drop leading zeros from codes such as "01" or "00004".
-        if code.isdigit() and code not in known:
-            for width in (2, 3, 5):
-                if code.zfill(width) in known:
-                    code = code.zfill(width)
-                    break
+        code = unit_code(cell(cells, cols["unit_code"]), known)
         problems: list[str] = []
         if not code:
             problems.append(_("unit_code is empty"))

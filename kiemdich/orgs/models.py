@@ -1,7 +1,7 @@
 """Organizations (agencies, businesses, schools, factories, hospitals).
 
 An organization admin's role is scoped to one organization; the organization sits in a commune,
-so officials of that area can see it too. Headcounts by group arrive with the adoption issue.
+so officials of that area can see it too.
 """
 
 from django.db import models
@@ -16,6 +16,20 @@ class OrgKind(models.TextChoices):
     HOSPITAL = "hospital", _("hospital or clinic")
     UNION = "union", _("mass organization")
     OTHER = "other", _("other")
+
+
+class Group(models.TextChoices):
+    """The headcount groups the seeds set targets for (001 §4-§10: 100% of civil servants and of
+    health staff, 80% of workers, 100% of teachers and upper-secondary pupils, >=30% of
+    lower-secondary pupils). Health staff are the `staff` of a hospital; civil servants the
+    `staff` of an agency."""
+
+    STAFF = "staff", _("staff")
+    WORKERS = "workers", _("workers")
+    TEACHERS = "teachers", _("teachers")
+    UPPER_SECONDARY = "upper_secondary", _("upper-secondary pupils")
+    LOWER_SECONDARY = "lower_secondary", _("lower-secondary pupils")
+    MEMBERS = "members", _("members")
 
 
 class OrganizationQuerySet(models.QuerySet):

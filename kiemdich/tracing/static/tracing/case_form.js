@@ -24,6 +24,11 @@
     fill(from, c === null ? null : (o === null ? c : o) - 2 * DAY);
     fill(to, c === null ? null : c + DAY);
   }
-  confirmed.addEventListener("change", update);
-  if (onset) onset.addEventListener("change", update);
+  ["input", "change"].forEach(function (kind) {
+    confirmed.addEventListener(kind, update);
+    if (onset) onset.addEventListener(kind, update);
+  });
+  // The script is deferred: a fast hand (or the browser restoring the form) may have filled the
+  // dates before it ran.
+  update();
 })();

@@ -1,0 +1,6 @@
+"""Placeholder while the API is written."""
+
+from ninja import Router
+
+router = Router(tags=["adoption"])
+installs = Router(tags=["installs"])

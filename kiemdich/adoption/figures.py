@@ -1,0 +1,228 @@
+"""Install counts and rates of a unit and the units under it, on a date and the days before.
+
+The rule (issue 6): a unit's install count on a date is its imported figure for that date, or
+else the sum of its children's; a commune's "children" are the installs registered there, kept as
+daily sums in `InstallDay`. Smartphone users are a unit's newest figure on or before the date,
+or else, the same way, the sum of its children's. Everything a dashboard shows (the table, the
+charts, the exports, the API) comes from one `dashboard()` call, so they cannot disagree.
+
+Cost: two or three queries whose size is the subtree's communes times the days shown, never the
+number of installs (the province of a 10-million-install country answers in milliseconds).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.db.models import F, Sum
+
+from kiemdich.geo.models import Level, Unit, UnitStat
+
+from .models import InstallDay, InstallFigure, Target
+
+#: Days of history behind the trend chart; the pace uses the last `PACE_DAYS` of them.
+TREND_DAYS = 30
+PACE_DAYS = 7
+
+
+def rate(installs: int | None, smartphone_users: int | None) -> Decimal | None:
+    """Installs as a percentage of smartphone users, two decimals, rounded half up (as officials
+    round by hand: 40.015 -> 40.02); None when there is nothing to divide by."""
+    if installs is None or not smartphone_users:
+        return None
+    return (Decimal(installs) * 100 / Decimal(smartphone_users)).quantize(
+        Decimal("0.01"), rounding=ROUND_HALF_UP
+    )
+
+
+@dataclass
+class Pace:
+    """How fast a unit is moving towards its target, and what it needs to make the deadline."""
+
+    gap: int  # installs still missing (0 when the target is met)
+    per_day: float  # average new installs per day over the last PACE_DAYS days
+    reaches_on: dt.date | None  # at that pace; None if it is not moving (or already there)
+    needed_per_day: int | None  # to make the deadline; None once the deadline has passed
+
+
+@dataclass
+class Row:
+    code: str
+    name: str
+    full_name: str
+    smartphone_users: int | None
+    installs: int
+    rate: Decimal | None
+    imported: bool  # the install count is a carrier's/vendor's figure, not a sum
+    history: list[int] = field(default_factory=list)  # installs on each of Dashboard.dates
+    pace: Pace | None = None
+
+
+@dataclass
+class Dashboard:
+    unit: Unit | None  # None: the whole country (its rows are the provinces)
+    date: dt.date
+    dates: list[dt.date]  # the trend's days, oldest first, ending on `date`
+    rows: list[Row]
+    total: Row
+    target: Target | None
+
+
+def target_for(unit: Unit | None, date: dt.date) -> Target | None:
+    """The area target that applies to `unit` on `date`: among the targets of areas covering
+    it, the next deadline, else the one that passed last."""
+    if unit is None:
+        return None
+    codes = [c for c in unit.path.split("/") if c]
+    targets = list(Target.objects.filter(unit_id__in=codes).order_by("deadline", "pk"))
+    upcoming = [t for t in targets if t.deadline >= date]
+    if upcoming:
+        return upcoming[0]
+    return targets[-1] if targets else None
+
+
+def pace(row: Row, dates: list[dt.date], target: Target | None) -> Pace | None:
+    if target is None or row.smartphone_users is None:
+        return None
+    wanted = math.ceil(target.threshold * row.smartphone_users / 100)
+    gap = max(0, wanted - row.installs)
+    history = row.history
+    days = min(PACE_DAYS, len(history) - 1)
+    per_day = (history[-1] - history[-1 - days]) / days if days > 0 else 0.0
+    today = dates[-1]
+    reaches_on = None
+    if gap == 0:
+        reaches_on = today
+    elif per_day > 0:
+        reaches_on = today + dt.timedelta(days=math.ceil(gap / per_day))
+    left = (target.deadline - today).days
+    needed = None if left <= 0 else math.ceil(gap / left)
+    return Pace(gap=gap, per_day=round(per_day, 1), reaches_on=reaches_on, needed_per_day=needed)
+
+
+def dashboard(unit: Unit | None, date: dt.date, days: int = TREND_DAYS) -> Dashboard:
+    """The unit's own figures (`total`) and each child unit's (`rows`) on `date`, with
+    `days` days of install history for the trend chart and the pace."""
+    dates = [date - dt.timedelta(days=n) for n in range(days - 1, -1, -1)]
+    if unit is None:
+        units = list(Unit.objects.values_list("code", "parent_id", "level", "name", "full_name"))
+    else:
+        units = list(
+            Unit.objects.under(unit).values_list("code", "parent_id", "level", "name", "full_name")
+        )
+    prefix = unit.path if unit else ""
+    children: dict[str | None, list[str]] = defaultdict(list)
+    for code, parent, _level, _name, _full in units:
+        children[parent].append(code)
+    installs = _installs(units, children, prefix, dates)
+    phones = _smartphone_users(units, children, prefix, date)
+    target = target_for(unit, date)
+
+    def row(code: str, name: str, full_name: str) -> Row:
+        history = [installs[code][d][0] for d in dates]
+        r = Row(
+            code=code,
+            name=name,
+            full_name=full_name,
+            smartphone_users=phones.get(code),
+            installs=history[-1],
+            rate=rate(history[-1], phones.get(code)),
+            imported=installs[code][date][1],
+            history=history,
+        )
+        r.pace = pace(r, dates, target)
+        return r
+
+    names = {code: (name, full) for code, _p, _l, name, full in units}
+    top = unit.code if unit else None
+    rows = [row(c, *names[c]) for c in sorted(children[top])]
+    if unit is not None:
+        total = row(unit.code, unit.name, unit.full_name)
+    else:
+        total = _country_total(rows, dates, target)
+    return Dashboard(unit=unit, date=date, dates=dates, rows=rows, total=total, target=target)
+
+
+def _country_total(rows: list[Row], dates: list[dt.date], target: Target | None) -> Row:
+    phones = [r.smartphone_users for r in rows if r.smartphone_users is not None]
+    history = [sum(r.history[i] for r in rows) for i in range(len(dates))]
+    total_phones = sum(phones) if phones else None
+    return Row(
+        code="",
+        name="Việt Nam",
+        full_name="Việt Nam",
+        smartphone_users=total_phones,
+        installs=history[-1],
+        rate=rate(history[-1], total_phones),
+        imported=False,
+        history=history,
+    )
+
+
+def _installs(
+    units: list[tuple], children: dict, prefix: str, dates: list[dt.date]
+) -> dict[str, dict[dt.date, tuple[int, bool]]]:
+    """(installs, imported?) per unit and date, resolved bottom-up."""
+    first, last = dates[0], dates[-1]
+    in_area = {"unit__path__startswith": prefix} if prefix else {}
+    imported: dict[tuple[str, dt.date], int] = {
+        (code, day): n
+        for code, day, n in InstallFigure.objects.filter(
+            date__gte=first, date__lte=last, **in_area
+        ).values_list("unit_id", "date", "installs")
+    }
+    days = InstallDay.objects.filter(**in_area)
+    base: dict[str, int] = dict(
+        days.filter(date__lt=first)
+        .values("unit_id")
+        .annotate(n=Sum(F("added") - F("removed")))
+        .values_list("unit_id", "n")
+    )
+    net: dict[tuple[str, dt.date], int] = {
+        (code, day): added - removed
+        for code, day, added, removed in days.filter(date__gte=first, date__lte=last).values_list(
+            "unit_id", "date", "added", "removed"
+        )
+    }
+    result: dict[str, dict[dt.date, tuple[int, bool]]] = {}
+    for code, _parent, level, _n, _f in sorted(units, key=lambda u: -u[2]):
+        kids = children.get(code, [])
+        running = base.get(code, 0)
+        per_day = {}
+        for day in dates:
+            running += net.get((code, day), 0)
+            if (code, day) in imported:
+                per_day[day] = (imported[code, day], True)
+            elif level == Level.COMMUNE or not kids:
+                per_day[day] = (running, False)
+            else:
+                per_day[day] = (sum(result[k][day][0] for k in kids), False)
+        result[code] = per_day
+    return result
+
+
+def _smartphone_users(
+    units: list[tuple], children: dict, prefix: str, date: dt.date
+) -> dict[str, int | None]:
+    """Each unit's newest smartphone-user figure on or before `date`, else its children's sum
+    (None when neither the unit nor any unit under it has one)."""
+    in_area = {"unit__path__startswith": prefix} if prefix else {}
+    own: dict[str, int] = {}
+    for code, phones in (
+        UnitStat.objects.filter(date__lte=date, smartphone_users__isnull=False, **in_area)
+        .order_by("date")
+        .values_list("unit_id", "smartphone_users")
+    ):
+        own[code] = phones  # ordered by date: the newest wins
+    result: dict[str, int | None] = {}
+    for code, _parent, _level, _n, _f in sorted(units, key=lambda u: -u[2]):
+        if code in own:
+            result[code] = own[code]
+            continue
+        known = [result[k] for k in children.get(code, []) if result.get(k) is not None]
+        result[code] = sum(known) if known else None
+    return result
