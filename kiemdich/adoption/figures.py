@@ -1,7 +1,8 @@
 """Install counts and rates of a unit and the units under it, on a date and the days before.
 
-The rule (issue 6): a unit's install count on a date is its imported figure for that date, or
-else the sum of its children's; a commune's "children" are the installs registered there, kept as
+The rule (issue 6): a unit's install count on a date is its imported figure (the newest on or
+before that date: a cumulative count holds until the next file), or else the sum of its
+children's; a commune's "children" are the installs registered there, kept as
 daily sums in `InstallDay`. Smartphone users are a unit's newest figure on or before the date,
 or else, the same way, the sum of its children's. Everything a dashboard shows (the table, the
 charts, the exports, the API) comes from one `dashboard()` call, so they cannot disagree.
@@ -18,7 +19,9 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import F, Sum
+from django.db import connection
+from django.db.models import F, Max, Sum
+from django.utils import timezone
 
 from kiemdich.geo.models import Level, Unit, UnitStat
 
@@ -83,6 +86,19 @@ def target_for(unit: Unit | None, date: dt.date) -> Target | None:
     if upcoming:
         return upcoming[0]
     return targets[-1] if targets else None
+
+
+def latest_date(unit: Unit | None) -> dt.date:
+    """The newest day up to today with figures in the unit's area (imported or registered):
+    what a dashboard opens on, so a file imported last night shows at once. Today if none."""
+    today = timezone.localdate()
+    in_area = {"unit__path__startswith": unit.path} if unit else {}
+    days = [
+        model.objects.filter(date__lte=today, **in_area).aggregate(d=Max("date"))["d"]
+        for model in (InstallFigure, InstallDay)
+    ]
+    known = [d for d in days if d is not None]
+    return max(known) if known else today
 
 
 def pace(row: Row, dates: list[dt.date], target: Target | None) -> Pace | None:
@@ -175,6 +191,7 @@ def _installs(
             date__gte=first, date__lte=last, **in_area
         ).values_list("unit_id", "date", "installs")
     }
+    carried = _figures_before(prefix, first)
     days = InstallDay.objects.filter(**in_area)
     base: dict[str, int] = dict(
         days.filter(date__lt=first)
@@ -192,17 +209,36 @@ def _installs(
     for code, _parent, level, _n, _f in sorted(units, key=lambda u: -u[2]):
         kids = children.get(code, [])
         running = base.get(code, 0)
+        figure = carried.get(code)
         per_day = {}
         for day in dates:
             running += net.get((code, day), 0)
-            if (code, day) in imported:
-                per_day[day] = (imported[code, day], True)
+            figure = imported.get((code, day), figure)
+            if figure is not None:
+                per_day[day] = (figure, True)
             elif level == Level.COMMUNE or not kids:
                 per_day[day] = (running, False)
             else:
                 per_day[day] = (sum(result[k][day][0] for k in kids), False)
         result[code] = per_day
     return result
+
+
+def _figures_before(prefix: str, day: dt.date) -> dict[str, int]:
+    """Each unit's newest imported figure before `day`: a carrier's cumulative count stays the
+    best known one until the next file, so a day without a file shows no dip."""
+    figure, unit = InstallFigure._meta.db_table, Unit._meta.db_table
+    area = f"JOIN {unit} u ON u.code = f.unit_id AND u.path LIKE %s" if prefix else ""
+    params = [f"{prefix}%", day] if prefix else [day]
+    sql = (
+        f"SELECT f.unit_id, f.installs FROM {figure} f JOIN ("  # noqa: S608
+        f" SELECT f.unit_id, MAX(f.date) AS newest FROM {figure} f {area}"
+        f" WHERE f.date < %s GROUP BY f.unit_id"
+        f") m ON m.unit_id = f.unit_id AND m.newest = f.date"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return dict(cursor.fetchall())
 
 
 def _smartphone_users(

@@ -1,10 +1,81 @@
-"""Placeholder while the dashboard is written."""
+"""The install-rate dashboard (seed 000's table, charts, pace to the target) and its exports.
 
-from django.http import HttpResponse
+Thin: every number comes from figures.dashboard, the same call the API answers from; the charts
+draw the API's own JSON (embedded in the page), so page, files and API cannot disagree.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.http import urlencode
+from django.utils.translation import gettext as _
+
+from kiemdich.accounts.access import OFFICER_ROLES, may_see_unit
+from kiemdich.api import file_response
+from kiemdich.checkins.views import TableForm, default_unit, units_to_pick
+from kiemdich.geo.models import Level, Unit
+
+from . import exports, figures
+from .api import dashboard_out
 
 
-def dashboard(request):
-    return HttpResponse()
+def board_for(request: HttpRequest) -> tuple[figures.Dashboard, TableForm]:
+    """The dashboard of the unit and date asked for (the user's own area and the newest day
+    with figures by default), after the same checks as the API."""
+    code = request.GET.get("unit")
+    unit = get_object_or_404(Unit, code=code) if code else default_unit(request.user)
+    if not may_see_unit(request.user, unit):
+        raise PermissionDenied(_("This unit is outside your area."))
+    today = timezone.localdate()
+    newest = figures.latest_date(unit)
+    form = TableForm(
+        {"unit": unit.code, "date": request.GET.get("date") or newest.isoformat()},
+        units=units_to_pick(request.user, unit),
+        today=today,
+    )
+    date = form.cleaned_data["date"] if form.is_valid() else newest
+    return figures.dashboard(unit, date), form
 
 
-export_xlsx = export_pdf = dashboard
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    board, form = board_for(request)
+    unit = board.unit
+    parent = unit.parent
+    user = request.user
+    return render(
+        request,
+        "adoption/dashboard.html",
+        {
+            "form": form,
+            "board": board,
+            "data": dashboard_out(board),
+            "drill": unit.level < Level.COMMUNE,
+            "parent": parent if parent and may_see_unit(user, parent) else None,
+            "params": urlencode({"unit": unit.code, "date": board.date.isoformat()}),
+            "officer": user.is_superuser or user.role in OFFICER_ROLES,
+            "labels": {"rate": _("Install rate (%)"), "target": _("Target (%)")},
+        },
+    )
+
+
+@login_required
+def export_xlsx(request: HttpRequest) -> HttpResponse:
+    board, _form = board_for(request)
+    return file_response(
+        exports.dashboard_xlsx(board),
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        exports.filename(board, "xlsx"),
+    )
+
+
+@login_required
+def export_pdf(request: HttpRequest) -> HttpResponse:
+    board, _form = board_for(request)
+    return file_response(
+        exports.dashboard_pdf(board), "application/pdf", exports.filename(board, "pdf")
+    )

@@ -7,19 +7,23 @@ Running the demo twice leaves the same data.
 
 from __future__ import annotations
 
+import csv
 import datetime as dt
 import random
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 
 from django.db import transaction
 from django.utils import timezone
 
+from kiemdich import adoption
 from kiemdich.accounts.models import Role, User
+from kiemdich.adoption.models import InstallFigure, Target
 from kiemdich.checkins.services import NewCheckin, record_checkins
 from kiemdich.geo import services as geo_services
 from kiemdich.geo.models import Level, Unit, UnitStat
-from kiemdich.orgs.models import Organization, OrgKind
+from kiemdich.orgs.models import Group, Organization, OrgKind
 from kiemdich.venues.models import Category, ProvincePolicy, Status, Venue
 
 PROVINCE = "70"
@@ -107,6 +111,15 @@ def split(total: int, parts: list[str], rng: random.Random) -> dict[str, int]:
     return dict(zip(parts, shares, strict=True))
 
 
+def seed_000(name: str) -> list[tuple]:
+    """The per-district figures behind seed 000 (kiemdich/adoption/data/seed-000-*.csv), the
+    files `kiemdich geo import-stats` and `kiemdich adoption import` read: (code, date, n...)."""
+    path = Path(adoption.__file__).parent / "data" / f"seed-000-{name}.csv"
+    with path.open(encoding="utf-8") as f:
+        rows = list(csv.reader(f))[1:]
+    return [(r[0], dt.date.fromisoformat(r[1]), *map(int, r[2:])) for r in rows]
+
+
 def demo_figures() -> dict[str, tuple[int, int]]:
     """(population, smartphone users) for the province, its districts and its communes."""
     rng = random.Random(2021)  # noqa: S311 -- fixed seed: the same demo numbers every time
@@ -115,8 +128,9 @@ def demo_figures() -> dict[str, tuple[int, int]]:
     by_district: dict[str, list[str]] = {}
     for code, parent in communes.values_list("code", "parent_id").order_by("code"):
         by_district.setdefault(parent, []).append(code)
+    seed_phones = {code: phones for code, _date, _pop, phones in seed_000("smartphones")}
     for district, population in DISTRICT_POPULATION.items():
-        phones = round(population * rng.uniform(0.55, 0.68))
+        phones = seed_phones[district]
         figures[district] = (population, phones)
         codes = by_district.get(district, [])
         if codes:
@@ -167,7 +181,82 @@ def load_demo() -> list[DemoUser]:
     admin.set_password(PASSWORD)
     admin.save()
     load_demo_venues()
+    load_demo_adoption()
     return DEMO_USERS
+
+
+#: The seeds' targets (001 §4-§10, 002): area-wide, then per group of organizations.
+DEMO_TARGET_DEADLINE = dt.date(2021, 7, 30)
+DEMO_GROUP_TARGETS = [
+    ("100% cán bộ, công chức, viên chức", Group.STAFF, OrgKind.AGENCY, 100),
+    ("100% nhân viên ngành Y tế", Group.STAFF, OrgKind.HOSPITAL, 100),
+    ("80% công nhân, người lao động", Group.WORKERS, "", 80),
+    ("100% giáo viên", Group.TEACHERS, "", 100),
+    ("100% học sinh THPT", Group.UPPER_SECONDARY, "", 100),
+    ("Ít nhất 30% học sinh THCS", Group.LOWER_SECONDARY, "", 30),
+]
+
+
+def load_demo_adoption() -> None:
+    """Seed 000's install figures and the seeds' targets.
+
+    Each commune gets a cumulative install count for the 30 days up to 12/7/2021, growing
+    slowly ("tăng không đáng kể"), whose district sums on 12/7 are exactly seed 000's figures,
+    so the dashboard opens on its table: Đồng Xoài 40,02% ... Đồng Phú 29,57%, province 33,23%.
+    """
+    Target.objects.update_or_create(
+        name="60% người dùng điện thoại thông minh cài đặt ứng dụng (Chỉ thị 09/CT-UBND)",
+        defaults={"unit_id": PROVINCE, "threshold": 60, "deadline": DEMO_TARGET_DEADLINE},
+    )
+    for name, group, kind, threshold in DEMO_GROUP_TARGETS:
+        Target.objects.update_or_create(
+            name=name,
+            defaults={
+                "group": group,
+                "org_kind": kind,
+                "threshold": threshold,
+                "deadline": DEMO_TARGET_DEADLINE,
+            },
+        )
+    rng = random.Random(0)  # noqa: S311 -- fixed seed: the same demo numbers every time
+    phones = {code: p for code, (_pop, p) in demo_figures().items()}
+    communes: dict[str, list[str]] = {}
+    for code, parent in (
+        Unit.objects.filter(level=Level.COMMUNE, path__startswith=f"{PROVINCE}/")
+        .order_by("code")
+        .values_list("code", "parent_id")
+    ):
+        communes.setdefault(parent, []).append(code)
+    figures = []
+    for district, day, installs in seed_000("installs"):
+        codes = communes[district]
+        weights = {c: phones[c] * rng.uniform(0.8, 1.2) for c in codes}
+        final = apportion(installs, weights)
+        for back in range(30):
+            growth = 1 - 0.006 * back  # about 0.6% a day
+            for code in codes:
+                count = final[code] if back == 0 else int(final[code] * growth)
+                figures.append(
+                    InstallFigure(unit_id=code, date=day - dt.timedelta(days=back), installs=count)
+                )
+    InstallFigure.objects.bulk_create(
+        figures,
+        update_conflicts=True,
+        unique_fields=["unit", "date"],
+        update_fields=["installs"],
+        batch_size=2000,
+    )
+
+
+def apportion(total: int, weights: dict[str, float]) -> dict[str, int]:
+    """Split `total` in proportion to `weights` (largest remainders), summing exactly to it."""
+    whole = sum(weights.values())
+    exact = {k: total * w / whole for k, w in weights.items()}
+    shares = {k: int(v) for k, v in exact.items()}
+    rest = total - sum(shares.values())
+    for key in sorted(exact, key=lambda k: exact[k] - shares[k], reverse=True)[:rest]:
+        shares[key] += 1
+    return shares
 
 
 def load_demo_venues(today: dt.date | None = None) -> int:

@@ -36,6 +36,14 @@ def percent_of(part, whole) -> str:
 
 
 @register.filter
+def percent(value) -> str:
+    """An already rounded rate (Decimal 40.02) as "40,02%", or a dash if unknown."""
+    if value is None or value == "":
+        return "—"
+    return grouped(value, 2) + "%"
+
+
+@register.filter
 def phone(value: str) -> str:
     """'+84912345678' as people write it: '091 234 56 78'."""
     return display_phone(value) if value else ""
