@@ -17,17 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kiemdich.geo.models import Unit
-from kiemdich.geo.services import unit_code
+from kiemdich.geo.services import import_unit_figures
 from kiemdich.orgs.models import Organization
-from kiemdich.tabular import (
-    ImportReport,
-    LineError,
-    cell,
-    column_index,
-    parse_count,
-    parse_date,
-    read_table,
-)
+from kiemdich.tabular import ImportReport
 
 from .models import Install, InstallDay, InstallFigure
 
@@ -78,17 +70,8 @@ def register(
                     .first()
                 )
                 if install is None:
-                    if uninstalled:  # an uninstall of an install we never counted
-                        install = Install.objects.create(
-                            app=app,
-                            install_id=install_id,
-                            platform=platform,
-                            commune=commune,
-                            organization=organization,
-                            registered_at=at,
-                            removed_at=at,
-                        )
-                        return Registration(install, Outcome.UNCHANGED)
+                    # An uninstall of an install we never counted is kept (a later repeat of
+                    # it stays a repeat) but counts nothing.
                     install = Install.objects.create(
                         app=app,
                         install_id=install_id,
@@ -96,7 +79,10 @@ def register(
                         commune=commune,
                         organization=organization,
                         registered_at=at,
+                        removed_at=at if uninstalled else None,
                     )
+                    if uninstalled:
+                        return Registration(install, Outcome.UNCHANGED)
                     _bump(install.commune_id, day, added=1)
                     return Registration(install, Outcome.COUNTED)
                 if uninstalled and install.removed_at is None:
@@ -118,7 +104,13 @@ def register(
 # ---------------------------------------------------------------------------------------------
 # Imported figures
 
-FIGURE_COLUMNS = ("unit_code", "date", "installs")
+
+def _check_figure(date: dt.date, values: dict[str, int | None]) -> list[str]:
+    if date > timezone.localdate():
+        return [_("date %(date)s is in the future") % {"date": date}]
+    if values["installs"] is None:
+        return [_("installs is empty")]
+    return []
 
 
 def import_figures(path: Path, progress=lambda rows: rows) -> ImportReport:
@@ -127,68 +119,4 @@ def import_figures(path: Path, progress=lambda rows: rows) -> ImportReport:
     Any bad line means nothing is saved; a figure already stored for the same unit and date is
     replaced, so importing a corrected file twice never double-counts.
     """
-    header, body = read_table(path)
-    cols = column_index(header, FIGURE_COLUMNS)
-    report = ImportReport()
-    known = set(Unit.objects.values_list("code", flat=True))
-    today = timezone.localdate()
-    parsed: dict[tuple[str, dt.date], tuple[int, int]] = {}
-    for line, cells in progress(list(body)):
-        code = unit_code(cell(cells, cols["unit_code"]), known)
-        problems: list[str] = []
-        if not code:
-            problems.append(_("unit_code is empty"))
-        elif code not in known:
-            problems.append(_("unknown unit code %(code)s") % {"code": code})
-        try:
-            date = parse_date(cell(cells, cols["date"]))
-        except ValueError:
-            date = None
-            problems.append(
-                _("date %(value)r is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
-                % {"value": cell(cells, cols["date"])}
-            )
-        else:
-            if date > today:
-                problems.append(_("date %(date)s is in the future") % {"date": date})
-        try:
-            installs = parse_count(cell(cells, cols["installs"]))
-        except ValueError:
-            installs = None
-            problems.append(
-                _("%(column)s %(value)r is not a whole number ≥ 0")
-                % {"column": "installs", "value": cell(cells, cols["installs"])}
-            )
-        else:
-            if installs is None:
-                problems.append(_("installs is empty"))
-        if not problems and (code, date) in parsed:
-            problems.append(
-                _("unit %(code)s on %(date)s already appears on line %(line)d")
-                % {"code": code, "date": date, "line": parsed[(code, date)][0]}
-            )
-        if problems:
-            report.errors.extend(LineError(line, p) for p in problems)
-        else:
-            parsed[(code, date)] = (line, installs)
-    if report.errors:
-        return report
-    with transaction.atomic():
-        existing = {
-            (f.unit_id, f.date): f
-            for f in InstallFigure.objects.filter(
-                unit_id__in={c for c, _d in parsed}, date__in={d for _c, d in parsed}
-            )
-        }
-        new, changed = [], []
-        for (code, date), (_line, installs) in parsed.items():
-            figure = existing.get((code, date))
-            if figure is None:
-                new.append(InstallFigure(unit_id=code, date=date, installs=installs))
-            elif figure.installs != installs:
-                figure.installs = installs
-                changed.append(figure)
-        InstallFigure.objects.bulk_create(new, batch_size=2000)
-        InstallFigure.objects.bulk_update(changed, ["installs"], batch_size=2000)
-    report.created, report.updated = len(new), len(changed)
-    return report
+    return import_unit_figures(path, InstallFigure, ("installs",), _check_figure, progress)

@@ -16,7 +16,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from django.db import transaction
+from django.db import models, transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -150,8 +150,6 @@ def load_units(rows: Iterable[UnitRow], progress: Progress = _no_progress) -> Lo
 # ---------------------------------------------------------------------------------------------
 # Figures (population, smartphone users)
 
-STATS_COLUMNS = ("unit_code", "date", "population", "smartphone_users")
-
 
 def unit_code(value, known: set[str]) -> str:
     """A spreadsheet cell as a unit code: Excel turns "01" into the number 1 and drops the
@@ -164,13 +162,25 @@ def unit_code(value, known: set[str]) -> str:
     return code
 
 
-def import_stats(path: Path, progress: Progress = _no_progress) -> ImportReport:
-    """Import `unit_code,date,population,smartphone_users`; any bad line means nothing is saved."""
+#: Extra checks of one line's counts: the problems to report (empty when the line is fine).
+LineCheck = Callable[[dt.date, dict[str, int | None]], list[str]]
+
+
+def import_unit_figures(
+    path: Path,
+    model: type[models.Model],
+    counts: tuple[str, ...],
+    check: LineCheck,
+    progress: Progress = _no_progress,
+) -> ImportReport:
+    """Import a `unit_code,date,<counts...>` file into `model` (one row per unit and date, with
+    those count fields), all or nothing: every bad line is reported and then nothing is saved.
+    A unit and date already stored is updated, so importing a corrected file never adds up."""
     header, body = read_table(path)
-    cols = column_index(header, STATS_COLUMNS)
+    cols = column_index(header, ("unit_code", "date", *counts))
     report = ImportReport()
     known = set(Unit.objects.values_list("code", flat=True))
-    parsed: dict[tuple[str, dt.date], tuple[int, int | None, int | None]] = {}
+    parsed: dict[tuple[str, dt.date], tuple[int, dict[str, int | None]]] = {}
     for line, cells in progress(list(body)):
         code = unit_code(cell(cells, cols["unit_code"]), known)
         problems: list[str] = []
@@ -186,24 +196,18 @@ def import_stats(path: Path, progress: Progress = _no_progress) -> ImportReport:
                 _("date %(value)r is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
                 % {"value": cell(cells, cols["date"])}
             )
-        counts: dict[str, int | None] = {}
-        for name in ("population", "smartphone_users"):
+        values: dict[str, int | None] = {}
+        for name in counts:
             try:
-                counts[name] = parse_count(cell(cells, cols[name]))
+                values[name] = parse_count(cell(cells, cols[name]))
             except ValueError:
-                counts[name] = None
+                values[name] = None
                 problems.append(
                     _("%(column)s %(value)r is not a whole number ≥ 0")
                     % {"column": name, "value": cell(cells, cols[name])}
                 )
-        pop, phones = counts["population"], counts["smartphone_users"]
-        if not problems and pop is None and phones is None:
-            problems.append(_("population and smartphone_users are both empty"))
-        if pop is not None and phones is not None and phones > pop:
-            problems.append(
-                _("smartphone_users (%(phones)d) is larger than population (%(pop)d)")
-                % {"phones": phones, "pop": pop}
-            )
+        if not problems:
+            problems += check(date, values)
         if not problems and (code, date) in parsed:
             problems.append(
                 _("unit %(code)s on %(date)s already appears on line %(line)d")
@@ -212,26 +216,45 @@ def import_stats(path: Path, progress: Progress = _no_progress) -> ImportReport:
         if problems:
             report.errors.extend(LineError(line, p) for p in problems)
         else:
-            parsed[(code, date)] = (line, pop, phones)
+            parsed[(code, date)] = (line, values)
     if report.errors:
         return report
     with transaction.atomic():
         existing = {
-            (s.unit_id, s.date): s
-            for s in UnitStat.objects.filter(unit_id__in={c for c, _d in parsed})
-            if (s.unit_id, s.date) in parsed
+            (row.unit_id, row.date): row
+            for row in model.objects.filter(
+                unit_id__in={c for c, _d in parsed}, date__in={d for _c, d in parsed}
+            )
         }
         new, changed = [], []
-        for (code, date), (_line, pop, phones) in parsed.items():
-            stat = existing.get((code, date))
-            if stat is None:
-                new.append(
-                    UnitStat(unit_id=code, date=date, population=pop, smartphone_users=phones)
-                )
-            elif (stat.population, stat.smartphone_users) != (pop, phones):
-                stat.population, stat.smartphone_users = pop, phones
-                changed.append(stat)
-        UnitStat.objects.bulk_create(new, batch_size=2000)
-        UnitStat.objects.bulk_update(changed, ["population", "smartphone_users"], batch_size=2000)
+        for (code, date), (_line, values) in parsed.items():
+            row = existing.get((code, date))
+            if row is None:
+                new.append(model(unit_id=code, date=date, **values))
+            elif any(getattr(row, k) != v for k, v in values.items()):
+                for k, v in values.items():
+                    setattr(row, k, v)
+                changed.append(row)
+        model.objects.bulk_create(new, batch_size=2000)
+        model.objects.bulk_update(changed, list(counts), batch_size=2000)
     report.created, report.updated = len(new), len(changed)
     return report
+
+
+def _check_stats(date: dt.date, values: dict[str, int | None]) -> list[str]:
+    pop, phones = values["population"], values["smartphone_users"]
+    if pop is None and phones is None:
+        return [_("population and smartphone_users are both empty")]
+    if pop is not None and phones is not None and phones > pop:
+        return [
+            _("smartphone_users (%(phones)d) is larger than population (%(pop)d)")
+            % {"phones": phones, "pop": pop}
+        ]
+    return []
+
+
+def import_stats(path: Path, progress: Progress = _no_progress) -> ImportReport:
+    """Import `unit_code,date,population,smartphone_users`; any bad line means nothing is saved."""
+    return import_unit_figures(
+        path, UnitStat, ("population", "smartphone_users"), _check_stats, progress
+    )
