@@ -1,4 +1,10 @@
-"""Placeholder: filled in by the reports work of issue 6."""
+"""/reports/: the daily reports of a unit and of the units under it, for any day."""
+
+from django.urls import path
+
+from . import report_views
 
 app_name = "reports"
-urlpatterns: list = []
+urlpatterns = [
+    path("", report_views.index, name="index"),
+]

@@ -7,32 +7,28 @@ draw the API's own JSON (embedded in the page), so page, files and API cannot di
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from kiemdich.accounts.access import OFFICER_ROLES, may_see_unit
 from kiemdich.api import file_response
-from kiemdich.checkins.views import TableForm, default_unit, units_to_pick
-from kiemdich.geo.models import Level, Unit
+from kiemdich.geo.models import Level
+from kiemdich.web.areas import AreaDateForm, requested_unit, units_to_pick
 
 from . import exports, figures
 from .api import dashboard_out
 
 
-def board_for(request: HttpRequest) -> tuple[figures.Dashboard, TableForm]:
+def board_for(request: HttpRequest) -> tuple[figures.Dashboard, AreaDateForm]:
     """The dashboard of the unit and date asked for (the user's own area and the newest day
     with figures by default), after the same checks as the API."""
-    code = request.GET.get("unit")
-    unit = get_object_or_404(Unit, code=code) if code else default_unit(request.user)
-    if not may_see_unit(request.user, unit):
-        raise PermissionDenied(_("This unit is outside your area."))
+    unit = requested_unit(request, _("Install rates are for officials of an area."))
     today = timezone.localdate()
     newest = figures.latest_date(unit)
-    form = TableForm(
+    form = AreaDateForm(
         {"unit": unit.code, "date": request.GET.get("date") or newest.isoformat()},
         units=units_to_pick(request.user, unit),
         today=today,

@@ -3,6 +3,8 @@ target, drills into a commune's trend and downloads the Excel file (issue 6, don
 
 from __future__ import annotations
 
+import io
+
 import openpyxl
 from playwright.sync_api import Page, expect
 
@@ -42,7 +44,7 @@ def test_district_officer_sees_the_chart_and_downloads_excel(page: Page, demo: s
     with page.expect_download() as download:
         page.locator("#export-xlsx").click()
     assert download.value.suggested_filename == "ty-le-cai-dat-bu-dang-696-2021-07-12.xlsx"
-    sheet = openpyxl.load_workbook(download.value.path()).active
+    sheet = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes())).active
     assert sheet["A1"].value.endswith("HUYỆN BÙ ĐĂNG")
     assert [c.value for c in sheet[21]][4] == 36.09  # the total row after 16 communes
     first = rows.first.locator("td.rate")

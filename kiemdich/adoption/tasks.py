@@ -1,0 +1,38 @@
+"""Background work of the daily reports (django-tasks; `kiemdich db_worker` runs it).
+
+As with the nightly purge (checkins.tasks) there is no periodic scheduler: the deadline check
+enqueues its own next run for the next deadline (15:00 for communes, 16:00 for districts, local
+time). `kiemdich reports deadlines --schedule` starts the chain once after deployment.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django_tasks import default_task_backend, task
+
+from .reports import check_deadlines, next_deadline
+
+
+def schedule_deadline_check(now: dt.datetime | None = None):
+    """Enqueue the check for the next deadline, unless the backend cannot defer (the in-process
+    default) or one is already waiting. Returns the task result, or None if nothing was queued."""
+    if not default_task_backend.supports_defer:
+        return None
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult
+
+    waiting = DBTaskResult.objects.filter(
+        task_path=check_report_deadlines.module_path, status=TaskResultStatus.READY
+    )
+    if waiting.exists():
+        return None
+    return check_report_deadlines.using(run_after=next_deadline(now)).enqueue()
+
+
+@task()
+def check_report_deadlines() -> dict:
+    """Flag and remind the units that missed the deadline just passed, then book the next check."""
+    result = check_deadlines()
+    schedule_deadline_check()
+    return result.as_dict()
