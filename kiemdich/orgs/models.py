@@ -4,6 +4,7 @@ An organization admin's role is scoped to one organization; the organization sit
 so officials of that area can see it too.
 """
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -59,3 +60,47 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Headcount(models.Model):
+    """How many people of one group an organization has, and how many of them installed the app.
+
+    The headcount comes from the organization lists officials import; `installed` is what the
+    organization's admin reports (people install on their own phones, so only the organization
+    knows who did). One row per group the organization actually has: a school without
+    upper-secondary pupils has no such row rather than a 0 that would read as "0% installed".
+    """
+
+    organization = models.ForeignKey(
+        Organization,
+        verbose_name=_("organization"),
+        on_delete=models.CASCADE,
+        related_name="headcounts",
+    )
+    group = models.CharField(_("group"), max_length=20, choices=Group.choices)
+    headcount = models.PositiveIntegerField(_("headcount"))
+    installed = models.PositiveIntegerField(_("installed"), default=0)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("updated by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("headcount")
+        verbose_name_plural = _("headcounts")
+        ordering = ["organization", "group"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "group"], name="headcount_org_group"),
+            models.CheckConstraint(
+                condition=models.Q(installed__lte=models.F("headcount")),
+                name="headcount_installed_lte_headcount",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.organization_id} {self.group}: {self.installed}/{self.headcount}"

@@ -1,7 +1,10 @@
-"""Placeholder: filled in by the organizations work of issue 6."""
-
-from django.http import HttpResponse
 from django.urls import path
 
+from . import views
+
 app_name = "orgs"
-urlpatterns = [path("", lambda request: HttpResponse(), name="mine")]
+urlpatterns = [
+    path("", views.mine, name="mine"),
+    path("import/", views.import_page, name="import"),
+    path("<str:code>/", views.detail, name="detail"),
+]

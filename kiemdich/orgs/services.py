@@ -1,0 +1,467 @@
+"""Organizations' headcounts and installs: who may see and change them, their rates against the
+group targets, and the all-or-nothing import of organization lists.
+
+The pages, the API and the command all go through this module, so a rate, a gap or a "below
+target" flag is computed one way only (percentages always through `adoption.figures.rate`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+import unicodedata
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet, Sum
+from django.http import Http404
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from kiemdich.accounts.access import OFFICER_ROLES, may_administer
+from kiemdich.accounts.models import Role
+from kiemdich.adoption.figures import rate
+from kiemdich.adoption.models import Install, Target
+from kiemdich.geo.models import Unit
+from kiemdich.geo.services import unit_code
+from kiemdich.tabular import ImportReport, LineError, cell, column_index, parse_count, read_table
+
+from .models import Group, Headcount, Organization, OrgKind
+
+Progress = Callable[[Iterable], Iterable]
+
+#: Groups in the order people read them (staff first, pupils last), as in the import columns.
+GROUP_ORDER = {code: i for i, code in enumerate(Group.values)}
+
+
+# ---------------------------------------------------------------------------------------------
+# Access
+
+
+def is_org_admin(user) -> bool:
+    return (
+        getattr(user, "is_authenticated", False)
+        and user.is_active
+        and user.role == Role.ORG_ADMIN
+        and user.organization_id is not None
+    )
+
+
+def is_area_officer(user) -> bool:
+    """Officers with an area (and superusers) oversee the organizations in it."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.is_superuser or (user.role in OFFICER_ROLES and user.unit_id is not None)
+
+
+def may_edit(user, org: Organization) -> bool:
+    """The organization's own admin, or an officer who administers its unit, reports installs."""
+    if is_org_admin(user) and user.organization_id == org.pk:
+        return True
+    return may_administer(user, org.unit)
+
+
+def visible_or_404(user, code: str) -> Organization:
+    """The organization if the user may see it; unknown and out-of-area look the same (404), so
+    codes of other areas cannot be probed."""
+    org = (
+        Organization.objects.visible_to(user)
+        .select_related("unit")
+        .prefetch_related("headcounts")
+        .filter(code=code)
+        .first()
+    )
+    if org is None:
+        raise Http404(_("No organization with code %(code)s in your area.") % {"code": code})
+    return org
+
+
+# ---------------------------------------------------------------------------------------------
+# Figures
+
+
+@dataclass
+class GroupFigure:
+    """One group of one organization, as every page and the API show it."""
+
+    group: str
+    label: str
+    headcount: int
+    installed: int
+    rate: Decimal | None
+    target: Target | None
+    gap: int | None  # people still to install to meet the target; None without a target
+    updated_at: dt.datetime | None
+
+    @property
+    def below_target(self) -> bool:
+        return self.target is not None and self.gap is not None and self.gap > 0
+
+    @property
+    def threshold(self) -> Decimal | None:
+        return self.target.threshold if self.target else None
+
+
+def group_targets() -> list[Target]:
+    """All group targets (a handful of rows): loaded once per page or API call."""
+    return list(Target.objects.exclude(group="").order_by("deadline", "pk"))
+
+
+def target_for_group(targets: list[Target], group: str, kind: str, date: dt.date) -> Target | None:
+    """The target of `group` for organizations of `kind` on `date`: among those for this group
+    (for every kind, or for this kind), the next deadline, else the one that passed last. On the
+    same deadline the kind's own target wins ("100% of hospital staff" over a general one)."""
+    candidates = [t for t in targets if t.group == group and t.org_kind in ("", kind)]
+    upcoming = sorted(
+        (t for t in candidates if t.deadline >= date),
+        key=lambda t: (t.deadline, t.org_kind == "", t.pk),
+    )
+    if upcoming:
+        return upcoming[0]
+    passed = sorted(candidates, key=lambda t: (t.deadline, t.org_kind != "", t.pk))
+    return passed[-1] if passed else None
+
+
+def gap(target: Target | None, headcount: int, installed: int) -> int | None:
+    """People still to install to reach the target's share of the headcount (rounded up: 30% of
+    101 pupils is 31 pupils)."""
+    if target is None:
+        return None
+    return max(0, math.ceil(target.threshold * headcount / Decimal(100)) - installed)
+
+
+def group_figures(
+    org: Organization, targets: list[Target] | None = None, date: dt.date | None = None
+) -> list[GroupFigure]:
+    """Each group of `org` (uses `org.headcounts`, so prefetch it for lists)."""
+    targets = group_targets() if targets is None else targets
+    date = date or timezone.localdate()
+    rows = sorted(org.headcounts.all(), key=lambda h: GROUP_ORDER.get(h.group, 99))
+    figures = []
+    for h in rows:
+        target = target_for_group(targets, h.group, org.kind, date)
+        figures.append(
+            GroupFigure(
+                group=h.group,
+                label=str(Group(h.group).label),
+                headcount=h.headcount,
+                installed=h.installed,
+                rate=rate(h.installed, h.headcount),
+                target=target,
+                gap=gap(target, h.headcount, h.installed),
+                updated_at=h.updated_at,
+            )
+        )
+    return figures
+
+
+def registered_installs(org: Organization) -> int:
+    """Installs the apps registered with this organization's code, not uninstalled since."""
+    return Install.objects.filter(organization=org, removed_at__isnull=True).count()
+
+
+def with_registered_installs(qs: QuerySet) -> QuerySet:
+    """Annotate `registered_installs` for a list in one query."""
+    return qs.annotate(
+        registered_installs=Count("installs", filter=Q(installs__removed_at__isnull=True))
+    )
+
+
+@dataclass
+class GroupTotal:
+    group: str
+    label: str
+    organizations: int
+    headcount: int
+    installed: int
+    rate: Decimal | None
+
+
+def group_totals(orgs: QuerySet) -> list[GroupTotal]:
+    """Headcount and installed per group over a set of organizations (an area's), one query."""
+    rows = (
+        Headcount.objects.filter(organization__in=orgs.values("pk"))
+        .values("group")
+        .annotate(n=Count("pk"), headcount=Sum("headcount"), installed=Sum("installed"))
+    )
+    totals = [
+        GroupTotal(
+            group=r["group"],
+            label=str(Group(r["group"]).label),
+            organizations=r["n"],
+            headcount=r["headcount"],
+            installed=r["installed"],
+            rate=rate(r["installed"], r["headcount"]),
+        )
+        for r in rows
+    ]
+    return sorted(totals, key=lambda t: GROUP_ORDER.get(t.group, 99))
+
+
+# ---------------------------------------------------------------------------------------------
+# Installed counts
+
+
+class InstalledError(ValueError):
+    """A reported installed count that cannot be saved; `field` is "group" or "installed"."""
+
+    def __init__(self, field: str, message: str) -> None:
+        super().__init__(message)
+        self.field = field
+        self.message = message
+
+
+def installed_problem(headcount: int, installed: int) -> str | None:
+    """Why `installed` cannot be reported for a group of `headcount` people (None: it can)."""
+    if installed < 0:
+        return _("Enter a number of people, 0 or more.")
+    if installed > headcount:
+        return _(
+            "Cannot be more than the headcount (%(headcount)d). If the organization has grown, "
+            "ask the officials to update its headcount."
+        ) % {"headcount": headcount}
+    return None
+
+
+@transaction.atomic
+def set_installed(actor, org: Organization, group: str, installed: int) -> Headcount:
+    """Record how many people of `group` have installed; the same call twice leaves one value.
+
+    The row is locked so a concurrent import lowering the headcount cannot slip under the check.
+    """
+    row = Headcount.objects.select_for_update().filter(organization=org, group=group).first()
+    if row is None:
+        label = Group(group).label if group in Group.values else group
+        raise InstalledError(
+            "group",
+            _("%(org)s has no headcount of %(group)s; officials add it by importing the list.")
+            % {"org": org.name, "group": label},
+        )
+    problem = installed_problem(row.headcount, installed)
+    if problem:
+        raise InstalledError("installed", problem)
+    row.installed = installed
+    row.updated_by = actor if getattr(actor, "is_authenticated", False) else None
+    row.save(update_fields=["installed", "updated_by", "updated_at"])
+    return row
+
+
+# ---------------------------------------------------------------------------------------------
+# Import
+
+BASE_COLUMNS = ("code", "name", "kind", "unit_code")
+IMPORT_COLUMNS = BASE_COLUMNS + tuple(Group.values)
+
+#: What people write in the kind column besides our codes and labels.
+KIND_WORDS = {
+    OrgKind.AGENCY: ("cơ quan", "cơ quan nhà nước", "cơ quan hành chính", "agency"),
+    OrgKind.BUSINESS: ("doanh nghiệp", "công ty", "company"),
+    OrgKind.SCHOOL: ("trường", "trường học"),
+    OrgKind.FACTORY: ("nhà máy", "xí nghiệp"),
+    OrgKind.HOSPITAL: ("bệnh viện", "cơ sở y tế", "trạm y tế", "phòng khám", "hospital", "clinic"),
+    OrgKind.UNION: ("đoàn thể", "tổ chức đoàn thể", "union"),
+    OrgKind.OTHER: ("khác",),
+}
+
+
+def _words(text: str) -> str:
+    return re.sub(r"\s+", " ", unicodedata.normalize("NFC", str(text))).strip().lower()
+
+
+def kind_names() -> dict[str, str]:
+    """Every accepted spelling of a kind (code, English and Vietnamese labels) -> its code."""
+    names: dict[str, str] = {}
+    for kind in OrgKind:
+        names[kind.value] = kind.value
+        for lang in ("en", "vi"):
+            with translation.override(lang):
+                names[_words(kind.label)] = kind.value
+        for word in KIND_WORDS.get(kind, ()):
+            names[_words(word)] = kind.value
+    return names
+
+
+def _text(value) -> str:
+    """A cell as text: Excel stores a code like 2021 as the number 2021.0."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if value is None:
+        return ""
+    return re.sub(r"[\s\x00-\x1f\x7f]+", " ", str(value)).strip()
+
+
+@dataclass
+class _Line:
+    line: int
+    code: str
+    name: str
+    kind: str
+    unit: str
+    counts: dict[str, int | None]
+
+
+def import_orgs(path: Path, actor=None, progress: Progress = lambda items: items) -> ImportReport:
+    """Import `code,name,kind,unit_code,staff,workers,teachers,upper_secondary,lower_secondary,
+    members`; creates or updates organizations and their headcounts. A blank headcount means the
+    organization has no such group. Any bad line means nothing is saved.
+
+    `actor` (None from the command line) may only import organizations in units they administer.
+    """
+    header, body = read_table(path)
+    cols = column_index(header, IMPORT_COLUMNS)
+    report = ImportReport()
+    units = {u.code: u for u in Unit.objects.only("code", "path", "full_name")}
+    known = set(units)
+    kinds = kind_names()
+    lines: dict[str, _Line] = {}
+    for line, cells in progress(list(body)):
+        problems: list[str] = []
+        code = _text(cell(cells, cols["code"]))
+        name = _text(cell(cells, cols["name"]))
+        kind_text = _text(cell(cells, cols["kind"]))
+        unit = unit_code(cell(cells, cols["unit_code"]), known)
+        if not code:
+            problems.append(_("code is empty"))
+        elif len(code) > 40:
+            problems.append(_("code %(code)s is longer than 40 characters") % {"code": code[:50]})
+        if not name:
+            problems.append(_("name is empty"))
+        elif len(name) > 200:
+            problems.append(_("name is longer than 200 characters"))
+        kind = kinds.get(_words(kind_text))
+        if kind is None:
+            problems.append(
+                _("kind %(value)r is not one of: %(kinds)s")
+                % {"value": kind_text, "kinds": ", ".join(OrgKind.values)}
+            )
+        if not unit:
+            problems.append(_("unit_code is empty"))
+        elif unit not in known:
+            problems.append(_("unknown unit code %(code)s") % {"code": unit})
+        elif actor is not None and not may_administer(actor, units[unit]):
+            problems.append(_("unit %(code)s is outside your area") % {"code": unit})
+        counts: dict[str, int | None] = {}
+        for group in Group.values:
+            value = cell(cells, cols[group])
+            try:
+                counts[group] = parse_count(value)
+            except ValueError:
+                problems.append(
+                    _("%(column)s %(value)r is not a whole number ≥ 0")
+                    % {"column": group, "value": value}
+                )
+        if code and code in lines:
+            problems.append(
+                _("organization %(code)s already appears on line %(line)d")
+                % {"code": code, "line": lines[code].line}
+            )
+        if problems:
+            report.errors.extend(LineError(line, p) for p in problems)
+        else:
+            lines[code] = _Line(line, code, name, kind, unit, counts)
+    if report.errors:
+        return report
+    with transaction.atomic():
+        _save(lines, units, actor, report)
+        if report.errors:
+            transaction.set_rollback(True)
+    return report
+
+
+def _save(lines: dict[str, _Line], units: dict[str, Unit], actor, report: ImportReport) -> None:
+    """Write the parsed lines, after the checks that need the rows as they are now (locked)."""
+    existing = {
+        o.code: o
+        for o in Organization.objects.select_for_update()
+        .select_related("unit")
+        .filter(code__in=list(lines))
+    }
+    rows: dict[tuple[int, str], Headcount] = {
+        (h.organization_id, h.group): h
+        for h in Headcount.objects.select_for_update().filter(
+            organization__in=[o.pk for o in existing.values()]
+        )
+    }
+    for item in lines.values():
+        org = existing.get(item.code)
+        if org is None:
+            continue
+        if actor is not None and not may_administer(actor, org.unit):
+            report.errors.append(
+                LineError(
+                    item.line,
+                    _("organization %(code)s belongs to %(unit)s, outside your area")
+                    % {"code": item.code, "unit": org.unit.full_name},
+                )
+            )
+        for group, count in item.counts.items():
+            row = rows.get((org.pk, group))
+            if row is None or row.installed == 0:
+                continue
+            if count is None:
+                report.errors.append(
+                    LineError(
+                        item.line,
+                        _(
+                            "%(column)s is empty, but %(installed)d of them were reported as "
+                            "installed: give the headcount"
+                        )
+                        % {"column": group, "installed": row.installed},
+                    )
+                )
+            elif count < row.installed:
+                report.errors.append(
+                    LineError(
+                        item.line,
+                        _(
+                            "%(column)s (%(count)d) is less than the %(installed)d already "
+                            "reported as installed"
+                        )
+                        % {"column": group, "count": count, "installed": row.installed},
+                    )
+                )
+    if report.errors:
+        return
+    new_orgs, changed_orgs = [], []
+    for item in lines.values():
+        org = existing.get(item.code)
+        if org is None:
+            org = Organization(code=item.code, name=item.name, kind=item.kind, unit_id=item.unit)
+            new_orgs.append(org)
+        elif (org.name, org.kind, org.unit_id) != (item.name, item.kind, item.unit):
+            org.name, org.kind, org.unit_id = item.name, item.kind, item.unit
+            changed_orgs.append(org)
+    Organization.objects.bulk_create(new_orgs, batch_size=2000)
+    Organization.objects.bulk_update(changed_orgs, ["name", "kind", "unit"], batch_size=2000)
+    ids = {
+        o.code: o.pk for o in Organization.objects.filter(code__in=list(lines)).only("pk", "code")
+    }
+    touched: set[str] = {o.code for o in changed_orgs}
+    create, update, delete = [], [], []
+    for item in lines.values():
+        org_id = ids[item.code]
+        for group, count in item.counts.items():
+            row = rows.get((org_id, group))
+            if count is None:
+                if row is not None:
+                    delete.append(row.pk)
+                    touched.add(item.code)
+            elif row is None:
+                create.append(
+                    Headcount(organization_id=org_id, group=group, headcount=count, updated_by=None)
+                )
+                touched.add(item.code)
+            elif row.headcount != count:
+                row.headcount = count
+                update.append(row)
+                touched.add(item.code)
+    Headcount.objects.filter(pk__in=delete).delete()
+    Headcount.objects.bulk_create(create, batch_size=2000)
+    Headcount.objects.bulk_update(update, ["headcount"], batch_size=2000)
+    created = {o.code for o in new_orgs}
+    report.created = len(created)
+    report.updated = len(touched - created)
