@@ -11,6 +11,7 @@ import datetime as dt
 import uuid
 from typing import Literal
 
+from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -21,6 +22,7 @@ from ninja.security import APIKeyHeader
 
 from kiemdich.api import ApiError, file_response, invalid_form
 from kiemdich.geo.api import Page
+from kiemdich.orgs.models import Organization
 from kiemdich.ratelimit import allow
 
 from . import services
@@ -55,6 +57,11 @@ class DeclarationIn(Schema):
     phone: str = Field(max_length=20)
     commune_code: str = Field(max_length=10)
     address: str = Field("", max_length=255)
+    organization_code: str = Field(
+        "",
+        max_length=40,
+        description="Where the person works or studies, if they say: its campaigns reach them.",
+    )
     purpose: Literal["domestic", "visit", "entry"] = "domestic"
     symptoms: list[
         Literal["fever", "cough", "shortness_of_breath", "sore_throat", "loss_of_taste_smell"]
@@ -84,15 +91,28 @@ class DeclarationOut(Schema):
 class DeclaredOut(Schema):
     person_token: str
     qr_url: str
+    organization_code: str | None = Field(None, description="The person's organization, if any.")
     declaration: DeclarationOut
 
 
 def _form(payload: DeclarationIn) -> DeclarationForm:
-    data = payload.dict(exclude={"client_id", "person_token"})
+    data = payload.dict(exclude={"client_id", "person_token", "organization_code"})
     form = DeclarationForm(data=data)
     if not form.is_valid():
         raise invalid_form(form)
     return form
+
+
+def _organization(code: str) -> Organization | None:
+    """The organization a declaration names, or a 422 saying its code is unknown."""
+    code = code.strip()
+    if not code:
+        return None
+    organization = Organization.objects.filter(code=code).first()
+    if organization is None:
+        msg = _("No organization with code %(code)s.") % {"code": code}
+        raise ApiError(422, [{"loc": ["body", "organization_code"], "msg": msg}], "invalid")
+    return organization
 
 
 @router.post(
@@ -118,12 +138,19 @@ def declare(request: HttpRequest, payload: DeclarationIn):
                 "bad_token",
             )
     form = _form(payload)
-    declaration, created = services.declare(
-        form.cleaned_data, person=person, client_id=payload.client_id
-    )
+    organization = _organization(payload.organization_code)
+    with transaction.atomic():
+        declaration, created = services.declare(
+            form.cleaned_data, person=person, client_id=payload.client_id
+        )
+        declared = declaration.person
+        if created and organization is not None and declared.organization_id != organization.pk:
+            declared.organization = organization
+            declared.save(update_fields=["organization"])
     body = {
-        "person_token": services.person_token(declaration.person),
-        "qr_url": services.personal_qr_url(declaration.person),
+        "person_token": services.person_token(declared),
+        "qr_url": services.personal_qr_url(declared),
+        "organization_code": declared.organization.code if declared.organization_id else None,
         "declaration": declaration,
     }
     return HttpStatus(201 if created else 200, body)

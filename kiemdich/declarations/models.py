@@ -58,6 +58,15 @@ class Person(models.Model):
         related_name="+",
     )
     address = models.CharField(_("street address"), max_length=255, blank=True)
+    #: Where the person works or studies, if they said so: organization campaigns reach them.
+    organization = models.ForeignKey(
+        "orgs.Organization",
+        verbose_name=_("organization"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
     #: Entered by staff (no phone, or an ID-card QR), not by the person: "LoaiDinhDanh = 1".
     entered_by_staff = models.BooleanField(_("entered by staff"), default=False)
     #: The retention purge deletes a person once older than the period and left with no

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Message, State
+from .models import Campaign, Message, State
 
 
 @admin.register(Message)
@@ -14,3 +14,20 @@ class MessageAdmin(admin.ModelAdmin):
     @admin.action(description="Retry")
     def retry(self, request, queryset) -> None:
         queryset.filter(state=State.FAILED).update(state=State.QUEUED, attempts=0)
+
+
+@admin.register(Campaign)
+class CampaignAdmin(admin.ModelAdmin):
+    """Read-only: campaigns are started from their page or the API, which check who may send
+    to whom; the admin only looks (and its counters come from the task)."""
+
+    list_display = ["created_at", "name", "kind", "channel", "status", "total", "queued"]
+    list_filter = ["status", "kind", "channel"]
+    search_fields = ["name"]
+    raw_id_fields = ["unit", "organization", "created_by"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False

@@ -1,5 +1,139 @@
-"""Placeholder: filled in by the campaigns work of issue 6."""
+"""`/api/v1/campaigns`: start a reminder campaign, follow its progress, list them.
 
-from ninja import Router
+For officers of an area (to units they administer and the organizations there) and organization
+admins (to their organization); everyone else gets 403. The same form as the page checks the
+input, so the API and the page say the same thing about the same mistake.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from typing import Literal
+
+from django.http import HttpRequest
+from django.shortcuts import get_object_or_404
+from ninja import Field, Router, Schema
+from ninja import Status as HttpStatus
+from ninja.pagination import paginate
+
+from kiemdich.api import ApiError, invalid_form
+from kiemdich.geo.api import Page
+
+from . import campaigns
+from .forms import CampaignForm
+from .models import Campaign
 
 router = Router(tags=["campaigns"])
+
+#: API field names of the form's fields.
+API_NAMES = {"unit": "unit_code", "organization": "organization_code"}
+
+
+class CampaignIn(Schema):
+    client_id: uuid.UUID | None = Field(
+        None, description="Made by the caller; sending the same campaign again starts nothing."
+    )
+    kind: Literal["install", "declaration"]
+    unit_code: str = Field(
+        "", max_length=10, description="Send to the people living in this unit (and under it)."
+    )
+    organization_code: str = Field(
+        "", max_length=40, description="Or: send to the people of this organization."
+    )
+    channel: Literal["sms", "zalo", "push"] = "sms"
+    text: str = Field(
+        "", max_length=Campaign.MAX_TEXT, description="Empty: the standard text of the reminder."
+    )
+    name: str = Field("", max_length=200)
+
+
+class CampaignOut(Schema):
+    id: int
+    name: str
+    kind: str
+    channel: str
+    text: str
+    unit_code: str | None
+    organization_code: str | None
+    created_at: dt.datetime
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    status: str
+    total: int = Field(description="Distinct phones the campaign goes to.")
+    queued: int = Field(description="Of those, how many have their message in the outbox.")
+
+    @staticmethod
+    def resolve_unit_code(campaign: Campaign) -> str | None:
+        return campaign.unit_id
+
+    @staticmethod
+    def resolve_organization_code(campaign: Campaign) -> str | None:
+        return campaign.organization.code if campaign.organization_id else None
+
+
+class CampaignProgressOut(CampaignOut):
+    status_display: str
+    sent: int = Field(description="Messages the sender has sent.")
+    failed: int = Field(description="Messages the sender gave up on.")
+    finished: bool = Field(description="Nothing will change any more: stop polling.")
+
+
+def _progress(campaign: Campaign) -> Campaign:
+    """The campaign with its live counters (sent, failed...) attached for the schema."""
+    for name, value in campaigns.progress(campaign).items():
+        setattr(campaign, name, value)
+    return campaign
+
+
+@router.post(
+    "",
+    response={200: CampaignProgressOut, 201: CampaignProgressOut},
+    summary="Start a reminder campaign",
+    description=(
+        "Give `unit_code` or `organization_code`. 201: started in the background. 200: this "
+        "client_id was started before; its campaign comes back."
+    ),
+)
+def create_campaign(request: HttpRequest, payload: CampaignIn):
+    campaigns.require_campaigner(request.user)
+    data = payload.dict()
+    data["unit"], data["organization"] = data.pop("unit_code"), data.pop("organization_code")
+    form = CampaignForm(data=data)
+    if not form.is_valid():
+        raise invalid_form(form, API_NAMES)
+    cleaned = form.cleaned_data
+    try:
+        campaign, created = campaigns.create(
+            request.user,
+            kind=cleaned["kind"],
+            channel=cleaned["channel"],
+            text=cleaned["text"],
+            name=cleaned["name"],
+            unit=cleaned["unit"],
+            organization=cleaned["organization"],
+            client_id=cleaned["client_id"],
+        )
+    except campaigns.CampaignError as exc:
+        raise ApiError(422, [{"loc": ["body"], "msg": str(exc)}], "invalid") from None
+    campaign.refresh_from_db()
+    return HttpStatus(201 if created else 200, _progress(campaign))
+
+
+@router.get(
+    "/{campaign_id}",
+    response=CampaignProgressOut,
+    url_name="campaign",
+    summary="One campaign and its progress",
+)
+def get_campaign(request: HttpRequest, campaign_id: int):
+    campaigns.require_campaigner(request.user)
+    qs = Campaign.objects.visible_to(request.user).select_related("organization")
+    return _progress(get_object_or_404(qs, pk=campaign_id))
+
+
+@router.get("", response=list[CampaignOut], summary="Campaigns you may see, newest first")
+@paginate(Page)
+def list_campaigns(request: HttpRequest):
+    campaigns.require_campaigner(request.user)
+    return Campaign.objects.visible_to(request.user).select_related("organization")

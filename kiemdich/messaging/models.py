@@ -41,3 +41,114 @@ class Message(models.Model):
 
     def __str__(self) -> str:
         return f"{self.channel} {self.to}: {self.body[:40]}"
+
+
+class CampaignKind(models.TextChoices):
+    INSTALL = "install", _("install reminder")
+    DECLARATION = "declaration", _("declaration reminder")
+
+
+class CampaignStatus(models.TextChoices):
+    QUEUED = "queued", _("waiting to start")
+    RUNNING = "running", _("queuing messages")
+    DONE = "done", _("done")
+    FAILED = "failed", _("failed")
+
+
+class CampaignQuerySet(models.QuerySet["Campaign"]):
+    def visible_to(self, user) -> CampaignQuerySet:
+        """Officers see the campaigns of their area (to its units or its organizations), an
+        organization's admins those of their organization; nobody else sees any."""
+        from kiemdich.accounts.access import OFFICER_ROLES, area_q
+        from kiemdich.accounts.models import Role
+
+        if not getattr(user, "is_authenticated", False) or not user.is_active:
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        q = models.Q(pk__in=[])
+        if user.role in OFFICER_ROLES:
+            q |= area_q(user, "unit__path") | area_q(user, "organization__unit__path")
+        if user.role == Role.ORG_ADMIN and user.organization_id:
+            q |= models.Q(organization_id=user.organization_id)
+        return self.filter(q)
+
+
+class Campaign(models.Model):
+    """One reminder sent to everyone of an area or an organization, once per phone.
+
+    Its messages live in the outbox under the keys `campaign:<id>:<phone>`, so re-running the
+    campaign (a worker restarted, a retry) never sends anyone a second copy. `total` and
+    `queued` are written by the task as it goes, for the progress bar; what was sent is read
+    from the messages themselves.
+    """
+
+    #: Longest text accepted. The standard texts stay under 160 characters; with Vietnamese
+    #: diacritics an SMS holds 67-70 characters, so the form counts parts as the official types.
+    MAX_TEXT = 320
+
+    client_id = models.UUIDField(_("client id"), unique=True, null=True, blank=True)
+    name = models.CharField(_("name"), max_length=200)
+    kind = models.CharField(_("kind"), max_length=12, choices=CampaignKind.choices)
+    text = models.CharField(_("text"), max_length=MAX_TEXT)
+    channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
+    unit = models.ForeignKey(
+        "geo.Unit",
+        verbose_name=_("area"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    organization = models.ForeignKey(
+        "orgs.Organization",
+        verbose_name=_("organization"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="campaigns",
+    )
+    created_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("created by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=CampaignStatus.choices, default=CampaignStatus.QUEUED
+    )
+    total = models.PositiveIntegerField(_("recipients"), default=0)
+    queued = models.PositiveIntegerField(_("queued"), default=0)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+    error = models.CharField(_("error"), max_length=300, blank=True)
+
+    objects = CampaignQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("campaign")
+        verbose_name_plural = _("campaigns")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                name="campaign_one_audience",
+                condition=(
+                    models.Q(unit__isnull=False, organization__isnull=True)
+                    | models.Q(unit__isnull=True, organization__isnull=False)
+                ),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def key_prefix(self) -> str:
+        return f"campaign:{self.pk}:"
+
+    @property
+    def audience(self):
+        """The unit or the organization the campaign is sent to."""
+        return self.unit if self.unit_id else self.organization

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -20,6 +22,15 @@ def queue(key: str, to: str, body: str, channel: str = Channel.SMS) -> tuple[Mes
             return Message.objects.create(key=key, to=to, body=body, channel=channel), True
     except IntegrityError:
         return Message.objects.get(key=key), False
+
+
+def queue_many(rows: Iterable[tuple[str, str, str, str]]) -> None:
+    """Add many messages (key, to, body, channel) in one statement; keys already in the outbox
+    are skipped, so a batch run twice queues nothing the second time."""
+    Message.objects.bulk_create(
+        [Message(key=key, to=to, body=body, channel=channel) for key, to, body, channel in rows],
+        ignore_conflicts=True,
+    )
 
 
 def sender():

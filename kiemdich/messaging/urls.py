@@ -1,4 +1,10 @@
-"""Placeholder: filled in by the campaigns work of issue 6."""
+from django.urls import path
+
+from . import views
 
 app_name = "campaigns"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.campaign_list, name="list"),
+    path("new/", views.campaign_new, name="new"),
+    path("<int:campaign_id>/", views.campaign_detail, name="detail"),
+]
