@@ -99,13 +99,13 @@ class AdoptionFilter(Schema):
     )
 
 
-class TargetOut(Schema):
+class AdoptionTargetOut(Schema):
     name: str
     threshold: float = Field(description="Percentage to reach.")
     deadline: dt.date
 
 
-class RowOut(Schema):
+class AdoptionRowOut(Schema):
     code: str
     name: str
     smartphone_users: int | None
@@ -124,9 +124,9 @@ class AdoptionOut(Schema):
     name: str
     date: dt.date
     dates: list[dt.date]
-    target: TargetOut | None
-    rows: list[RowOut]
-    total: RowOut
+    target: AdoptionTargetOut | None
+    rows: list[AdoptionRowOut]
+    total: AdoptionRowOut
 
 
 def row_out(row: figures.Row) -> dict:

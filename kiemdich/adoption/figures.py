@@ -19,7 +19,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import connection
 from django.db.models import F, Max, Sum
 from django.utils import timezone
 
@@ -184,15 +183,20 @@ def _installs(
 ) -> dict[str, dict[dt.date, tuple[int, bool]]]:
     """(installs, imported?) per unit and date, resolved bottom-up."""
     first, last = dates[0], dates[-1]
-    in_area = {"unit__path__startswith": prefix} if prefix else {}
+    # The area's units by code, not a join on the unit path: PostgreSQL misjudges how many
+    # units a path prefix matches and then reads every commune's days in the country (bench:
+    # 410 ms -> 103 ms for Hà Nội, 185 ms -> 15 ms for one of its districts).
+    everything = not prefix
+    codes = [u[0] for u in units]
+    communes = [u[0] for u in units if u[2] == Level.COMMUNE]
     imported: dict[tuple[str, dt.date], int] = {
         (code, day): n
-        for code, day, n in InstallFigure.objects.filter(
-            date__gte=first, date__lte=last, **in_area
-        ).values_list("unit_id", "date", "installs")
+        for code, day, n in _in(InstallFigure.objects, codes, everything)
+        .filter(date__gte=first, date__lte=last)
+        .values_list("unit_id", "date", "installs")
     }
-    carried = _figures_before(prefix, first)
-    days = InstallDay.objects.filter(**in_area)
+    carried = _figures_before(None if everything else codes, first)
+    days = _in(InstallDay.objects, communes, everything)
     base: dict[str, int] = dict(
         days.filter(date__lt=first)
         .values("unit_id")
@@ -224,21 +228,27 @@ def _installs(
     return result
 
 
-def _figures_before(prefix: str, day: dt.date) -> dict[str, int]:
-    """Each unit's newest imported figure before `day`: a carrier's cumulative count stays the
-    best known one until the next file, so a day without a file shows no dip."""
-    figure, unit = InstallFigure._meta.db_table, Unit._meta.db_table
-    area = f"JOIN {unit} u ON u.code = f.unit_id AND u.path LIKE %s" if prefix else ""
-    params = [f"{prefix}%", day] if prefix else [day]
-    sql = (
-        f"SELECT f.unit_id, f.installs FROM {figure} f JOIN ("  # noqa: S608
-        f" SELECT f.unit_id, MAX(f.date) AS newest FROM {figure} f {area}"
-        f" WHERE f.date < %s GROUP BY f.unit_id"
-        f") m ON m.unit_id = f.unit_id AND m.newest = f.date"
+def _in(manager, codes: list[str], everything: bool):
+    return manager.all() if everything else manager.filter(unit_id__in=codes)
+
+
+def _figures_before(codes: list[str] | None, day: dt.date) -> dict[str, int]:
+    """Each unit's newest imported figure before `day` (of the units `codes`, or all): a
+    carrier's cumulative count stays the best known one until the next file, so a day without
+    a file shows no dip."""
+    newest = (
+        _in(InstallFigure.objects, codes or [], codes is None)
+        .filter(date__lt=day)
+        .values("unit_id")
+        .annotate(newest=Max("date"))
     )
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return dict(cursor.fetchall())
+    pairs = {(code, date) for code, date in newest.values_list("unit_id", "newest")}
+    if not pairs:
+        return {}
+    rows = InstallFigure.objects.filter(
+        unit_id__in={code for code, _d in pairs}, date__in={d for _c, d in pairs}
+    ).values_list("unit_id", "date", "installs")
+    return {code: n for code, date, n in rows if (code, date) in pairs}
 
 
 def _smartphone_users(

@@ -67,7 +67,7 @@ class ChildOut(Schema):
     report: ReportOut | None
 
 
-class TotalOut(Schema):
+class ReportTotalOut(Schema):
     installs: int
     smartphone_users: int | None
     venues: int | None
@@ -80,7 +80,7 @@ class DailyOut(Schema):
     date: dt.date
     deadline: dt.datetime | None = Field(description="When the units under it were due.")
     rows: list[ChildOut] = Field(description="Every unit directly under it, in code order.")
-    total: TotalOut = Field(description="Sum of the sent reports among `rows`.")
+    total: ReportTotalOut = Field(description="Sum of the sent reports among `rows`.")
     counts: dict[str, int]
     report: ReportOut | None = Field(description="The unit's own report, if any.")
     state: str | None = Field(description="State of its own report; null for a province.")

@@ -31,3 +31,23 @@ def test_unknown_paths_and_methods_answer_in_json(binh_phuoc, client):
     assert missing.status_code == 404 and missing.json()["code"] == "not_found"
     wrong = client.delete("/api/v1/units")
     assert wrong.status_code == 405 and wrong.json()["code"] == "method_not_allowed"
+
+
+def test_schema_names_are_unique():
+    """The OpenAPI document keys schemas by class name: two `RowOut`s in two apps would make one
+    endpoint documented (and checked) with the other's shape."""
+    from collections import Counter
+
+    from ninja import Schema
+
+    from kiemdich.api import api
+
+    api.get_openapi_schema()  # imports every router's schemas
+
+    def walk(cls):
+        for sub in cls.__subclasses__():
+            yield sub
+            yield from walk(sub)
+
+    names = Counter(c.__name__ for c in set(walk(Schema)) if c.__module__.startswith("kiemdich."))
+    assert [name for name, n in names.items() if n > 1] == []

@@ -46,12 +46,20 @@ from schemathesis.specs.openapi.checks import content_type_conformance, response
 
 from kiemdich.accounts.models import ApiToken, AuditLog, User
 from kiemdich.accounts.tokens import create_token
+from kiemdich.adoption.models import (
+    DailyReport,
+    Install,
+    InstallDay,
+    InstallFigure,
+    MissedDeadline,
+    Target,
+)
 from kiemdich.checkins.models import Checkin, ScanDaily
 from kiemdich.declarations.models import Declaration, Person
 from kiemdich.declarations.services import person_token
 from kiemdich.geo.models import Unit, UnitStat
-from kiemdich.messaging.models import Message
-from kiemdich.orgs.models import Organization
+from kiemdich.messaging.models import Campaign, Message
+from kiemdich.orgs.models import Group, Headcount, Organization, OrgKind
 from kiemdich.tracing.models import Case, Contact
 from kiemdich.tracing.services import record_case
 from kiemdich.venues import signing
@@ -77,6 +85,16 @@ VALID_BODY = {
     "phone": "0912345678",
     "client_id": "6f1c2f0e-3c55-4c8e-9a43-6d8f3c1f2a10",
     "confirmed_at": "2026-01-01T08:00:00+07:00",
+    # An install, a daily report, an organization's installs, a campaign.
+    "install_id": "bz-android-0001",
+    "app": "bluezone",
+    "platform": "android",
+    "unit": "25396",
+    "installs": 100,
+    "group": "teachers",
+    "installed": 3,
+    "kind": "install",
+    "unit_code": "25396",
     **KNOWN_BODY,
 }
 NUL = "a\x00b"
@@ -113,12 +131,21 @@ def fingerprint() -> tuple:
         Case,
         Contact,
         Message,
+        Install,
+        InstallDay,
+        InstallFigure,
+        Target,
+        DailyReport,
+        MissedDeadline,
+        Campaign,
     )
     return (
         list(Venue.objects.order_by("pk").values_list()),
         list(Checkin.objects.order_by("pk").values_list("t_out", "t_out_auto", "client_id_out")),
         list(ProvincePolicy.objects.order_by("pk").values_list()),
         ApiToken.objects.filter(revoked_at__isnull=False).count(),
+        list(Headcount.objects.order_by("pk").values_list("headcount", "installed")),
+        list(DailyReport.objects.order_by("pk").values_list()),
         *(model.objects.count() for model in counted),
     )
 
@@ -219,6 +246,18 @@ def test_every_operation_survives_schemathesis(personas, django_wsgi_app):
         "closed venue": make_venue(status=Status.CLOSED, name="Bến xe Đức Phong"),
     }
     make_venue(commune="25420", name="Quán cơm Thống Nhất")  # Bù Đăng too, another commune
+    school = Organization.objects.create(
+        code="BP-THCS-DUCPHONG", name="Trường THCS Đức Phong", kind=OrgKind.SCHOOL, unit_id="25396"
+    )
+    Headcount.objects.create(organization=school, group=Group.TEACHERS, headcount=45, installed=1)
+    campaign = Campaign.objects.create(
+        name="Nhắc cài đặt",
+        kind="install",
+        text="Hãy cài đặt ứng dụng.",
+        channel="sms",
+        unit_id="25396",
+        created_by=personas["district"],
+    )
     known_path = {
         "venue_id": venues["active venue"].pk,
         "code": "25396",
@@ -226,6 +265,7 @@ def test_every_operation_survives_schemathesis(personas, django_wsgi_app):
         "declaration_id": declaration.pk,
         "case_id": case.pk,
         "contact_id": contact.pk,
+        "campaign_id": campaign.pk,
     }
     known_query = {"unit": "696"}
     valid_body = {**VALID_BODY, "venue": signing.qr_url(known_path["payload"])}
@@ -285,6 +325,8 @@ def test_every_operation_survives_schemathesis(personas, django_wsgi_app):
         parameters = operation.definition.raw.get("parameters", [])
         names = {(p["in"], p["name"]) for p in parameters}
         path = {k: v for k, v in known_path.items() if ("path", k) in names}
+        if operation.path.startswith("/api/v1/orgs/"):
+            path["code"] = school.code  # an organization's code there, not a unit's
         query = {k: v for k, v in known_query.items() if ("query", k) in names}
         if "venue_id" in path:
             for label, venue in venues.items():
