@@ -9,10 +9,7 @@ from __future__ import annotations
 
 from django.db.models import Q
 
-from .models import AREA_ROLES, Role
-
-#: Roles that administer an area: approve checkpoints, receive reports, set targets.
-OFFICER_ROLES = frozenset({Role.PROVINCE_OFFICER, Role.DISTRICT_OFFICER, Role.COMMUNE_OFFICER})
+from .models import AREA_ROLES, OFFICER_ROLES, Role
 
 #: Roles that may read personal data (names, phones, ID numbers, places) inside their area.
 PERSONAL_DATA_ROLES = frozenset(AREA_ROLES)

@@ -34,6 +34,10 @@ AREA_ROLES: dict[str, int | None] = {
 }
 
 
+#: Roles that administer an area: approve checkpoints, receive reports, set targets.
+OFFICER_ROLES = frozenset({Role.PROVINCE_OFFICER, Role.DISTRICT_OFFICER, Role.COMMUNE_OFFICER})
+
+
 class User(AbstractUser):
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.CITIZEN)
     unit = models.ForeignKey(
@@ -58,6 +62,11 @@ class User(AbstractUser):
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+
+    @property
+    def is_officer(self) -> bool:
+        """An officer of a province, district or commune: receives reports, sets targets."""
+        return self.role in OFFICER_ROLES and self.unit_id is not None
 
     @property
     def is_area_staff(self) -> bool:

@@ -21,9 +21,10 @@ from kiemdich import adoption
 from kiemdich.accounts.models import Role, User
 from kiemdich.adoption.models import InstallFigure, Target
 from kiemdich.checkins.services import NewCheckin, record_checkins
+from kiemdich.declarations.models import Person
 from kiemdich.geo import services as geo_services
 from kiemdich.geo.models import Level, Unit, UnitStat
-from kiemdich.orgs.models import Group, Organization, OrgKind
+from kiemdich.orgs.models import Group, Headcount, Organization, OrgKind
 from kiemdich.venues.models import Category, ProvincePolicy, Status, Venue
 
 PROVINCE = "70"
@@ -87,13 +88,14 @@ class DemoUser:
     role: str
     unit: str | None
     name: str
+    phone: str = ""  # officers get report reminders here
 
 
 DEMO_USERS = [
     DemoUser("tinh", Role.PROVINCE_OFFICER, PROVINCE, "Cán bộ Sở TT&TT Bình Phước"),
-    DemoUser("huyen", Role.DISTRICT_OFFICER, "696", "Cán bộ UBND huyện Bù Đăng"),
-    DemoUser("xa", Role.COMMUNE_OFFICER, "25396", "Cán bộ UBND thị trấn Đức Phong"),
-    DemoUser("xa2", Role.COMMUNE_OFFICER, "25420", "Cán bộ UBND xã Thống Nhất"),
+    DemoUser("huyen", Role.DISTRICT_OFFICER, "696", "Cán bộ UBND huyện Bù Đăng", "+84912000696"),
+    DemoUser("xa", Role.COMMUNE_OFFICER, "25396", "Cán bộ UBND thị trấn Đức Phong", "+84912025396"),
+    DemoUser("xa2", Role.COMMUNE_OFFICER, "25420", "Cán bộ UBND xã Thống Nhất", "+84912025420"),
     DemoUser("donvi", Role.ORG_ADMIN, None, "Quản trị Trường THCS Đức Phong"),
     DemoUser("chudiem", Role.VENUE_OWNER, None, "Chủ cửa hàng tạp hóa"),
     DemoUser("truyvet", Role.HEALTH_TRACER, "696", "Cán bộ truy vết TTYT Bù Đăng"),
@@ -156,10 +158,7 @@ def load_demo() -> list[DemoUser]:
             date=FIGURES_DATE,
             defaults={"population": population, "smartphone_users": phones},
         )
-    school, _created = Organization.objects.update_or_create(
-        code="BP-THCS-DUCPHONG",
-        defaults={"name": "Trường THCS Đức Phong", "kind": OrgKind.SCHOOL, "unit_id": "25396"},
-    )
+    school = load_demo_organizations()
     for demo in DEMO_USERS:
         first, _sep, last = demo.name.rpartition(" ")
         user, _created = User.objects.update_or_create(
@@ -170,6 +169,7 @@ def load_demo() -> list[DemoUser]:
                 "organization": school if demo.role == Role.ORG_ADMIN else None,
                 "first_name": first,
                 "last_name": last,
+                "phone": demo.phone,
                 "is_active": True,
             },
         )
@@ -183,6 +183,50 @@ def load_demo() -> list[DemoUser]:
     load_demo_venues()
     load_demo_adoption()
     return DEMO_USERS
+
+
+#: Organizations of Bù Đăng with their headcounts and installs per group (org admin: `donvi`).
+DEMO_ORGANIZATIONS = [
+    ("BP-THCS-DUCPHONG", "Trường THCS Đức Phong", OrgKind.SCHOOL, "25396",
+     {Group.TEACHERS: (45, 38), Group.LOWER_SECONDARY: (620, 150)}),
+    ("BP-UBND-DUCPHONG", "UBND thị trấn Đức Phong", OrgKind.AGENCY, "25396",
+     {Group.STAFF: (35, 30)}),
+    ("BP-TTYT-BUDANG", "Trung tâm Y tế huyện Bù Đăng", OrgKind.HOSPITAL, "25396",
+     {Group.STAFF: (310, 300)}),
+    ("BP-THPT-LEQUYDON", "Trường THPT Lê Quý Đôn", OrgKind.SCHOOL, "25420",
+     {Group.TEACHERS: (60, 60), Group.UPPER_SECONDARY: (900, 610)}),
+    ("BP-CTY-CAOSU", "Công ty TNHH Cao su Thống Nhất", OrgKind.FACTORY, "25420",
+     {Group.STAFF: (20, 18), Group.WORKERS: (480, 300)}),
+]  # fmt: skip
+
+#: People of Minh Hưng who declared with a phone: who a demo campaign reaches.
+DEMO_PEOPLE = 12
+
+
+def load_demo_organizations() -> Organization:
+    """The demo's organizations and headcounts, and a few people; returns the org admin's school."""
+    orgs = {}
+    for code, name, kind, unit, groups in DEMO_ORGANIZATIONS:
+        orgs[code], _created = Organization.objects.update_or_create(
+            code=code, defaults={"name": name, "kind": kind, "unit_id": unit}
+        )
+        for group, (headcount, installed) in groups.items():
+            Headcount.objects.update_or_create(
+                organization=orgs[code],
+                group=group,
+                defaults={"headcount": headcount, "installed": installed},
+            )
+    school = orgs["BP-THCS-DUCPHONG"]
+    for i in range(DEMO_PEOPLE):
+        Person.objects.update_or_create(
+            phone=f"+8491300{i:04d}",
+            defaults={
+                "full_name": f"Nguyễn {PEOPLE[i % len(PEOPLE)]}",
+                "commune_id": "25408",
+                "organization": school if i % 3 == 0 else None,
+            },
+        )
+    return school
 
 
 #: The seeds' targets (001 §4-§10, 002): area-wide, then per group of organizations.
