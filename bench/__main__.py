@@ -30,11 +30,11 @@ from .db import NotPostgres, Server, recreate_bench_db
 
 #: In the order they run: `scans` last of those sharing the data, so its own random draws never
 #: change the others' data; `tracing` after it, since its 2 M check-ins of its own would change
-#: the table the load tests write to.
-NAMES = ("checkpoints", "posters", "scans", "tracing")
+#: the table the load tests write to; `adoption` last, since it loads every province's units.
+NAMES = ("checkpoints", "posters", "scans", "tracing", "adoption")
 
 
-def parse_args(argv: list[str]) -> tuple[list[str], Options, float]:
+def parse_args(argv: list[str]) -> tuple[list[str], Options, float, int]:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", metavar="name", help=f"any of {', '.join(NAMES)}")
     parser.add_argument(
@@ -64,7 +64,15 @@ def parse_args(argv: list[str]) -> tuple[list[str], Options, float]:
         default=1.0,
         help="fraction of `tracing`'s venues, people and check-ins, default %(default)s",
     )
+    parser.add_argument(
+        "--installs",
+        type=int,
+        default=10_000_000,
+        help="registered installs of `adoption`, default %(default)s",
+    )
     args = parser.parse_args(argv)
+    if args.installs < 1:
+        parser.error("--installs must be at least 1")
     if not 0 < args.tracing_scale <= 1:
         parser.error("--tracing-scale must be more than 0 and at most 1")
     unknown = sorted(set(args.names) - set(NAMES))
@@ -78,7 +86,7 @@ def parse_args(argv: list[str]) -> tuple[list[str], Options, float]:
         scan_seconds=args.scan_seconds,
         scan_workers=args.scan_workers,
     )
-    return names, options, args.tracing_scale
+    return names, options, args.tracing_scale, args.installs
 
 
 def _cpu_model() -> str:
@@ -136,7 +144,7 @@ def setup_django(server: Server) -> None:
 
 
 def main(argv: list[str]) -> int:
-    names, options, tracing_scale = parse_args(argv)
+    names, options, tracing_scale, installs = parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kiemdich.settings")
     os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")
     os.environ.setdefault("KIEMDICH_QR_SIGNING_KEY", "bench-only-qr-key")
@@ -160,7 +168,7 @@ def main(argv: list[str]) -> int:
     setup_django(server)
     print_header(server)
 
-    from . import checkpoints, posters, scans, tracing
+    from . import adoption, checkpoints, posters, scans, tracing
     from .data import Dataset
 
     benchmarks: dict[str, Callable[[Dataset, Options], list[Figure]]] = {
@@ -168,6 +176,7 @@ def main(argv: list[str]) -> int:
         "posters": posters.run,
         "scans": scans.run,
         "tracing": partial(tracing.run, scale=tracing_scale),
+        "adoption": partial(adoption.run, installs=installs),
     }
     dataset = Dataset(server)
     figures: list[Figure] = []
