@@ -105,14 +105,7 @@ def create_campaign(request: HttpRequest, payload: CampaignIn):
     cleaned = form.cleaned_data
     try:
         campaign, created = campaigns.create(
-            request.user,
-            kind=cleaned["kind"],
-            channel=cleaned["channel"],
-            text=cleaned["text"],
-            name=cleaned["name"],
-            unit=cleaned["unit"],
-            organization=cleaned["organization"],
-            client_id=cleaned["client_id"],
+            request.user, **{k: cleaned[k] for k in campaigns.FORM_FIELDS}
         )
     except campaigns.CampaignError as exc:
         raise ApiError(422, [{"loc": ["body"], "msg": str(exc)}], "invalid") from None

@@ -153,6 +153,10 @@ def recipients(campaign: Campaign) -> QuerySet:
 # Doing ----------------------------------------------------------------------------------------
 
 
+#: What `create` takes from the campaign form (page and API alike).
+FORM_FIELDS = ("kind", "channel", "text", "name", "unit", "organization", "client_id")
+
+
 def create(
     user,
     *,

@@ -39,14 +39,7 @@ def campaign_new(request: HttpRequest) -> HttpResponse:
         data = form.cleaned_data
         try:
             campaign, created = campaigns.create(
-                user,
-                kind=data["kind"],
-                channel=data["channel"],
-                text=data["text"],
-                name=data["name"],
-                unit=data["unit"],
-                organization=data["organization"],
-                client_id=data["client_id"],
+                user, **{k: data[k] for k in campaigns.FORM_FIELDS}
             )
         except CampaignError as exc:
             form.add_error(None, str(exc))

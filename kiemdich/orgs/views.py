@@ -3,9 +3,6 @@ organizations in their area with each group's rate against its target, and the l
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -18,7 +15,7 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from kiemdich.tabular import ImportFileError
+from kiemdich.web.uploads import import_upload
 
 from . import services
 from .forms import InstalledForm
@@ -118,31 +115,16 @@ def import_page(request: HttpRequest) -> HttpResponse:
     """Officers upload the organization list of their area (.xlsx or .csv); all or nothing."""
     if not services.is_area_officer(request.user):
         raise PermissionDenied(_("Only officials can import organization lists."))
-    report = None
-    file_error = ""
-    upload = request.FILES.get("file")
+    report, file_error = None, ""
     if request.method == "POST":
-        if upload is None:
-            file_error = _("Choose a .xlsx or .csv file.")
-        elif upload.size > 10 * 1024 * 1024:
-            file_error = _("The file is larger than 10 MB.")
-        else:
-            suffix = Path(upload.name).suffix.lower()
-            with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
-                for chunk in upload.chunks():
-                    tmp.write(chunk)
-                tmp.flush()
-                try:
-                    report = services.import_orgs(Path(tmp.name), actor=request.user)
-                except ImportFileError as exc:
-                    file_error = str(exc)
-            if report is not None and report.ok:
-                messages.success(
-                    request,
-                    _("Imported: %(created)d new, %(updated)d updated organizations.")
-                    % {"created": report.created, "updated": report.updated},
-                )
-                return redirect("orgs:mine")
+        report, file_error = import_upload(request, services.import_orgs)
+        if report is not None and report.ok:
+            messages.success(
+                request,
+                _("Imported: %(created)d new, %(updated)d updated organizations.")
+                % {"created": report.created, "updated": report.updated},
+            )
+            return redirect("orgs:mine")
     return render(
         request,
         "orgs/import.html",

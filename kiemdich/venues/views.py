@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import tempfile
-from pathlib import Path
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -21,7 +18,7 @@ from kiemdich.accounts.access import OFFICER_ROLES
 from kiemdich.checkins.scanner import may_scan
 from kiemdich.geo.models import Unit
 from kiemdich.ratelimit import limit
-from kiemdich.tabular import ImportFileError
+from kiemdich.web.uploads import import_upload
 
 from . import poster, services
 from .forms import VenueForm
@@ -167,31 +164,16 @@ def venue_import(request: HttpRequest) -> HttpResponse:
     """Officials upload an existing list (.xlsx or .csv); nothing is saved if a line is wrong."""
     if request.user.role not in OFFICER_ROLES and not request.user.is_superuser:
         raise PermissionDenied(_("Only officials can import checkpoint lists."))
-    report = None
-    file_error = ""
-    upload = request.FILES.get("file")
+    report, file_error = None, ""
     if request.method == "POST":
-        if upload is None:
-            file_error = _("Choose a .xlsx or .csv file.")
-        elif upload.size > 10 * 1024 * 1024:
-            file_error = _("The file is larger than 10 MB.")
-        else:
-            suffix = Path(upload.name).suffix.lower()
-            with tempfile.NamedTemporaryFile(suffix=suffix) as tmp:
-                for chunk in upload.chunks():
-                    tmp.write(chunk)
-                tmp.flush()
-                try:
-                    report = services.import_venues(Path(tmp.name), actor=request.user)
-                except ImportFileError as exc:
-                    file_error = str(exc)
-            if report is not None and report.ok:
-                messages.success(
-                    request,
-                    _("Imported: %(created)d new, %(updated)d updated checkpoints.")
-                    % {"created": report.created, "updated": report.updated},
-                )
-                return redirect("venues:list")
+        report, file_error = import_upload(request, services.import_venues)
+        if report is not None and report.ok:
+            messages.success(
+                request,
+                _("Imported: %(created)d new, %(updated)d updated checkpoints.")
+                % {"created": report.created, "updated": report.updated},
+            )
+            return redirect("venues:list")
     return render(
         request,
         "venues/import.html",
