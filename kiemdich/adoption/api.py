@@ -112,6 +112,7 @@ class AdoptionRowOut(Schema):
     installs: int
     rate: float | None = Field(description="installs / smartphone_users in %, two decimals.")
     imported: bool = Field(description="The install count is an imported figure, not a sum.")
+    target: float | None = Field(None, description="The % this unit must reach (its own target).")
     gap: int | None = Field(None, description="Installs missing to reach the target.")
     per_day: float | None = Field(None, description="New installs per day, last 7 days.")
     reaches_on: dt.date | None = Field(None, description="When it reaches the target at that pace.")
@@ -138,6 +139,7 @@ def row_out(row: figures.Row) -> dict:
         "installs": row.installs,
         "rate": float(row.rate) if row.rate is not None else None,
         "imported": row.imported,
+        "target": float(row.target.threshold) if row.target else None,
         "gap": pace.gap if pace else None,
         "per_day": pace.per_day if pace else None,
         "reaches_on": pace.reaches_on if pace else None,

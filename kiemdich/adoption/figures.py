@@ -19,7 +19,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db.models import F, Max, Sum
+from django.db.models import F, Max, Q, Sum
 from django.utils import timezone
 
 from kiemdich.geo.models import Level, Unit, UnitStat
@@ -46,7 +46,7 @@ class Pace:
     """How fast a unit is moving towards its target, and what it needs to make the deadline."""
 
     gap: int  # installs still missing (0 when the target is met)
-    per_day: float  # average new installs per day over the last PACE_DAYS days
+    per_day: float | None  # new installs per day over the last PACE_DAYS days (None: unknown)
     reaches_on: dt.date | None  # at that pace; None if it is not moving (or already there)
     needed_per_day: int | None  # to make the deadline; None once the deadline has passed
 
@@ -61,6 +61,8 @@ class Row:
     rate: Decimal | None
     imported: bool  # the install count is a carrier's/vendor's figure, not a sum
     history: list[int] = field(default_factory=list)  # installs on each of Dashboard.dates
+    same_source: int = 1  # the last days of `history` counted like the last (imported or not)
+    target: Target | None = None  # this unit's own (see choose_target)
     pace: Pace | None = None
 
 
@@ -74,17 +76,36 @@ class Dashboard:
     target: Target | None
 
 
-def target_for(unit: Unit | None, date: dt.date) -> Target | None:
-    """The area target that applies to `unit` on `date`: among the targets of areas covering
-    it, the next deadline, else the one that passed last."""
-    if unit is None:
-        return None
-    codes = [c for c in unit.path.split("/") if c]
-    targets = list(Target.objects.filter(unit_id__in=codes).order_by("deadline", "pk"))
+def choose_target(targets: list[Target], depth: dict[str, int], date: dt.date) -> Target | None:
+    """Among the area targets covering a unit: one not yet due (the most specific area first,
+    then the nearest deadline), else the one that passed last. A district's own 90% thus beats
+    the province's 60%, and a passed target shows until the next one is set."""
     upcoming = [t for t in targets if t.deadline >= date]
     if upcoming:
-        return upcoming[0]
-    return targets[-1] if targets else None
+        return min(upcoming, key=lambda t: (-depth[t.unit_id], t.deadline, t.pk))
+    return max(targets, key=lambda t: (t.deadline, depth[t.unit_id], t.pk), default=None)
+
+
+def targets_for(paths: dict[str, str], date: dt.date) -> dict[str, Target | None]:
+    """The target of each unit (code -> its path), in one query."""
+    ancestors = {code: [c for c in path.split("/") if c] for code, path in paths.items()}
+    every = {c for chain in ancestors.values() for c in chain}
+    targets: dict[str, list[Target]] = defaultdict(list)
+    for target in Target.objects.filter(unit_id__in=every):
+        targets[target.unit_id].append(target)
+    result = {}
+    for code, chain in ancestors.items():
+        depth = {c: i for i, c in enumerate(chain)}
+        covering = [t for c in chain for t in targets.get(c, [])]
+        result[code] = choose_target(covering, depth, date)
+    return result
+
+
+def target_for(unit: Unit | None, date: dt.date) -> Target | None:
+    """The area target that applies to `unit` on `date` (see choose_target)."""
+    if unit is None:
+        return None
+    return targets_for({unit.code: unit.path}, date)[unit.code]
 
 
 def latest_date(unit: Unit | None) -> dt.date:
@@ -105,18 +126,21 @@ def pace(row: Row, dates: list[dt.date], target: Target | None) -> Pace | None:
         return None
     wanted = math.ceil(target.threshold * row.smartphone_users / 100)
     gap = max(0, wanted - row.installs)
-    history = row.history
-    days = min(PACE_DAYS, len(history) - 1)
-    per_day = (history[-1] - history[-1 - days]) / days if days > 0 else 0.0
+    # The pace over the last days whose count has the same source as today's: a carrier's first
+    # file after days of registered installs only is not a week's growth.
+    history, same = row.history, row.same_source
+    days = min(PACE_DAYS, same - 1)
+    per_day = (history[-1] - history[-1 - days]) / days if days > 0 else None
     today = dates[-1]
     reaches_on = None
     if gap == 0:
         reaches_on = today
-    elif per_day > 0:
+    elif per_day:
         reaches_on = today + dt.timedelta(days=math.ceil(gap / per_day))
-    left = (target.deadline - today).days
+    left = (target.deadline - today).days + 1  # "by 30/7" leaves 30/7 itself
     needed = None if left <= 0 else math.ceil(gap / left)
-    return Pace(gap=gap, per_day=round(per_day, 1), reaches_on=reaches_on, needed_per_day=needed)
+    per_day = None if per_day is None else round(per_day, 1)
+    return Pace(gap=gap, per_day=per_day, reaches_on=reaches_on, needed_per_day=needed)
 
 
 def dashboard(unit: Unit | None, date: dt.date, days: int = TREND_DAYS) -> Dashboard:
@@ -135,10 +159,16 @@ def dashboard(unit: Unit | None, date: dt.date, days: int = TREND_DAYS) -> Dashb
         children[parent].append(code)
     installs = _installs(units, children, prefix, dates)
     phones = _smartphone_users(units, children, prefix, date)
-    target = target_for(unit, date)
+    shown = (
+        Unit.objects.filter(Q(pk=unit.pk) | Q(parent=unit)) if unit else Unit.objects.provinces()
+    )
+    targets = targets_for(dict(shown.values_list("code", "path")), date)
+    target = targets.get(unit.code) if unit is not None else None  # none for the whole country
 
     def row(code: str, name: str, full_name: str) -> Row:
         history = [installs[code][d][0] for d in dates]
+        sources = [installs[code][d][1] for d in dates]
+        same = next((i for i, s in enumerate(reversed(sources)) if s != sources[-1]), len(dates))
         r = Row(
             code=code,
             name=name,
@@ -148,8 +178,10 @@ def dashboard(unit: Unit | None, date: dt.date, days: int = TREND_DAYS) -> Dashb
             rate=rate(history[-1], phones.get(code)),
             imported=installs[code][date][1],
             history=history,
+            same_source=same,
+            target=targets.get(code),
         )
-        r.pace = pace(r, dates, target)
+        r.pace = pace(r, dates, r.target)
         return r
 
     names = {code: (name, full) for code, _p, _l, name, full in units}
@@ -158,11 +190,11 @@ def dashboard(unit: Unit | None, date: dt.date, days: int = TREND_DAYS) -> Dashb
     if unit is not None:
         total = row(unit.code, unit.name, unit.full_name)
     else:
-        total = _country_total(rows, dates, target)
+        total = _country_total(rows, dates)
     return Dashboard(unit=unit, date=date, dates=dates, rows=rows, total=total, target=target)
 
 
-def _country_total(rows: list[Row], dates: list[dt.date], target: Target | None) -> Row:
+def _country_total(rows: list[Row], dates: list[dt.date]) -> Row:
     phones = [r.smartphone_users for r in rows if r.smartphone_users is not None]
     history = [sum(r.history[i] for r in rows) for i in range(len(dates))]
     total_phones = sum(phones) if phones else None

@@ -95,7 +95,8 @@ def index(request: HttpRequest) -> HttpResponse:
                     send=send,
                 )
             except ValidationError as exc:
-                form.add_error(None, exc)
+                for field, problems in exc.message_dict.items():
+                    form.add_error(field if field in form.fields else None, problems)
             else:
                 if not send:
                     messages.success(request, _("Draft saved. It has not been sent yet."))

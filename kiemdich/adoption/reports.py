@@ -23,7 +23,7 @@ from django.utils import timezone, translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from kiemdich.accounts.access import area_q, may_administer
+from kiemdich.accounts.access import may_administer
 from kiemdich.accounts.models import Role, User
 from kiemdich.checkins.models import ScanDaily
 from kiemdich.checkins.stats import counted_on
@@ -147,11 +147,6 @@ def system_figures(unit: Unit, date: dt.date) -> Figures:
     )
 
 
-def visible_reports(user):
-    """Daily reports of the units in `user`'s area (the only way views read them)."""
-    return DailyReport.objects.filter(area_q(user, "unit__path"))
-
-
 # --- sending ---------------------------------------------------------------------------------
 
 
@@ -183,6 +178,15 @@ def submit(
                 locked = DailyReport.objects.select_for_update()
                 report = locked.filter(unit=unit, date=date).first()
                 created = report is None
+                if not send and not created and report.status == DailyReport.Status.SENT:
+                    raise ValidationError(
+                        {
+                            "status": _(
+                                "This report has already been sent: send the corrected "
+                                "figures instead of saving a draft."
+                            )
+                        }
+                    )
                 if created:
                     report = DailyReport(unit=unit, date=date, status=DailyReport.Status.DRAFT)
                 for name, value in values.items():
@@ -295,6 +299,7 @@ def overview(unit: Unit, date: dt.date, now: dt.datetime | None = None) -> Overv
             ReportState.ON_TIME,
             ReportState.LATE,
             ReportState.MISSING,
+            ReportState.DRAFT,
             ReportState.WAITING,
         )
     }
@@ -352,8 +357,8 @@ def check_deadlines(now: dt.datetime | None = None) -> CheckResult:
     head reminded once (the outbox key names unit, date and person), however often this runs.
     """
     now = now or timezone.now()
-    today = timezone.localdate(now)
     result = CheckResult()
+    today = timezone.localdate(now)
     for level in REPORTING_ROLE:
         if now < deadline(level, today):
             continue

@@ -27,12 +27,18 @@ def schedule_deadline_check(now: dt.datetime | None = None):
     )
     if waiting.exists():
         return None
-    return check_report_deadlines.using(run_after=next_deadline(now)).enqueue()
+    due = next_deadline(now)
+    return check_report_deadlines.using(run_after=due).enqueue(due.isoformat())
 
 
 @task()
-def check_report_deadlines() -> dict:
-    """Flag and remind the units that missed the deadline just passed, then book the next check."""
-    result = check_deadlines()
-    schedule_deadline_check()
-    return result.as_dict()
+def check_report_deadlines(due: str | None = None) -> dict:
+    """Flag and remind the units that missed the deadline `due` (ISO time; default: now), then
+    book the next check. Checking as of the booked deadline, not of the time the worker gets to
+    it, means a worker that was down at 15:00 and 16:00 still flags yesterday's missing reports
+    when it is back in the morning."""
+    try:
+        when = dt.datetime.fromisoformat(due) if due else None
+        return check_deadlines(when).as_dict()
+    finally:  # a failed check must not end the chain: tomorrow's deadlines still get checked
+        schedule_deadline_check()

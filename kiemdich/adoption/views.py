@@ -54,6 +54,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "parent": parent if parent and may_see_unit(user, parent) else None,
             "params": urlencode({"unit": unit.code, "date": board.date.isoformat()}),
             "officer": user.is_superuser or user.role in OFFICER_ROLES,
+            "paced": board.total.pace is not None or any(r.pace for r in board.rows),
             "labels": {"rate": _("Install rate (%)"), "target": _("Target (%)")},
         },
     )

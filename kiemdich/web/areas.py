@@ -36,6 +36,8 @@ class AreaDateForm(forms.Form):
         date = self.cleaned_data["date"]
         if date > self.today:
             raise ValidationError(_("The date is in the future."))
+        if date.year < 2000:  # as in the API; also keeps "30 days before" a valid date
+            raise ValidationError(_("No figures before the year 2000."))
         return date
 
 

@@ -84,8 +84,10 @@ def test_bad_queries_are_4xx(personas, client):
     assert client.get("/api/v1/adoption", {"date": "12/07/2021"}).status_code == 422
     assert client.get("/api/v1/adoption", {"date": "1900-01-01"}).status_code == 422
     assert client.get("/api/v1/adoption", {"unit": "99999"}).status_code == 404
-    page = client.get("/adoption/", {"date": tomorrow.isoformat()})
-    assert page.status_code == 200 and 'role="alert"' in page.content.decode()
+    for bad in (tomorrow.isoformat(), "0001-01-05"):
+        page = client.get("/adoption/", {"date": bad})
+        assert page.status_code == 200 and 'role="alert"' in page.content.decode()
+        assert client.get("/adoption/export.xlsx", {"date": bad}).status_code == 200
 
 
 def write(tmp_path, text: str):

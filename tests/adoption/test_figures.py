@@ -117,9 +117,15 @@ def test_pace_gap_and_dates_against_the_target(bu_dang):
     # 60% of 4,000 = 2,400; 700 missing; 100 a day over 7 days -> 7 more days; 10 days left.
     assert (pace.gap, pace.per_day) == (700, 100.0)
     assert pace.reaches_on == DAY + dt.timedelta(days=7)
-    assert pace.needed_per_day == 70
+    assert pace.needed_per_day == 64  # 700 over the 11 days up to and including the deadline
+    on_the_day = figures.dashboard(bu_dang, DAY + dt.timedelta(days=10))
+    assert row(on_the_day, DUC_PHONG).pace.needed_per_day == 700
     assert row(board, MINH_HUNG).pace.reaches_on is None  # not moving
     after = figures.dashboard(bu_dang, DAY + dt.timedelta(days=11))
+    # Thống Nhất's first file (after only registered installs) is not a week's growth.
+    InstallFigure.objects.create(unit_id=THONG_NHAT, date=DAY, installs=900)
+    first = row(figures.dashboard(bu_dang, DAY), THONG_NHAT).pace
+    assert (first.gap, first.per_day, first.reaches_on) == (900, None, None)
     assert row(after, DUC_PHONG).pace.needed_per_day is None  # the deadline has passed
 
 
@@ -132,11 +138,22 @@ def test_the_nearest_covering_target_applies(bu_dang):
     Target.objects.create(name="other", unit_id="692", threshold=70, deadline=dt.date(2021, 7, 20))
     assert figures.target_for(bu_dang, DAY).name == "next"
     assert figures.target_for(Unit.objects.get(code="692"), DAY).name == "other"
+    # Each row is measured against its own target: Bù Đăng's 60% on the province's table too.
+    Target.objects.create(name="district", unit_id="696", threshold=90, deadline="2021-12-01")
+    province = figures.dashboard(Unit.objects.get(code="70"), DAY)
+    assert province.target.name == "far"
+    assert row(province, "696").target.name == "next"
+    assert row(province, "692").target.name == "other"
+    assert row(province, "688").target.name == "far"
+    # With the same deadline ("far" and "district"), the more specific area wins.
+    later = dt.date(2021, 8, 2)  # "next" has passed
+    assert figures.target_for(Unit.objects.get(code=DUC_PHONG), later).name == "district"
+    assert figures.target_for(Unit.objects.get(code="692"), later).name == "far"
 
 
 def test_a_few_queries_whatever_the_number_of_units(bu_dang, django_assert_max_num_queries):
     install(2, DUC_PHONG, DAY)
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(10):
         figures.dashboard(Unit.objects.get(code="70"), DAY)
 
 

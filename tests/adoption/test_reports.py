@@ -3,6 +3,7 @@
 import datetime as dt
 
 import pytest
+from django.core.exceptions import ValidationError
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -134,7 +135,7 @@ def test_the_district_sees_on_time_late_waiting_and_missing(officers):
 
     after = overview(district, DAY, now=at("16:30"))
     assert {r.unit.code: r.state for r in after.rows}["25396"] == ReportState.MISSING
-    assert after.counts == {"on_time": 1, "late": 0, "missing": 1, "waiting": 0}
+    assert after.counts == {"on_time": 1, "late": 0, "missing": 1, "draft": 0, "waiting": 0}
     assert after.total.installs == 40 and after.total.smartphone_users == 100
     assert after.total.scans is None  # nobody gave it: unknown, not zero
     assert after.own_state == ReportState.MISSING
@@ -203,3 +204,47 @@ def test_an_officer_added_later_is_reminded_without_a_second_flag(officers):
     assert result.flagged == [] and result.reminded == 1
     assert (f"report-reminder:25396:2021-07-12:{late_comer.pk}", "+84912000003") in reminders()
     assert MissedDeadline.objects.get(unit_id="25396").reminded == 2
+
+
+def test_a_check_run_the_next_morning_still_flags_yesterday(officers, settings):
+    """The worker was down at 15:00: the check booked for 15:00 runs at 08:00 the next day and
+    still flags and reminds for the day it was booked for."""
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    booked = schedule_deadline_check(at("14:00"))
+    assert DBTaskResult.objects.get().run_after == at("15:00")
+    settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+    result = check_report_deadlines.call(*booked.args)
+    assert result["flagged"] == ["25396", "25420"]
+    assert set(MissedDeadline.objects.values_list("date", flat=True)) == {DAY}
+
+
+def test_a_failed_check_still_books_the_next_one(officers, monkeypatch):
+    import kiemdich.adoption.tasks as tasks
+
+    booked = []
+    monkeypatch.setattr(tasks, "check_deadlines", lambda now: 1 / 0)
+    monkeypatch.setattr(tasks, "schedule_deadline_check", lambda: booked.append(True))
+    with pytest.raises(ZeroDivisionError):
+        check_report_deadlines.call()
+    assert booked == [True]
+
+
+def test_a_sent_report_cannot_be_turned_back_into_a_draft(officers):
+    duc_phong = Unit.objects.get(code="25396")
+    submit(officers["commune"], duc_phong, DAY, Figures(installs=100), now=at("14:00"))
+    with pytest.raises(ValidationError) as refused:
+        submit(
+            officers["commune"], duc_phong, DAY, Figures(installs=5), send=False, now=at("14:10")
+        )
+    assert "status" in refused.value.message_dict
+    report = DailyReport.objects.get()
+    assert (report.installs, report.status) == (100, DailyReport.Status.SENT)
+
+
+def test_a_draft_past_the_deadline_is_counted(officers):
+    duc_phong = Unit.objects.get(code="25396")
+    submit(officers["commune"], duc_phong, DAY, Figures(installs=100), send=False, now=at("14:00"))
+    view = overview(Unit.objects.get(code="696"), DAY, now=at("15:30"))
+    assert view.counts[ReportState.DRAFT] == 1

@@ -29,10 +29,11 @@ def count(value) -> str:
 
 @register.filter
 def percent_of(part, whole) -> str:
-    """`part` as a percentage of `whole` with two decimals, or a dash if it cannot be computed."""
-    if part is None or not whole:
-        return "—"
-    return grouped(100 * part / whole, 2) + "%"
+    """`part` as a percentage of `whole`, rounded as every rate in kiemdich is (two decimals,
+    half up: adoption.figures.rate), or a dash if it cannot be computed."""
+    from kiemdich.adoption.figures import rate
+
+    return percent(rate(part, whole))
 
 
 @register.filter
