@@ -7,6 +7,7 @@ give the same message for the same number.
 from __future__ import annotations
 
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -21,7 +22,7 @@ class InstalledForm(forms.Form):
         self.figures = {f.group: f for f in figures}
         for f in figures:
             self.fields[f.group] = forms.IntegerField(
-                label=_("%(group)s who installed") % {"group": f.label.capitalize()},
+                label=_("%(group)s who installed") % {"group": capfirst(f.label)},
                 min_value=0,
                 max_value=2_000_000_000,
                 initial=f.installed,
