@@ -73,7 +73,11 @@ class Dashboard:
     dates: list[dt.date]  # the trend's days, oldest first, ending on `date`
     rows: list[Row]
     total: Row
-    target: Target | None
+
+    @property
+    def target(self) -> Target | None:
+        """The unit's own target (none for the whole country)."""
+        return self.total.target
 
 
 def choose_target(targets: list[Target], depth: dict[str, int], date: dt.date) -> Target | None:
@@ -101,13 +105,6 @@ def targets_for(paths: dict[str, str], date: dt.date) -> dict[str, Target | None
     return result
 
 
-def target_for(unit: Unit | None, date: dt.date) -> Target | None:
-    """The area target that applies to `unit` on `date` (see choose_target)."""
-    if unit is None:
-        return None
-    return targets_for({unit.code: unit.path}, date)[unit.code]
-
-
 def latest_date(unit: Unit | None) -> dt.date:
     """The newest day up to today with figures in the unit's area (imported or registered):
     what a dashboard opens on, so a file imported last night shows at once. Today if none."""
@@ -121,17 +118,23 @@ def latest_date(unit: Unit | None) -> dt.date:
     return max(known) if known else today
 
 
-def pace(row: Row, dates: list[dt.date], target: Target | None) -> Pace | None:
+def shortfall(threshold: Decimal, total: int, done: int) -> int:
+    """How many of `total` are still missing for `threshold` % of them to have installed,
+    rounded up (30% of 101 pupils is 31 pupils); 0 once reached. For areas and groups alike."""
+    return max(0, math.ceil(threshold * total / Decimal(100)) - done)
+
+
+def pace(row: Row, today: dt.date) -> Pace | None:
+    """Where `row` stands against its own target on `today` (the last day of its history)."""
+    target = row.target
     if target is None or row.smartphone_users is None:
         return None
-    wanted = math.ceil(target.threshold * row.smartphone_users / 100)
-    gap = max(0, wanted - row.installs)
+    gap = shortfall(target.threshold, row.smartphone_users, row.installs)
     # The pace over the last days whose count has the same source as today's: a carrier's first
     # file after days of registered installs only is not a week's growth.
     history, same = row.history, row.same_source
     days = min(PACE_DAYS, same - 1)
     per_day = (history[-1] - history[-1 - days]) / days if days > 0 else None
-    today = dates[-1]
     reaches_on = None
     if gap == 0:
         reaches_on = today
@@ -163,7 +166,6 @@ def dashboard(unit: Unit | None, date: dt.date, days: int = TREND_DAYS) -> Dashb
         Unit.objects.filter(Q(pk=unit.pk) | Q(parent=unit)) if unit else Unit.objects.provinces()
     )
     targets = targets_for(dict(shown.values_list("code", "path")), date)
-    target = targets.get(unit.code) if unit is not None else None  # none for the whole country
 
     def row(code: str, name: str, full_name: str) -> Row:
         history = [installs[code][d][0] for d in dates]
@@ -181,7 +183,7 @@ def dashboard(unit: Unit | None, date: dt.date, days: int = TREND_DAYS) -> Dashb
             same_source=same,
             target=targets.get(code),
         )
-        r.pace = pace(r, dates, r.target)
+        r.pace = pace(r, date)
         return r
 
     names = {code: (name, full) for code, _p, _l, name, full in units}
@@ -191,7 +193,7 @@ def dashboard(unit: Unit | None, date: dt.date, days: int = TREND_DAYS) -> Dashb
         total = row(unit.code, unit.name, unit.full_name)
     else:
         total = _country_total(rows, dates)
-    return Dashboard(unit=unit, date=date, dates=dates, rows=rows, total=total, target=target)
+    return Dashboard(unit=unit, date=date, dates=dates, rows=rows, total=total)
 
 
 def _country_total(rows: list[Row], dates: list[dt.date]) -> Row:

@@ -84,21 +84,19 @@ def reports_up(unit: Unit) -> bool:
 # --- who reports, who may ------------------------------------------------------------------
 
 
-def heads(unit: Unit):
-    """The unit's active officers of its own level: they send its report and get reminded."""
-    role = REPORTING_ROLE.get(unit.level)
+def heads(level: int):
+    """The active officers of units of `level`: they send their unit's report and get reminded
+    (nobody, for a level that does not report)."""
+    role = REPORTING_ROLE.get(level)
     if role is None:
         return User.objects.none()
-    return User.objects.filter(is_active=True, role=role, unit=unit)
+    return User.objects.filter(is_active=True, role=role, unit__level=level)
 
 
 def expected_codes(level: int, among: list[str] | None = None) -> set[str]:
     """Codes of the units of `level` expected to report (with an active officer of their level),
     optionally only among `among`."""
-    role = REPORTING_ROLE.get(level)
-    if role is None:
-        return set()
-    qs = User.objects.filter(is_active=True, role=role, unit__level=level)
+    qs = heads(level)
     if among is not None:
         qs = qs.filter(unit_id__in=among)
     return set(qs.values_list("unit_id", flat=True).distinct())
@@ -306,7 +304,7 @@ def overview(unit: Unit, date: dt.date, now: dt.datetime | None = None) -> Overv
     if result.own_deadline is not None:
         result.report = reports.get(unit.code)
         result.own_state = state_of(
-            result.report, bool(heads(unit).exists()), result.own_deadline, now
+            result.report, bool(expected_codes(unit.level, [unit.code])), result.own_deadline, now
         )
         result.own_flagged = unit.code in flagged
     return result
@@ -393,9 +391,7 @@ def check_deadlines(now: dt.datetime | None = None) -> CheckResult:
 
 def heads_by_unit(level: int, codes: set[str]) -> dict[str, list[User]]:
     found: dict[str, list[User]] = {}
-    for user in User.objects.filter(
-        is_active=True, role=REPORTING_ROLE[level], unit_id__in=codes
-    ).order_by("pk"):
+    for user in heads(level).filter(unit_id__in=codes).order_by("pk"):
         found.setdefault(user.unit_id, []).append(user)
     return found
 

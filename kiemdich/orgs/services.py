@@ -8,7 +8,6 @@ target" flag is computed one way only (percentages always through `adoption.figu
 from __future__ import annotations
 
 import datetime as dt
-import math
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -24,7 +23,7 @@ from django.utils.translation import gettext as _
 
 from kiemdich.accounts.access import OFFICER_ROLES, may_administer
 from kiemdich.accounts.models import Role
-from kiemdich.adoption.figures import rate
+from kiemdich.adoption.figures import rate, shortfall
 from kiemdich.adoption.models import Install, Target
 from kiemdich.geo.models import Unit
 from kiemdich.geo.services import unit_code
@@ -127,11 +126,8 @@ def target_for_group(targets: list[Target], group: str, kind: str, date: dt.date
 
 
 def gap(target: Target | None, headcount: int, installed: int) -> int | None:
-    """People still to install to reach the target's share of the headcount (rounded up: 30% of
-    101 pupils is 31 pupils)."""
-    if target is None:
-        return None
-    return max(0, math.ceil(target.threshold * headcount / Decimal(100)) - installed)
+    """People still to install to reach the target's share of the headcount."""
+    return None if target is None else shortfall(target.threshold, headcount, installed)
 
 
 def group_figures(

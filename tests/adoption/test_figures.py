@@ -29,6 +29,10 @@ def bu_dang(binh_phuoc) -> Unit:
     return Unit.objects.get(code="696")
 
 
+def target_for(unit: Unit, date: dt.date):
+    return figures.targets_for({unit.code: unit.path}, date)[unit.code]
+
+
 def row(board: figures.Dashboard, code: str) -> figures.Row:
     return next(r for r in board.rows if r.code == code)
 
@@ -130,14 +134,14 @@ def test_pace_gap_and_dates_against_the_target(bu_dang):
 
 
 def test_the_nearest_covering_target_applies(bu_dang):
-    assert figures.target_for(bu_dang, DAY) is None
+    assert target_for(bu_dang, DAY) is None
     Target.objects.create(name="old", unit_id="70", threshold=50, deadline=dt.date(2021, 6, 1))
-    assert figures.target_for(bu_dang, DAY).name == "old"  # passed, but the last one
+    assert target_for(bu_dang, DAY).name == "old"  # passed, but the last one
     Target.objects.create(name="next", unit_id="696", threshold=60, deadline=dt.date(2021, 8, 1))
     Target.objects.create(name="far", unit_id="70", threshold=80, deadline=dt.date(2021, 12, 1))
     Target.objects.create(name="other", unit_id="692", threshold=70, deadline=dt.date(2021, 7, 20))
-    assert figures.target_for(bu_dang, DAY).name == "next"
-    assert figures.target_for(Unit.objects.get(code="692"), DAY).name == "other"
+    assert target_for(bu_dang, DAY).name == "next"
+    assert target_for(Unit.objects.get(code="692"), DAY).name == "other"
     # Each row is measured against its own target: Bù Đăng's 60% on the province's table too.
     Target.objects.create(name="district", unit_id="696", threshold=90, deadline="2021-12-01")
     province = figures.dashboard(Unit.objects.get(code="70"), DAY)
@@ -147,8 +151,8 @@ def test_the_nearest_covering_target_applies(bu_dang):
     assert row(province, "688").target.name == "far"
     # With the same deadline ("far" and "district"), the more specific area wins.
     later = dt.date(2021, 8, 2)  # "next" has passed
-    assert figures.target_for(Unit.objects.get(code=DUC_PHONG), later).name == "district"
-    assert figures.target_for(Unit.objects.get(code="692"), later).name == "far"
+    assert target_for(Unit.objects.get(code=DUC_PHONG), later).name == "district"
+    assert target_for(Unit.objects.get(code="692"), later).name == "far"
 
 
 def test_a_few_queries_whatever_the_number_of_units(bu_dang, django_assert_max_num_queries):
