@@ -159,6 +159,17 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     # The covering (INCLUDE) index of check-ins is a PostgreSQL speed-up; SQLite keeps the keys.
     SILENCED_SYSTEM_CHECKS = ["models.W040"]
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # Django turns psycopg's prepared statements off (threshold None), and then psycopg ignores
+    # even `execute(prepare=True)`: the scan statement (checkins.services.fast_entry) was parsed
+    # and planned again for every scan, which cost PostgreSQL more than running it (bench/).
+    # Django's own queries bind their values on the client and are never prepared either way;
+    # only the statements that bind on the server (the scan paths) are. Behind PgBouncer in
+    # transaction mode, which needs `max_prepared_statements` for this, set it to "off".
+    threshold = os.environ.get("DB_PREPARE_THRESHOLD", "5")
+    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+        None if threshold.lower() in ("off", "none", "") else int(threshold)
+    )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

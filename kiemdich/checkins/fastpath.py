@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+from importlib import import_module
 
 from django.conf import settings
 from django.db import close_old_connections
@@ -35,6 +36,10 @@ log = logging.getLogger(__name__)
 class ScanFastPath:
     def __init__(self, django_app) -> None:
         self.django_app = django_app
+        # The URLs import the API in its own order (routers registered after the shared
+        # pieces). Loaded lazily, a worker whose first request was a scan imported the scan
+        # API first, ran into that cycle, and failed every scan until another page loaded them.
+        import_module(settings.ROOT_URLCONF)
 
     def __call__(self, environ: dict, start_response):
         if environ.get("PATH_INFO") != PATH or environ.get("REQUEST_METHOD") != "POST":

@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import re
 import uuid
+from functools import lru_cache
 
+from django.conf import settings
 from django.core import signing as django_signing
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -44,14 +46,25 @@ PERSON_FIELDS = (
 # Tokens and personal QR codes
 
 
+@lru_cache(maxsize=2)
+def _cached_signer(key: str, fallbacks: tuple[str, ...]) -> django_signing.Signer:
+    return django_signing.Signer(key=key, fallback_keys=fallbacks, salt=_TOKEN_SALT)
+
+
+def _token_signer() -> django_signing.Signer:
+    """The tokens' signer, made once per secret key: every scan checks a token (a batch, a
+    thousand), and making a Signer reads the settings and checks its arguments each time."""
+    return _cached_signer(settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS))
+
+
 def person_token(person: Person) -> str:
-    return django_signing.Signer(salt=_TOKEN_SALT).sign(str(person.pk))
+    return _token_signer().sign(str(person.pk))
 
 
 def person_id_from_token(token: str) -> int:
     """The person a phone's token stands for, without a database query (scans are hot)."""
     try:
-        return int(django_signing.Signer(salt=_TOKEN_SALT).unsign(token or ""))
+        return int(_token_signer().unsign(token or ""))
     except (django_signing.BadSignature, ValueError):
         raise InvalidPayload(
             "bad_token",

@@ -2,6 +2,9 @@
 
 import io
 import json
+import os
+import subprocess
+import sys
 import uuid
 
 import pytest
@@ -107,3 +110,31 @@ def test_exits_and_staff_scans_take_the_general_path(binh_phuoc, token):
     assert status == 201 and body["direction"] == "out"
     visit = Checkin.objects.get()
     assert visit.t_out_auto is False
+
+
+def test_a_new_worker_may_get_a_scan_as_its_first_request(tmp_path):
+    """A fresh gunicorn worker whose first request is a scan: the shortcut's imports must not
+    run into the API's own (they once did, and every scan of that worker failed)."""
+    body = json.dumps({"venue": "not-a-poster"})  # no client_id: refused before any query
+    script = f"""
+import io
+from kiemdich.wsgi import application
+body = {body!r}.encode()
+environ = {{"REQUEST_METHOD": "POST", "PATH_INFO": "/api/v1/checkins", "SERVER_NAME": "127.0.0.1",
+    "SERVER_PORT": "80", "HTTP_HOST": "127.0.0.1", "CONTENT_TYPE": "application/json",
+    "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body), "wsgi.url_scheme": "http",
+    "wsgi.errors": io.StringIO()}}
+statuses = []
+application(environ, lambda status, headers, exc_info=None: statuses.append(status))
+print(statuses[0])
+"""
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "kiemdich.settings",
+        "ALLOWED_HOSTS": "127.0.0.1",
+    }
+    done = subprocess.run(  # noqa: S603 (our own interpreter and script)
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.strip().startswith("4"), done.stdout  # refused by the API, not a crash

@@ -4,11 +4,14 @@ import datetime as dt
 import uuid
 
 import pytest
+from django.db.models import Sum
 from django.utils import timezone
 
 from kiemdich.accounts.tokens import create_token
 from kiemdich.checkins.models import Checkin, ScanDaily
+from kiemdich.checkins.services import Entry, Scan, record_scan_batch, record_scans
 from kiemdich.declarations.models import Person
+from kiemdich.declarations.services import person_token
 from kiemdich.venues import signing
 from kiemdich.venues.models import Status
 from kiemdich.venues.services import qr_url
@@ -229,3 +232,107 @@ def test_fast_entries_refuse_like_the_general_path(client, shop, token):
     assert response.json()["code"] == "person_gone", response.json()
     assert response.status_code == 410
     assert not Checkin.objects.exists() and scans_today() == 0
+
+
+def make_people(count: int) -> list[Person]:
+    return [
+        Person.objects.create(
+            full_name=f"Nguyễn Văn {n}",
+            birth_year=1990,
+            gender="male",
+            nationality="VN",
+            id_number=f"07909{n:07d}",
+            phone=f"09123456{n:02d}",
+            commune_id="25396",
+            address="Số 1, đường Lê Lợi",
+        )
+        for n in range(count)
+    ]
+
+
+def stored_rows() -> tuple[list, dict]:
+    fields = ("venue_id", "person_id", "method", "t_in", "t_out", "t_out_auto")
+    rows = list(Checkin.objects.order_by("t_in", "person_id", "venue_id").values_list(*fields))
+    daily = dict(
+        ScanDaily.objects.values("commune_id")
+        .annotate(n=Sum("scans"))
+        .values_list("commune_id", "n")
+    )
+    return rows, daily
+
+
+def test_a_batch_of_entries_stores_what_the_general_path_stores(shop):
+    """Token holders' entries in a batch are stored by one statement (services.fast_entries);
+    the rows and counts must be exactly what the scan-by-scan path makes of the same batch."""
+    cafe = make_venue(name="Cà phê Gió", category="restaurant", commune="25420")
+    people = make_people(3)
+    a, b, c = (person_token(p) for p in people)
+    now = timezone.now()
+
+    def entry(venue, token, minutes_ago, client_id=None):
+        at = now - dt.timedelta(minutes=minutes_ago)
+        return Scan(client_id or uuid.uuid4(), qr_url(venue), "in", at, person_token=token)
+
+    def run(store) -> tuple[list, tuple[list, dict]]:
+        # A is still in the cafe (90 minutes' usual stay) when the batch's entries come in.
+        store([entry(cafe, a, 40)])
+        repeated = uuid.uuid4()
+        batch = [
+            entry(cafe, a, 25),  # ends A's shop visit, which began at -30 (20 minutes' stay)
+            entry(shop, a, 30),  # ends the stored cafe visit
+            entry(shop, b, 10),
+            entry(cafe, b, 10),  # at the same moment: neither ends the other
+            entry(shop, c, 5, repeated),
+            entry(shop, c, 5, repeated),  # sent twice in the batch: a replay of the first
+            entry(shop, c, 100),  # over long before: ended by nothing
+        ]
+        results = store(batch)
+        rows = stored_rows()
+        Checkin.objects.all().delete()
+        ScanDaily.objects.all().delete()
+        return results, rows
+
+    fast_results, fast = run(record_scan_batch)
+    general_results, general = run(record_scans)
+    assert all(isinstance(r, Entry) for r in fast_results), fast_results
+    assert [r.status for r in fast_results] == [r.status for r in general_results]
+    assert [r.status for r in fast_results] == [201, 201, 201, 201, 201, 200, 201]
+    assert fast == general
+    rows, daily = fast
+    assert daily == {"25396": 4, "25420": 3}
+    # A's visits: the cafe until the shop entry, the shop until the cafe entry, then the cafe's
+    # usual stay.
+    a_ends = [row[4] - now for row in rows if row[1] == people[0].pk]
+    assert a_ends == [dt.timedelta(minutes=m) for m in (-30, -25, 65)]
+
+
+def test_a_batch_answers_replays_and_refusals_beside_stored_entries(client, shop, token):
+    stored = scan(shop, person_token=token, direction="in")
+    assert post(client, stored).status_code == 201
+    closed = make_venue(name="Quán đã đóng")
+    closed_scan = scan(closed, person_token=token, direction="in")
+    closed.status = Status.REVOKED
+    closed.save()
+    gone = make_people(1)[0]
+    gone_token = person_token(gone)
+    gone.delete()
+    fresh = scan(shop, person_token=token, direction="in")
+    items = [
+        fresh,
+        stored,
+        closed_scan,
+        scan(shop, person_token=gone_token, direction="in"),
+        fresh,
+    ]
+    body = post(client, {"items": items}, url="/api/v1/checkins/batch").json()
+    assert [(r["status"], r["code"]) for r in body["results"]] == [
+        (201, "stored"),
+        (200, "replayed"),
+        (410, "revoked"),
+        (410, "person_gone"),
+        (200, "replayed"),
+    ]
+    assert body["results"][0]["checkin"] == body["results"][4]["checkin"]
+    assert body["results"][0]["checkin"]["venue"]["name"] == "Tạp hóa Minh Phương"
+    assert (body["stored"], body["replayed"], body["failed"]) == (1, 2, 2)
+    assert Checkin.objects.count() == 2 and scans_today() == 2
