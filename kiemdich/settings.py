@@ -164,8 +164,10 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # even `execute(prepare=True)`: the scan statement (checkins.services.fast_entry) was parsed
     # and planned again for every scan, which cost PostgreSQL more than running it (bench/).
     # Django's own queries bind their values on the client and are never prepared either way;
-    # only the statements that bind on the server (the scan paths) are. Behind PgBouncer in
-    # transaction mode, which needs `max_prepared_statements` for this, set it to "off".
+    # only the statements that bind on the server (the scan paths) are: the single scan's at
+    # once, the others after this many runs, the batch statement never (planned per batch).
+    # Behind PgBouncer in transaction mode, which needs `max_prepared_statements` for this, set
+    # it to "off".
     threshold = os.environ.get("DB_PREPARE_THRESHOLD", "5")
     DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
         None if threshold.lower() in ("off", "none", "") else int(threshold)

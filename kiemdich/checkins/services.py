@@ -437,9 +437,11 @@ def _end_visits_before(new: list[NewVisit], since: dt.datetime) -> None:
         )
         ended = cursor.fetchall()
         if ended:
+            # Still open when updated: a visit scanned out of meanwhile keeps its exit.
             cursor.executemany(
-                f"UPDATE {table} SET t_out = %s WHERE id = %s",  # noqa: S608
-                [(first_entry, visit_id) for visit_id, first_entry in ended],
+                f"UPDATE {table} SET t_out = %s "  # noqa: S608
+                "WHERE id = %s AND t_out_auto AND t_out > %s",
+                [(first, visit_id, first) for visit_id, first in ended],
             )
 
 
@@ -699,28 +701,37 @@ def _entries_sql() -> str:
         "daily": ScanDaily._meta.db_table,
         "accepting": ", ".join(f"'{status}'" for status in ACCEPTING),  # constants, not input
     }
-    # `ok`: the scans whose checkpoint accepts scans and whose person exists, each with its usual
-    # end, or the person's next (strictly later) entry in the batch if sooner. `ended`: the
-    # stored visits each person was still in, ended by their first new entry after them (the
-    # table is read as it was before this statement, so the new rows are not among them).
+    # `ok`: the new scans (not replays) whose checkpoint accepts scans and whose person exists,
+    # each with its usual end, or the person's next (strictly later) new entry in the batch if
+    # sooner. `ended`: the stored visits each person was still in, ended by their first new
+    # entry after them (the table is read as it was before this statement, so the new rows are
+    # not among them), in id order; `counted` reads `updated`, so the visits are locked before
+    # the daily counts, in the order the general path locks them (no lock cycle between them).
+    # The UPDATE checks again that each visit is still open: a visit its person scanned out of
+    # meanwhile keeps its exit.
     return """
 WITH input AS (
     SELECT * FROM json_to_recordset(%(items)s::json)
         AS i(client_id uuid, venue_id bigint, person_id bigint, t_in timestamptz, app text)
-), ok AS MATERIALIZED (
+), accepted AS (
     SELECT i.*, v.name, v.commune_id,
            i.t_in + make_interval(mins => (%(stays)s::text::jsonb ->> v.category)::int) AS usual,
-           min(i.t_in) OVER (PARTITION BY i.person_id ORDER BY i.t_in
-                             RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING EXCLUDE GROUP)
-               AS next_in
+           EXISTS (SELECT 1 FROM {checkin} r WHERE r.client_id = i.client_id) AS replay
     FROM input i JOIN {venue} v ON v.id = i.venue_id AND v.status IN ({accepting})
     WHERE EXISTS (SELECT 1 FROM {person} p WHERE p.id = i.person_id)
+), ok AS MATERIALIZED (
+    -- Replays are flagged, not filtered out: a filter here makes the planner expect one row
+    -- and join the batch with itself row by row (measured: 1,000 x 1,000 comparisons).
+    SELECT *, min(t_in) FILTER (WHERE NOT replay) OVER (
+                  PARTITION BY person_id ORDER BY t_in
+                  RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING EXCLUDE GROUP) AS next_in
+    FROM accepted
 ), ins AS (
     INSERT INTO {checkin}
         (client_id, venue_id, person_id, method, t_in, t_out, t_out_auto, source_app, created_at)
     SELECT client_id, venue_id, person_id, %(method)s, t_in,
            CASE WHEN next_in < usual THEN next_in ELSE usual END, TRUE, app, now()
-    FROM ok
+    FROM ok WHERE NOT replay
     ON CONFLICT (client_id) DO NOTHING
     RETURNING id, client_id, person_id, t_in, t_out
 ), ended AS (
@@ -730,13 +741,16 @@ WITH input AS (
         WHERE c.person_id = e.person_id AND c.t_in >= e.t_in - %(max_stay)s
           AND c.t_in < e.t_in AND c.t_out_auto AND c.t_out > e.t_in
     ) c
-    GROUP BY c.id
+    GROUP BY c.id ORDER BY c.id
 ), updated AS (
-    UPDATE {checkin} c SET t_out = ended.t_out FROM ended WHERE c.id = ended.id
+    UPDATE {checkin} c SET t_out = ended.t_out FROM ended
+    WHERE c.id = ended.id AND c.t_out_auto AND c.t_out > ended.t_out
+    RETURNING c.id
 ), counted AS (
     INSERT INTO {daily} (commune_id, date, scans)
     SELECT ok.commune_id, (ins.t_in AT TIME ZONE %(tz)s)::date, count(*)
     FROM ins JOIN ok USING (client_id)
+    WHERE (SELECT count(*) FROM updated) >= 0
     GROUP BY 1, 2 ORDER BY 1, 2
     ON CONFLICT (commune_id, date) DO UPDATE SET scans = {daily}.scans + EXCLUDED.scans
 )
@@ -783,12 +797,14 @@ def fast_entries(scans: list[Scan]) -> dict[uuid.UUID, Entry] | None:
         "stays": _stays_json(stay_minutes()),
         "method": Method.SELF,
         "max_stay": dt.timedelta(minutes=MAX_STAY_MINUTES),
-        "tz": settings.TIME_ZONE,
+        "tz": timezone.get_current_timezone_name(),  # the day `local_date` gives
     }
     connection.ensure_connection()
     # Planned for each batch, never prepared: a plan kept for any batch cannot know how many
     # scans come, and measured three times slower than planning (1-2 ms) each time (bench/).
-    with psycopg.Cursor(connection.connection) as cursor:
+    # In a transaction (or a savepoint inside the caller's), so that a failed statement is rolled
+    # back and the connection stays usable for the general path.
+    with transaction.atomic(), psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(_entries_sql(), params, prepare=False)
         rows = cursor.fetchall()
     return {
@@ -797,14 +813,27 @@ def fast_entries(scans: list[Scan]) -> dict[uuid.UUID, Entry] | None:
     }
 
 
+#: What may happen to a batch's statement through no fault of its own (psycopg's own classes:
+#: the statement runs on a psycopg cursor; at commit Django wraps them).
+_RETRYABLE = (
+    psycopg.errors.ForeignKeyViolation,
+    psycopg.errors.DeadlockDetected,
+    psycopg.errors.SerializationFailure,
+)
+
+
 def record_scan_batch(scans: list[Scan], actor=None) -> list[Entry | Recorded | ScanRefused]:
     """`record_scans` for what devices sync, with a batch of token holders' entries (the bulk
-    of it) stored by `fast_entries` and only the rest answered one by one: a result per scan."""
+    of it) stored by `fast_entries` and only the rest left to `record_scans`: a result per
+    scan."""
     try:
         stored = fast_entries(scans)
-    except (psycopg.errors.IntegrityError, psycopg.errors.OperationalError):
-        # A person deleted meanwhile (foreign key), or a lock cycle with another batch that
-        # PostgreSQL broke: nothing of the statement was stored; the general path sorts it out.
+    except (IntegrityError, OperationalError, *_RETRYABLE) as exc:
+        # A person deleted meanwhile (foreign key, checked at commit), or a lock cycle with
+        # another writer that PostgreSQL broke: nothing of the statement was stored (it ran in
+        # its own transaction or savepoint); the general path sorts it out.
+        if not isinstance(exc, _RETRYABLE) and not isinstance(exc.__cause__, _RETRYABLE):
+            raise
         stored = None
     if stored is None:
         return record_scans(scans, actor)

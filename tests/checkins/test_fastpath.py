@@ -112,7 +112,7 @@ def test_exits_and_staff_scans_take_the_general_path(binh_phuoc, token):
     assert visit.t_out_auto is False
 
 
-def test_a_new_worker_may_get_a_scan_as_its_first_request(tmp_path):
+def test_a_new_worker_may_get_a_scan_as_its_first_request():
     """A fresh gunicorn worker whose first request is a scan: the shortcut's imports must not
     run into the API's own (they once did, and every scan of that worker failed)."""
     body = json.dumps({"venue": "not-a-poster"})  # no client_id: refused before any query

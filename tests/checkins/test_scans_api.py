@@ -4,12 +4,14 @@ import datetime as dt
 import uuid
 
 import pytest
+from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
 from kiemdich.accounts.tokens import create_token
+from kiemdich.checkins import services
 from kiemdich.checkins.models import Checkin, ScanDaily
-from kiemdich.checkins.services import Entry, Scan, record_scan_batch, record_scans
+from kiemdich.checkins.services import Entry, Recorded, Scan, record_scan_batch, record_scans
 from kiemdich.declarations.models import Person
 from kiemdich.declarations.services import person_token
 from kiemdich.venues import signing
@@ -336,3 +338,37 @@ def test_a_batch_answers_replays_and_refusals_beside_stored_entries(client, shop
     assert body["results"][0]["checkin"]["venue"]["name"] == "Tạp hóa Minh Phương"
     assert (body["stored"], body["replayed"], body["failed"]) == (1, 2, 2)
     assert Checkin.objects.count() == 2 and scans_today() == 2
+
+
+def test_a_replay_in_a_batch_does_not_end_a_new_entry(shop):
+    """An app resends a scan the server already has beside an older one it never sent: the
+    replay changes nothing, so the new entry keeps its usual stay, as on the general path."""
+    cafe = make_venue(name="Cà phê Gió", category="restaurant")
+    token = person_token(make_people(1)[0])
+    now = timezone.now()
+    online = Scan(uuid.uuid4(), qr_url(shop), "in", now - dt.timedelta(minutes=10), token)
+    assert isinstance(record_scans([online])[0], Recorded)
+    offline = Scan(uuid.uuid4(), qr_url(cafe), "in", now - dt.timedelta(minutes=30), token)
+    results = record_scan_batch([offline, online])
+    assert isinstance(results[0], Entry) and [r.status for r in results] == [201, 200]
+    visit = Checkin.objects.get(client_id=offline.client_id)
+    assert visit.t_out == offline.at + dt.timedelta(minutes=90)
+    assert Checkin.objects.count() == 2
+
+
+def test_a_batch_whose_statement_fails_is_stored_by_the_general_path(shop, monkeypatch):
+    """A lock cycle with another writer (PostgreSQL cancels one side): the statement's work is
+    rolled back, the connection stays usable, and the general path stores the batch."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "CREATE FUNCTION pg_temp.deadlock(items text) RETURNS void AS $$ BEGIN "
+            "RAISE EXCEPTION 'deadlock detected' USING ERRCODE = '40P01'; END $$ LANGUAGE plpgsql"
+        )
+    monkeypatch.setattr(
+        services, "_entries_sql", lambda: "SELECT pg_temp.deadlock(%(items)s::text)"
+    )
+    token = person_token(make_people(1)[0])
+    batch = [Scan(uuid.uuid4(), qr_url(shop), "in", timezone.now(), token)]
+    results = record_scan_batch(batch)
+    assert isinstance(results[0], Recorded) and results[0].status == 201
+    assert Checkin.objects.count() == 1 and scans_today() == 1
