@@ -339,36 +339,24 @@ def record_batch(request: HttpRequest, payload: BatchIn):
     outcome = record_scan_batch(items, optional_caller(request))
     results = []
     for scan, result in zip(items, outcome, strict=True):
-        if isinstance(result, Entry):
-            results.append(
-                {
-                    "client_id": str(scan.client_id),
-                    "status": result.status,
-                    "code": "stored" if result.status == 201 else "replayed",
-                    "detail": "",
-                    "checkin": stored_entry_body(result),
-                }
-            )
-        elif isinstance(result, ScanRefused):
-            results.append(
-                {
-                    "client_id": scan.client_id,
-                    "status": result.status,
-                    "code": result.code,
-                    "detail": result.message,
-                    "checkin": None,
-                }
-            )
+        if isinstance(result, ScanRefused):
+            code, detail, checkin = result.code, result.message, None
         else:
-            results.append(
-                {
-                    "client_id": scan.client_id,
-                    "status": result.status,
-                    "code": "stored" if result.status == 201 else "replayed",
-                    "detail": "",
-                    "checkin": checkin_out(result, scan.client_id),
-                }
+            code, detail = ("stored" if result.status == 201 else "replayed"), ""
+            checkin = (
+                stored_entry_body(result)
+                if isinstance(result, Entry)
+                else checkin_out(result, scan.client_id)
             )
+        results.append(
+            {
+                "client_id": str(scan.client_id),
+                "status": result.status,
+                "code": code,
+                "detail": detail,
+                "checkin": checkin,
+            }
+        )
     statuses = Counter(r["status"] for r in results)
     body = {
         "results": results,

@@ -606,15 +606,19 @@ class Entry:
 ACCEPTING = [status for status in Status.values if status not in REFUSED]
 
 
-@lru_cache(maxsize=1)
-def _entry_sql() -> str:
-    names = {
+def _sql_names() -> dict[str, str]:
+    """What the fast paths' statements name: the tables, and the accepting statuses."""
+    return {
         "checkin": Checkin._meta.db_table,
         "venue": Venue._meta.db_table,
         "person": Person._meta.db_table,
         "daily": ScanDaily._meta.db_table,
         "accepting": ", ".join(f"'{status}'" for status in ACCEPTING),  # constants, not input
     }
+
+
+@lru_cache(maxsize=1)
+def _entry_sql() -> str:
     return """
 WITH v AS (
     SELECT id, name, commune_id, category FROM {venue}
@@ -639,7 +643,7 @@ WITH v AS (
     ON CONFLICT (commune_id, date) DO UPDATE SET scans = {daily}.scans + 1
 )
 SELECT ins.id, ins.t_out, v.name FROM ins JOIN v ON TRUE
-""".format(**names)  # noqa: S608 (table names from the models, values bound)
+""".format(**_sql_names())  # noqa: S608 (table names from the models, values bound)
 
 
 @lru_cache(maxsize=4)
@@ -694,13 +698,6 @@ def fast_entry(scan: Scan) -> Entry | None:
 
 @lru_cache(maxsize=1)
 def _entries_sql() -> str:
-    names = {
-        "checkin": Checkin._meta.db_table,
-        "venue": Venue._meta.db_table,
-        "person": Person._meta.db_table,
-        "daily": ScanDaily._meta.db_table,
-        "accepting": ", ".join(f"'{status}'" for status in ACCEPTING),  # constants, not input
-    }
     # `ok`: the new scans (not replays) whose checkpoint accepts scans and whose person exists,
     # each with its usual end, or the person's next (strictly later) new entry in the batch if
     # sooner. `ended`: the stored visits each person was still in, ended by their first new
@@ -755,7 +752,7 @@ WITH input AS (
     ON CONFLICT (commune_id, date) DO UPDATE SET scans = {daily}.scans + EXCLUDED.scans
 )
 SELECT ins.client_id, ins.id, ins.t_out, ok.venue_id, ok.name FROM ins JOIN ok USING (client_id)
-""".format(**names)  # noqa: S608 (table names from the models, values bound)
+""".format(**_sql_names())  # noqa: S608 (table names from the models, values bound)
 
 
 def fast_entries(scans: list[Scan]) -> dict[uuid.UUID, Entry] | None:
