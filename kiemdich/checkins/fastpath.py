@@ -18,7 +18,6 @@ from importlib import import_module
 from django.conf import settings
 from django.db import close_old_connections
 from django.http.request import split_domain_port, validate_host
-from ninja.responses import NinjaJSONEncoder
 
 PATH = "/api/v1/checkins"
 #: A scan body is a few hundred bytes; anything bigger is left to Django's own limits.
@@ -60,7 +59,7 @@ class ScanFastPath:
 
     def answer(self, environ: dict, body: bytes) -> bytes | None:
         """The 201 body of a stored entry, or None to let Django answer."""
-        from .api import ScanIn, scan_from, stored_entry_body
+        from .api import ScanIn, scan_from, stored_entry_json
         from .services import fast_entry
 
         host, _port = split_domain_port(environ.get("HTTP_HOST", ""))
@@ -78,4 +77,4 @@ class ScanFastPath:
             return None
         if entry is None:
             return None
-        return json.dumps(stored_entry_body(entry), cls=NinjaJSONEncoder).encode()
+        return stored_entry_json(entry, str(payload.client_id)).encode()

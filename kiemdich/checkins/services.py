@@ -26,7 +26,7 @@ from kiemdich.declarations.models import Person
 from kiemdich.declarations.services import person_from_details, person_from_qr, person_id_from_token
 from kiemdich.venues import signing
 from kiemdich.venues.models import MAX_STAY_MINUTES, Status, Venue
-from kiemdich.venues.services import REFUSED, stay_minutes, usual_stay
+from kiemdich.venues.services import REFUSED, stay_minutes_json, usual_stay
 from kiemdich.venues.signing import InvalidPayload
 
 from .models import Checkin, Method, ScanDaily
@@ -174,16 +174,30 @@ def venue_payload(text: str) -> str:
     return match.group(1) if match else (text or "").strip()
 
 
-def _scan_time(scan: Scan, now: dt.datetime) -> dt.datetime:
-    at = scan.at or now
+@dataclass(frozen=True)
+class _Accepted:
+    """The scan times accepted now: from the start of the retention period to a little ahead
+    of the server's clock. Worked out once per request, not once per scan of a batch."""
+
+    now: dt.datetime
+    oldest: dt.datetime
+    latest: dt.datetime
+
+    @classmethod
+    def at(cls, now: dt.datetime) -> _Accepted:
+        return cls(now, now - dt.timedelta(days=settings.RETENTION_DAYS), now + CLOCK_SKEW)
+
+
+def _scan_time(scan: Scan, accepted: _Accepted) -> dt.datetime:
+    at = scan.at or accepted.now
     if timezone.is_naive(at):
         raise ScanRefused(422, "naive_time", _("Give the scan time with its UTC offset."))
-    if at > now + CLOCK_SKEW:
+    if at > accepted.latest:
         raise ScanRefused(
             422, "future", _("The scan time is in the future: check the device's clock.")
         )
     at = at.astimezone(dt.UTC)
-    if at < now - dt.timedelta(days=settings.RETENTION_DAYS):
+    if at < accepted.oldest:
         raise ScanRefused(
             422,
             "too_old",
@@ -488,7 +502,7 @@ def record_scans(scans: list[Scan], actor=None) -> list[Recorded | ScanRefused]:
 
 @transaction.atomic
 def _record_scans(scans: list[Scan], actor) -> list[Recorded | ScanRefused]:
-    now = timezone.now()
+    accepted = _Accepted.at(timezone.now())
     results: list[Recorded | ScanRefused | None] = [None] * len(scans)
     replays = _replays(scans)
     first: dict[uuid.UUID, int] = {}
@@ -508,7 +522,7 @@ def _record_scans(scans: list[Scan], actor) -> list[Recorded | ScanRefused]:
         try:
             if scan.direction not in (None, IN, OUT):
                 raise ScanRefused(422, "invalid", _("direction is 'in' or 'out'."))
-            at = _scan_time(scan, now)
+            at = _scan_time(scan, accepted)
             venue = venues[index]
             if isinstance(venue, ScanRefused):
                 raise venue
@@ -614,6 +628,7 @@ def _sql_names() -> dict[str, str]:
         "person": Person._meta.db_table,
         "daily": ScanDaily._meta.db_table,
         "accepting": ", ".join(f"'{status}'" for status in ACCEPTING),  # constants, not input
+        "epoch_us": "(extract(epoch FROM ins.t_out) * 1000000)::bigint",  # see _from_epoch
     }
 
 
@@ -642,18 +657,17 @@ WITH v AS (
     SELECT v.commune_id, %(day)s, 1 FROM v JOIN ins ON TRUE
     ON CONFLICT (commune_id, date) DO UPDATE SET scans = {daily}.scans + 1
 )
-SELECT ins.id, ins.t_out, v.name FROM ins JOIN v ON TRUE
+SELECT ins.id, {epoch_us}, v.name FROM ins JOIN v ON TRUE
 """.format(**_sql_names())  # noqa: S608 (table names from the models, values bound)
 
 
-@lru_cache(maxsize=4)
-def _stays_json_cached(items: tuple[tuple[str, int], ...]) -> str:
-    return json.dumps(dict(items))
+#: Where the fast statements' epoch microseconds count from (loaded as integers, they skip
+#: the timestamp parser Django installs, written in Python: a thousand a batch, bench/).
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
 
 
-def _stays_json(minutes: dict[str, int]) -> str:
-    """The usual stays as JSON text, made once per edit rather than per scan."""
-    return _stays_json_cached(tuple(sorted(minutes.items())))
+def _from_epoch(microseconds: int) -> dt.datetime:
+    return _EPOCH + dt.timedelta(microseconds=microseconds)
 
 
 def fast_entry(scan: Scan) -> Entry | None:
@@ -664,7 +678,7 @@ def fast_entry(scan: Scan) -> Entry | None:
         return None
     try:
         person_id = person_id_from_token(scan.person_token)
-        at = _scan_time(scan, timezone.now())
+        at = _scan_time(scan, _Accepted.at(timezone.now()))
         venue_id = signing.verify(venue_payload(scan.venue)).number
     except (InvalidPayload, ScanRefused):
         return None
@@ -674,7 +688,7 @@ def fast_entry(scan: Scan) -> Entry | None:
         "client_id": scan.client_id,
         "method": Method.SELF,
         "at": at,
-        "stays": _stays_json(stay_minutes()),
+        "stays": stay_minutes_json(),
         "app": scan.source_app,
         "since": at - dt.timedelta(minutes=MAX_STAY_MINUTES),
         "day": local_date(at),
@@ -688,7 +702,7 @@ def fast_entry(scan: Scan) -> Entry | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    return Entry(row[0], scan.client_id, venue_id, row[2], at, row[1])
+    return Entry(row[0], scan.client_id, venue_id, row[2], at, _from_epoch(row[1]))
 
 
 # The fast path of a batch of such entries (an app's sync, a scanner's queue): one statement
@@ -709,7 +723,7 @@ def _entries_sql() -> str:
     return """
 WITH input AS (
     SELECT * FROM json_to_recordset(%(items)s::json)
-        AS i(client_id uuid, venue_id bigint, person_id bigint, t_in timestamptz, app text)
+        AS i(n int, client_id uuid, venue_id bigint, person_id bigint, t_in timestamptz, app text)
 ), accepted AS (
     SELECT i.*, v.name, v.commune_id,
            i.t_in + make_interval(mins => (%(stays)s::text::jsonb ->> v.category)::int) AS usual,
@@ -751,33 +765,41 @@ WITH input AS (
     GROUP BY 1, 2 ORDER BY 1, 2
     ON CONFLICT (commune_id, date) DO UPDATE SET scans = {daily}.scans + EXCLUDED.scans
 )
-SELECT ins.client_id, ins.id, ins.t_out, ok.venue_id, ok.name FROM ins JOIN ok USING (client_id)
+SELECT ok.n, ins.id, {epoch_us}, ok.name FROM ins JOIN ok USING (client_id)
 """.format(**_sql_names())  # noqa: S608 (table names from the models, values bound)
 
 
-def fast_entries(scans: list[Scan]) -> dict[uuid.UUID, Entry] | None:
-    """Store a batch of token holders' entries in one statement: the entries stored, by client
-    id. Scans missing from it (replays, refused checkpoints, deleted people) are for
-    `record_scans` to answer. None when the batch is not only such entries, or not on
-    PostgreSQL: then all of it takes the general path."""
+def fast_entries(scans: list[Scan]) -> list[Entry | None] | None:
+    """Store a batch of token holders' entries in one statement: for each scan, the entry
+    stored (status 200 for a repeat, in the batch, of a client id stored now), or None for
+    `record_scans` to answer (replays, refused checkpoints, deleted people). None when the
+    batch is not only such entries, or not on PostgreSQL: then all of it takes the general
+    path."""
     if connection.vendor != "postgresql" or not scans:
         return None
-    now = timezone.now()
+    accepted = _Accepted.at(timezone.now())
     venues: dict[str, int] = {}
     items: list[dict] = []
-    times: dict[uuid.UUID, dt.datetime] = {}
+    #: By item: the index of its scan, its venue and its time.
+    firsts: list[tuple[int, int, dt.datetime]] = []
+    #: By scan: the index of the first scan with its client id.
+    first_of: list[int] = []
+    seen: dict[uuid.UUID, int] = {}
     try:
-        for scan in scans:
+        for index, scan in enumerate(scans):
             if scan.direction != IN or not scan.person_token or scan.person_qr or scan.person:
                 return None
-            if scan.client_id in times:
+            first = seen.setdefault(scan.client_id, index)
+            first_of.append(first)
+            if first != index:
                 continue  # the first one is stored; the repeat is a replay of it
             venue_id = venues.get(scan.venue)
             if venue_id is None:
                 venue_id = venues[scan.venue] = signing.verify(venue_payload(scan.venue)).number
-            at = times[scan.client_id] = _scan_time(scan, now)
+            at = _scan_time(scan, accepted)
             items.append(
                 {
+                    "n": len(firsts),
                     "client_id": str(scan.client_id),
                     "venue_id": venue_id,
                     "person_id": person_id_from_token(scan.person_token),
@@ -785,13 +807,14 @@ def fast_entries(scans: list[Scan]) -> dict[uuid.UUID, Entry] | None:
                     "app": scan.source_app,
                 }
             )
+            firsts.append((index, venue_id, at))
     except (InvalidPayload, ScanRefused):
         return None
     params = {
         # One JSON document rather than an array per column: json.dumps writes it in C, where
         # psycopg would write the arrays element by element in Python.
         "items": json.dumps(items),
-        "stays": _stays_json(stay_minutes()),
+        "stays": stay_minutes_json(),
         "method": Method.SELF,
         "max_stay": dt.timedelta(minutes=MAX_STAY_MINUTES),
         "tz": timezone.get_current_timezone_name(),  # the day `local_date` gives
@@ -804,10 +827,15 @@ def fast_entries(scans: list[Scan]) -> dict[uuid.UUID, Entry] | None:
     with transaction.atomic(), psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(_entries_sql(), params, prepare=False)
         rows = cursor.fetchall()
-    return {
-        client_id: Entry(pk, client_id, venue_id, name, times[client_id], t_out)
-        for client_id, pk, t_out, venue_id, name in rows
-    }
+    stored: list[Entry | None] = [None] * len(scans)
+    for n, pk, t_out, name in rows:
+        index, venue_id, at = firsts[n]
+        client_id = scans[index].client_id
+        stored[index] = Entry(pk, client_id, venue_id, name, at, _from_epoch(t_out))
+    for index, first in enumerate(first_of):
+        if first != index and (entry := stored[first]) is not None:
+            stored[index] = replace(entry, status=200)
+    return stored
 
 
 #: What may happen to a batch's statement through no fault of its own (psycopg's own classes:
@@ -834,20 +862,9 @@ def record_scan_batch(scans: list[Scan], actor=None) -> list[Entry | Recorded | 
         stored = None
     if stored is None:
         return record_scans(scans, actor)
-    rest = [scan for scan in scans if scan.client_id not in stored]
+    rest = [scan for scan, entry in zip(scans, stored, strict=True) if entry is None]
     answers = iter(record_scans(rest, actor) if rest else ())
-    results: list[Entry | Recorded | ScanRefused] = []
-    answered: set[uuid.UUID] = set()
-    for scan in scans:
-        entry = stored.get(scan.client_id)
-        if entry is None:
-            results.append(next(answers))
-        elif scan.client_id in answered:
-            results.append(replace(entry, status=200))
-        else:
-            answered.add(scan.client_id)
-            results.append(entry)
-    return results
+    return [next(answers) if entry is None else entry for entry in stored]
 
 
 def open_visit(person: Person, venue: Venue, at: dt.datetime | None = None) -> Checkin | None:

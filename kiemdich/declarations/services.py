@@ -10,6 +10,9 @@ Two different secrets, on purpose:
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import re
 import uuid
 from functools import lru_cache
@@ -17,7 +20,9 @@ from functools import lru_cache
 from django.conf import settings
 from django.core import signing as django_signing
 from django.core.exceptions import ValidationError
+from django.core.signals import setting_changed
 from django.db import transaction
+from django.dispatch import receiver
 from django.utils.translation import gettext as _
 
 from kiemdich.phones import normalize_phone
@@ -46,30 +51,45 @@ PERSON_FIELDS = (
 # Tokens and personal QR codes
 
 
-@lru_cache(maxsize=2)
-def _cached_signer(key: str, fallbacks: tuple[str, ...]) -> django_signing.Signer:
-    return django_signing.Signer(key=key, fallback_keys=fallbacks, salt=_TOKEN_SALT)
-
-
 def _token_signer() -> django_signing.Signer:
-    """The tokens' signer, made once per secret key: every scan checks a token (a batch, a
-    thousand), and making a Signer reads the settings and checks its arguments each time."""
-    return _cached_signer(settings.SECRET_KEY, tuple(settings.SECRET_KEY_FALLBACKS))
+    return django_signing.Signer(salt=_TOKEN_SALT)
 
 
 def person_token(person: Person) -> str:
     return _token_signer().sign(str(person.pk))
 
 
+@lru_cache(maxsize=1)
+def _token_keys() -> tuple[bytes, ...]:
+    """The HMAC keys `Signer` derives from each secret key for the tokens' salt."""
+    salt = (_TOKEN_SALT + "signer").encode()
+    secrets = (settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS)
+    return tuple(hashlib.sha256(salt + secret.encode()).digest() for secret in secrets)
+
+
+@receiver(setting_changed)
+def _forget_token_keys(*, setting: str, **kwargs) -> None:
+    if setting in ("SECRET_KEY", "SECRET_KEY_FALLBACKS"):
+        _token_keys.cache_clear()
+
+
 def person_id_from_token(token: str) -> int:
-    """The person a phone's token stands for, without a database query (scans are hot)."""
-    try:
-        return int(_token_signer().unsign(token or ""))
-    except (django_signing.BadSignature, ValueError):
-        raise InvalidPayload(
-            "bad_token",
-            _("This phone's declaration is not recognised. Please declare again."),
-        ) from None
+    """The person a phone's token stands for, without a database query (scans are hot).
+
+    Checks the token as `Signer(salt=_TOKEN_SALT).unsign` would (tests hold the two to the same
+    answers), with the keys derived once per secret: `unsign` derives them again for every token,
+    which was a fifth of the server's time on a 1,000-scan batch (bench/)."""
+    value, sep, signature = (token or "").rpartition(":")
+    if sep and value.isascii() and value.isdigit() and signature.isascii():
+        message, given = value.encode(), signature.encode()
+        for key in _token_keys():
+            expected = base64.urlsafe_b64encode(hmac.digest(key, message, "sha256"))
+            if hmac.compare_digest(expected.rstrip(b"="), given):
+                return int(value)
+    raise InvalidPayload(
+        "bad_token",
+        _("This phone's declaration is not recognised. Please declare again."),
+    )
 
 
 def person_for_token(token: str | None) -> Person | None:

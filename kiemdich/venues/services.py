@@ -7,6 +7,7 @@ so the page, the API and the command line cannot disagree.
 from __future__ import annotations
 
 import datetime as dt
+import json
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
@@ -161,20 +162,29 @@ def action_label(action: str) -> str:
 # ---------------------------------------------------------------------------------------------
 # Usual stays
 
-_stays: tuple[float, dict[str, int]] = (0.0, {})
+_stays: tuple[float, dict[str, int], str] = (0.0, {}, "{}")
 #: How long a process trusts its copy of the usual stays edited in the admin.
 STAY_TTL = 60.0
 
 
-def stay_minutes() -> dict[str, int]:
-    """Usual stay in minutes for every category: the defaults, with the admin's edits."""
+def _current_stays() -> tuple[float, dict[str, int], str]:
     global _stays
-    fetched, minutes = _stays
-    if time.monotonic() - fetched > STAY_TTL:
+    if time.monotonic() - _stays[0] > STAY_TTL:
         edited = dict(UsualStay.objects.values_list("category", "minutes"))
         minutes = {**DEFAULT_STAY_MINUTES, **edited}
-        _stays = (time.monotonic(), minutes)
-    return minutes
+        _stays = (time.monotonic(), minutes, json.dumps(minutes, sort_keys=True))
+    return _stays
+
+
+def stay_minutes() -> dict[str, int]:
+    """Usual stay in minutes for every category: the defaults, with the admin's edits."""
+    return _current_stays()[1]
+
+
+def stay_minutes_json() -> str:
+    """`stay_minutes` as JSON text, for the scan statements (written once per read, not per
+    scan)."""
+    return _current_stays()[2]
 
 
 def usual_stay(category: str) -> dt.timedelta:
@@ -185,7 +195,7 @@ def usual_stay(category: str) -> dt.timedelta:
 def forget_usual_stays() -> None:
     """Read the usual stays again on next use (after an edit, and in tests)."""
     global _stays
-    _stays = (0.0, {})
+    _stays = (0.0, {}, "{}")
 
 
 # Posters and QR
