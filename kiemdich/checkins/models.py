@@ -26,8 +26,18 @@ class Checkin(models.Model):
     client_id = models.UUIDField(_("client id"), unique=True)
     # The foreign keys get no index of their own: (venue, t_in) and (person, t_in) below serve
     # those lookups, and every index costs each of the millions of inserts (bench/).
+    # Nor do venue and person get a foreign-key constraint: its check locks the venue's and the
+    # person's row for every scan, a quarter of PostgreSQL's time on a batch (bench/). The rule
+    # holds all the same, by triggers on the two tables whose rows go away (migration 0003): a
+    # venue with check-ins is never deleted, and deleting people empties their check-ins' person
+    # after waiting for the scans being stored; scans check that the person still exists
+    # (`services`).
     venue = models.ForeignKey(
-        "venues.Venue", verbose_name=_("checkpoint"), on_delete=models.PROTECT, db_index=False
+        "venues.Venue",
+        verbose_name=_("checkpoint"),
+        on_delete=models.PROTECT,
+        db_index=False,
+        db_constraint=False,
     )
     person = models.ForeignKey(
         "declarations.Person",
@@ -37,6 +47,7 @@ class Checkin(models.Model):
         on_delete=models.SET_NULL,
         related_name="checkins",
         db_index=False,
+        db_constraint=False,
     )
     method = models.CharField(_("method"), max_length=10, choices=Method.choices)
     t_in = models.DateTimeField(_("entry"))

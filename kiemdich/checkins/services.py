@@ -500,8 +500,18 @@ def record_scans(scans: list[Scan], actor=None) -> list[Recorded | ScanRefused]:
         return _record_scans(scans, actor)
 
 
+def _hold_deletes(cursor) -> None:
+    """Lock out deletes of venues and people until this transaction ends (check-ins have no
+    foreign-key constraints: migration 0003). Taken before reading who exists, so that what the
+    scans of this transaction are told still exists does exist when they are stored."""
+    if connection.vendor == "postgresql":
+        cursor.execute(f"LOCK TABLE {Checkin._meta.db_table} IN ROW EXCLUSIVE MODE")
+
+
 @transaction.atomic
 def _record_scans(scans: list[Scan], actor) -> list[Recorded | ScanRefused]:
+    with connection.cursor() as cursor:
+        _hold_deletes(cursor)
     accepted = _Accepted.at(timezone.now())
     results: list[Recorded | ScanRefused | None] = [None] * len(scans)
     replays = _replays(scans)
@@ -671,7 +681,11 @@ def _from_epoch(microseconds: int) -> dt.datetime:
 
 
 def fast_entry(scan: Scan) -> Entry | None:
-    """Store a token holder's entry in one round trip, or None to take the general path."""
+    """Store a token holder's entry in one round trip, or None to take the general path.
+
+    No `_hold_deletes` here (it would cost a second round trip): the statement itself takes
+    that lock when PostgreSQL reads it, before the snapshot in which it finds the person
+    (a test holds a delete open while this statement waits)."""
     if connection.vendor != "postgresql":
         return None
     if scan.direction != IN or not scan.person_token or scan.person_qr or scan.person:
@@ -825,6 +839,7 @@ def fast_entries(scans: list[Scan]) -> list[Entry | None] | None:
     # In a transaction (or a savepoint inside the caller's), so that a failed statement is rolled
     # back and the connection stays usable for the general path.
     with transaction.atomic(), psycopg.Cursor(connection.connection) as cursor:
+        _hold_deletes(cursor)
         cursor.execute(_entries_sql(), params, prepare=False)
         rows = cursor.fetchall()
     stored: list[Entry | None] = [None] * len(scans)
@@ -841,7 +856,6 @@ def fast_entries(scans: list[Scan]) -> list[Entry | None] | None:
 #: What may happen to a batch's statement through no fault of its own (psycopg's own classes:
 #: the statement runs on a psycopg cursor; at commit Django wraps them).
 _RETRYABLE = (
-    psycopg.errors.ForeignKeyViolation,
     psycopg.errors.DeadlockDetected,
     psycopg.errors.SerializationFailure,
 )
@@ -853,10 +867,10 @@ def record_scan_batch(scans: list[Scan], actor=None) -> list[Entry | Recorded | 
     scan."""
     try:
         stored = fast_entries(scans)
-    except (IntegrityError, OperationalError, *_RETRYABLE) as exc:
-        # A person deleted meanwhile (foreign key, checked at commit), or a lock cycle with
-        # another writer that PostgreSQL broke: nothing of the statement was stored (it ran in
-        # its own transaction or savepoint); the general path sorts it out.
+    except (OperationalError, *_RETRYABLE) as exc:
+        # A lock cycle with another writer that PostgreSQL broke (raised by psycopg, or by
+        # Django at commit): nothing of the statement was stored (it ran in its own
+        # transaction or savepoint); the general path sorts it out.
         if not isinstance(exc, _RETRYABLE) and not isinstance(exc.__cause__, _RETRYABLE):
             raise
         stored = None
