@@ -225,7 +225,9 @@ def copy_checkins(
     log(f"  check-ins: drawn in {time.perf_counter() - start:.1f} s (busiest venue {busiest:,})")
 
     table = Checkin._meta.db_table
-    columns = "client_id, venue_id, method, t_in, t_out, t_out_auto, source_app, created_at"
+    columns = (
+        "client_id, venue_id, method, t_in, t_out, t_out_max, t_out_auto, source_app, created_at"
+    )
     methods = ["self"] * 95 + ["staff"] * 4 + ["manual"]
     rand = rng.random
     with (
@@ -243,7 +245,8 @@ def copy_checkins(
                 t_out = _stamp(day, second + 300 + int(rand() * 5400))
                 method = methods[int(rand() * 100)]
                 lines.append(
-                    f"{_client_id(rng)}\t{venue_id}\t{method}\t{t_in}\t{t_out}\tf\t\t{t_in}\n"
+                    f"{_client_id(rng)}\t{venue_id}\t{method}\t{t_in}\t{t_out}\t{t_out}\tf\t\t"
+                    f"{t_in}\n"
                 )
             copy.write("".join(lines))
             done = batch_start + len(lines)

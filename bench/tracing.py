@@ -14,8 +14,9 @@ production would). Venue popularity is Zipf-like (s = 0.9) over a weighted rando
 favours markets, supermarkets, hospitals and bus stations (POPULAR); people's activity is
 log-normal, so a few people scan many times a day and most a few times a fortnight. A stay is
 5-120 minutes with an exit scan; 30 % have no exit scan and end after the category's usual stay
-(`t_out_auto`), as the scan service writes them. ScanDaily is not updated for these check-ins:
-nothing here reads it.
+(`t_out_auto`), or at their person's next entry if that is sooner, with the usual end left as
+the bound the tracing index holds (`t_out_max`), as the scan service writes them. ScanDaily is
+not updated for these check-ins: nothing here reads it.
 
 Baseline: one SQL statement, the self-join of the F0's visits with everyone else's at the same
 venue on the (venue, t_in) index, bounded by MAX_STAY like the search, sent through a plain
@@ -37,7 +38,6 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from collections.abc import Iterator
 from itertools import accumulate
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -106,8 +106,10 @@ def _seconds(t: dt.datetime) -> int:
 
 def draw_checkins(
     venues: list[tuple[int, str]], person_ids: list[int], count: int, rng: random.Random
-) -> Iterator[tuple[str, int, int, int, int, bool]]:
-    """(client id, venue, person, t_in, t_out, auto) with times in seconds after BASE_UTC."""
+) -> list[tuple[str, int, int, int, int, int, bool]]:
+    """(client id, venue, person, t_in, t_out, t_out_max, auto), times in seconds after
+    BASE_UTC, as the scan service stores them: a visit with no exit scan ends at its person's
+    next entry if that comes before its usual end, which stays its bound (`t_out_max`)."""
     from kiemdich.venues.models import DEFAULT_STAY_MINUTES, MAX_STAY_MINUTES
 
     from .data import HOUR_WEIGHTS, _client_id
@@ -120,12 +122,24 @@ def draw_checkins(
     hours = rng.choices(range(24), weights=HOUR_WEIGHTS, k=count)
     stays = {str(k): min(v, MAX_STAY_MINUTES) * 60 for k, v in DEFAULT_STAY_MINUTES.items()}
     rand = rng.random
+    drawn = []
     for i in range(count):
         venue_id, category = venue_pick[i]
         t_in = LOCAL0 + int(rand() * DAYS) * 86_400 + hours[i] * 3600 + int(rand() * 3600)
         auto = rand() < AUTO_SHARE
         stay = stays[category] if auto else 300 + int(rand() * 6900)
-        yield _client_id(rng), venue_id, person_pick[i], t_in, t_in + stay, auto
+        drawn.append((_client_id(rng), venue_id, person_pick[i], t_in, t_in + stay, auto))
+    visits = []
+    by_person = sorted(range(count), key=lambda n: (drawn[n][2], drawn[n][3]))
+    for n, after in zip(by_person, [*by_person[1:], None], strict=True):
+        cid, venue_id, person, t_in, bound, auto = drawn[n]
+        t_out = bound
+        if auto and after is not None:
+            _c, _v, next_person, next_in, _o, _a = drawn[after]
+            if next_person == person and t_in < next_in < bound:
+                t_out = next_in
+        visits.append((cid, venue_id, person, t_in, t_out, bound, auto))
+    return visits
 
 
 def _person_name(rng: random.Random) -> tuple[str, str]:
@@ -164,18 +178,18 @@ def load_postgres(dataset: Dataset, scale: float, rng: random.Random) -> dict[st
             person_ids = [row[0] for row in cur.fetchall()]
         start = time.perf_counter()
         columns = (
-            "client_id, venue_id, person_id, method, t_in, t_out, t_out_auto, source_app, "
-            "created_at"
+            "client_id, venue_id, person_id, method, t_in, t_out, t_out_max, t_out_auto, "
+            "source_app, created_at"
         )
         with cur.copy(f"COPY {checkins} ({columns}) FROM STDIN") as copy:
             lines = []
-            for cid, venue, person, t_in, t_out, auto in draw_checkins(
+            for cid, venue, person, t_in, t_out, bound, auto in draw_checkins(
                 venues, person_ids, n_checkins, rng
             ):
                 tin = _utc_text(t_in)
                 lines.append(
                     f"{cid}\t{venue}\t{person}\tself\t{tin}+00\t{_utc_text(t_out)}+00\t"
-                    f"{'t' if auto else 'f'}\t\t{tin}+00\n"
+                    f"{_utc_text(bound)}+00\t{'t' if auto else 'f'}\t\t{tin}+00\n"
                 )
                 if len(lines) == 50_000:
                     copy.write("".join(lines))
@@ -262,7 +276,7 @@ def self_join_sql(table: str, sqlite: bool = False) -> str:
     return (
         f"SELECT DISTINCT o.person_id FROM {table} f JOIN {table} o "  # noqa: S608
         f"ON o.venue_id = f.venue_id AND o.t_in < {after_exit} AND o.t_in >= {before_entry} "
-        f"AND o.t_out > f.t_in "
+        f"AND o.t_out_max > f.t_in AND o.t_out > f.t_in "
         f"WHERE f.person_id = {person} AND f.t_in < {until} AND f.t_in >= {lookback} "
         f"AND o.person_id IS NOT NULL AND o.person_id <> {person}"
     )
@@ -604,10 +618,11 @@ def sqlite_child(scale: float) -> dict:
     with transaction.atomic(), connection.cursor() as cur:
         cur.executemany(
             f"INSERT INTO {table} (client_id, venue_id, person_id, method, t_in, t_out, "  # noqa: S608
-            f"t_out_auto, source_app, created_at) VALUES (%s, %s, %s, 'self', %s, %s, %s, '', %s)",
+            f"t_out_max, t_out_auto, source_app, created_at) "
+            f"VALUES (%s, %s, %s, 'self', %s, %s, %s, %s, '', %s)",
             (
-                (cid, v, p, _utc_text(i), _utc_text(o), auto, _utc_text(i))
-                for cid, v, p, i, o, auto in draw_checkins(venues, person_ids, n_checkins, rng)
+                (cid, v, p, _utc_text(i), _utc_text(o), _utc_text(b), auto, _utc_text(i))
+                for cid, v, p, i, o, b, auto in draw_checkins(venues, person_ids, n_checkins, rng)
             ),
         )
     with connection.cursor() as cur:

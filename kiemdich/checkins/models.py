@@ -12,14 +12,31 @@ statistics into a sum over a few thousand rows instead of a count over millions.
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from kiemdich.venues.models import MAX_STAY_MINUTES
 
 
 class Method(models.TextChoices):
     SELF = "self", _("scanned by the visitor")
     STAFF = "staff", _("scanned by staff")
     MANUAL = "manual", _("entered by staff")
+
+
+class EndBoundField(models.DateTimeField):
+    """`Checkin.t_out_max`: filled in on every insert through the ORM (bulk_create too) from
+    the visit's end, or its entry plus the longest stay when the end is unknown."""
+
+    def pre_save(self, model_instance, add: bool):
+        bound = getattr(model_instance, self.attname)
+        t_out = model_instance.t_out
+        end = t_out or model_instance.t_in + dt.timedelta(minutes=MAX_STAY_MINUTES)
+        if bound is None or bound < end:
+            setattr(model_instance, self.attname, end)
+        return getattr(model_instance, self.attname)
 
 
 class Checkin(models.Model):
@@ -57,6 +74,15 @@ class Checkin(models.Model):
         default=False,
         help_text=_("No exit scan yet: the exit is the venue's usual stay after entry."),
     )
+    # The tracing index holds this bound of the visit's end, not `t_out` itself: ending a visit
+    # at the person's next entry (most scans end one) lowers `t_out` only, so that update
+    # changes no index and PostgreSQL makes it in place (a HOT update, with the room the table's
+    # fillfactor keeps; bench/). An exit scan sets both. Tracing picks candidates by the bound
+    # in the index, then checks `t_out` in the row.
+    t_out_max = EndBoundField(
+        _("latest exit"),
+        help_text=_("The visit ends by then: its exit when stored or scanned out."),
+    )
     client_id_out = models.UUIDField(_("exit client id"), null=True, blank=True)
     source_app = models.CharField(_("source app"), max_length=40, blank=True)
     recorded_by = models.ForeignKey(
@@ -75,6 +101,10 @@ class Checkin(models.Model):
         verbose_name_plural = _("check-ins")
         ordering = ["-t_in"]
         constraints = [
+            models.CheckConstraint(
+                condition=models.Q(t_out__isnull=True) | models.Q(t_out__lte=models.F("t_out_max")),
+                name="checkin_t_out_within_bound",
+            ),
             # Only exits carry one: a partial index costs entries nothing.
             models.UniqueConstraint(
                 fields=["client_id_out"],
@@ -84,9 +114,7 @@ class Checkin(models.Model):
         ]
         indexes = [
             # Time-window queries by venue (tracing: who was there with a case, DESIGN.md §5).
-            models.Index(
-                fields=["venue", "t_in"], name="checkin_venue_t_in", include=["t_out", "person"]
-            ),
+            models.Index(fields=["venue", "t_in", "t_out_max"], name="checkin_venue_t_in"),
             # A person's visits: closing the previous one, their own history, a case's places.
             models.Index(fields=["person", "t_in"], name="checkin_person_t_in"),
             # Retention purge and "scans in the last 7 days".

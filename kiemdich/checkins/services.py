@@ -326,16 +326,27 @@ class _Visits:
 
 def _save_exits(visits: Iterable[Checkin]) -> None:
     """Write the changed ends of visits: one pipelined UPDATE per visit (executemany), which
-    PostgreSQL runs far faster than bulk_update's one statement of CASE WHEN per row."""
+    PostgreSQL runs far faster than bulk_update's one statement of CASE WHEN per row.
+
+    An exit scan lowers the visit's bound in the tracing index too (`Checkin.t_out_max`); a
+    visit ended by its person's next entry keeps it, so that update changes no index."""
     rows = [
-        (_db("t_out", v.t_out), v.t_out_auto, _db("client_id_out", v.client_id_out), v.pk)
+        (
+            _db("t_out", v.t_out),
+            v.t_out_auto,
+            _db("client_id_out", v.client_id_out),
+            v.t_out_auto,
+            _db("t_out", v.t_out),
+            v.pk,
+        )
         for v in sorted(visits, key=lambda v: v.pk)  # one lock order for every batch
     ]
     if rows:
         with connection.cursor() as cursor:
             cursor.executemany(
                 f"UPDATE {Checkin._meta.db_table} SET t_out = %s, t_out_auto = %s, "  # noqa: S608
-                "client_id_out = %s WHERE id = %s",
+                "client_id_out = %s, t_out_max = CASE WHEN %s THEN t_out_max ELSE %s END "
+                "WHERE id = %s",
                 rows,
             )
 
@@ -366,6 +377,11 @@ class NewVisit:
     def venue_id(self) -> int:
         return self.venue.pk
 
+    @property
+    def t_out_max(self) -> dt.datetime:
+        """Its end as stored now (models.EndBoundField)."""
+        return self.t_out or self.t_in + dt.timedelta(minutes=MAX_STAY_MINUTES)
+
     def as_checkin(self) -> Checkin:
         fields = {f: getattr(self, f) for f in self.__slots__ if f not in ("venue", "pk")}
         return Checkin(venue=self.venue, **fields)
@@ -378,6 +394,7 @@ _COLUMNS = (
     "method",
     "t_in",
     "t_out",
+    "t_out_max",
     "t_out_auto",
     "source_app",
     "recorded_by_id",
@@ -388,6 +405,7 @@ _ARRAY_TYPES = (
     "bigint",
     "bigint",
     "text",
+    "timestamptz",
     "timestamptz",
     "timestamptz",
     "bool",
@@ -646,14 +664,15 @@ def _sql_names() -> dict[str, str]:
 def _entry_sql() -> str:
     return """
 WITH v AS (
-    SELECT id, name, commune_id, category FROM {venue}
+    SELECT id, name, commune_id,
+           %(at)s + make_interval(mins => (%(stays)s::text::jsonb ->> category)::int) AS usual
+    FROM {venue}
     WHERE id = %(venue)s AND status IN ({accepting})
       AND EXISTS (SELECT 1 FROM {person} WHERE id = %(person)s)
 ), ins AS (
-    INSERT INTO {checkin}
-        (client_id, venue_id, person_id, method, t_in, t_out, t_out_auto, source_app, created_at)
-    SELECT %(client_id)s, v.id, %(person)s, %(method)s, %(at)s,
-           %(at)s + make_interval(mins => (%(stays)s::text::jsonb ->> v.category)::int),
+    INSERT INTO {checkin} (client_id, venue_id, person_id, method, t_in, t_out, t_out_max,
+                           t_out_auto, source_app, created_at)
+    SELECT %(client_id)s, v.id, %(person)s, %(method)s, %(at)s, v.usual, v.usual,
            TRUE, %(app)s, now()
     FROM v
     ON CONFLICT (client_id) DO NOTHING
@@ -752,11 +771,14 @@ WITH input AS (
                   RANGE BETWEEN CURRENT ROW AND UNBOUNDED FOLLOWING EXCLUDE GROUP) AS next_in
     FROM accepted
 ), ins AS (
-    INSERT INTO {checkin}
-        (client_id, venue_id, person_id, method, t_in, t_out, t_out_auto, source_app, created_at)
-    SELECT client_id, venue_id, person_id, %(method)s, t_in,
-           CASE WHEN next_in < usual THEN next_in ELSE usual END, TRUE, app, now()
-    FROM ok WHERE NOT replay
+    INSERT INTO {checkin} (client_id, venue_id, person_id, method, t_in, t_out, t_out_max,
+                           t_out_auto, source_app, created_at)
+    SELECT client_id, venue_id, person_id, %(method)s, t_in, ends.t_out, ends.t_out, TRUE, app,
+           now()
+    FROM ok CROSS JOIN LATERAL (
+        SELECT CASE WHEN next_in < usual THEN next_in ELSE usual END AS t_out
+    ) ends
+    WHERE NOT replay
     ON CONFLICT (client_id) DO NOTHING
     RETURNING id, client_id, person_id, t_in, t_out
 ), ended AS (

@@ -3,6 +3,7 @@
 import datetime as dt
 import json
 import uuid
+from dataclasses import replace
 
 import pytest
 from django.db import connection
@@ -412,3 +413,39 @@ def test_a_batch_answer_is_the_text_ninja_writes_for_it(client, token, binh_phuo
     # Sent again: every entry is a replay, answered from the stored rows by the general path.
     again = post(client, {"items": items}, url="/api/v1/checkins/batch").json()
     assert [r["checkin"] for r in again["results"]] == [r["checkin"] for r in parsed["results"]]
+
+
+def updates_so_far() -> tuple[int, int]:
+    """(updates, of which in place) of check-in rows in this transaction (PostgreSQL's counts)."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pg_stat_get_xact_tuples_updated(%s::regclass), "
+            "pg_stat_get_xact_tuples_hot_updated(%s::regclass)",
+            [Checkin._meta.db_table] * 2,
+        )
+        return cursor.fetchone()
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's HOT updates")
+@pytest.mark.parametrize("path", ["single", "batch", "general"])
+def test_ending_a_visit_at_the_next_entry_changes_no_index(shop, path):
+    """Most scans end their person's previous visit: that update must stay in place (HOT), which
+    it does only while no index holds `t_out` (models.Checkin.t_out_max)."""
+    person = make_people(1)[0]
+    cafe = make_venue(name="Cà phê Gió", category="restaurant")
+    now = timezone.now()
+    first = Scan(uuid.uuid4(), qr_url(cafe), "in", now - dt.timedelta(minutes=10))
+    second = Scan(uuid.uuid4(), qr_url(shop), "in", now)
+    first, second = (replace(s, person_token=person_token(person)) for s in (first, second))
+    store = {
+        "single": lambda scan: services.fast_entry(scan),
+        "batch": lambda scan: record_scan_batch([scan]),
+        "general": lambda scan: record_scans([scan]),
+    }[path]
+    store(first)
+    before = updates_so_far()
+    store(second)
+    updated, in_place = (after - was for after, was in zip(updates_so_far(), before, strict=True))
+    assert updated == in_place == 1
+    cafe_visit = Checkin.objects.get(venue=cafe)
+    assert cafe_visit.t_out == now and cafe_visit.t_out_max > now

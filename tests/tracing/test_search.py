@@ -72,9 +72,12 @@ def town(binh_phuoc):
     return venues, people
 
 
-def add(person, venue, t_in, minutes=None, auto=False):
-    """A visit; minutes=None leaves the exit empty (an old row: the usual stay applies)."""
+def add(person, venue, t_in, minutes=None, auto=False, ended_early_by=0):
+    """A visit; minutes=None leaves the exit empty (an old row: the usual stay applies).
+    `ended_early_by` minutes: the visit was ended by its person's next entry, so the bound of
+    its end in the tracing index (t_out_max) is still the later end it was stored with."""
     t_out = None if minutes is None else t_in + dt.timedelta(minutes=minutes)
+    bound = t_out + dt.timedelta(minutes=ended_early_by) if t_out and ended_early_by else None
     return Checkin(
         client_id=uuid.uuid4(),
         venue=venue,
@@ -82,6 +85,7 @@ def add(person, venue, t_in, minutes=None, auto=False):
         method="self",
         t_in=t_in,
         t_out=t_out,
+        t_out_max=bound,
         t_out_auto=auto,
     )
 
@@ -92,7 +96,9 @@ def generate(seed, venues, people) -> list[Checkin]:
     for _ in range(160):
         t_in = T0 + dt.timedelta(minutes=rng.randrange(0, 3 * 24 * 60, 5))
         minutes = rng.choice([None, 0, 1, 5, 20, 45, 90, 240])
-        rows.append(add(rng.choice(people), rng.choice(venues), t_in, minutes, rng.random() < 0.3))
+        auto = rng.random() < 0.3
+        early = rng.choice([0, 30, 300]) if auto else 0
+        rows.append(add(rng.choice(people), rng.choice(venues), t_in, minutes, auto, early))
     shop, _market, bus, _cafe = venues
     a, b, c, d = people[:4]
     # Edge cases around the case (people[0]) on day 1.
@@ -104,6 +110,8 @@ def generate(seed, venues, people) -> list[Checkin]:
         ),  # touching: 30 min margin
         add(c, shop, day + dt.timedelta(hours=11, minutes=0), 10),  # starts exactly at margin end
         add(d, shop, day + dt.timedelta(hours=9), 60, auto=True),  # open visit ending at 10:00
+        # ended at 9:50 by the person's next entry elsewhere; stored to end at 12:00
+        add(people[4], shop, day + dt.timedelta(hours=9), 50, auto=True, ended_early_by=130),
         add(a, bus, day + dt.timedelta(hours=16, minutes=50), 20),  # a trip across midnight (VN)
         add(b, bus, day + dt.timedelta(hours=17, minutes=10), 30),  # touching in a vehicle
         add(a, shop, day + dt.timedelta(hours=20), 15),  # the same person, same venue, twice
