@@ -157,8 +157,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
-    # The covering (INCLUDE) index of check-ins is a PostgreSQL speed-up; SQLite keeps the keys.
-    SILENCED_SYSTEM_CHECKS = ["models.W040"]
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django turns psycopg's prepared statements off (threshold None), and then psycopg ignores
     # even `execute(prepare=True)`: the scan statement (checkins.services.fast_entry) was parsed

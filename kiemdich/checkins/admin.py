@@ -12,6 +12,11 @@ class CheckinAdmin(admin.ModelAdmin):
     date_hierarchy = "t_in"
     list_select_related = ["venue"]
 
+    def get_readonly_fields(self, request, obj=None) -> list[str]:
+        # A stored visit keeps its venue and person: moving it would skip the lock that
+        # deletes of venues and people wait for (check-ins have no foreign-key constraints).
+        return ["venue", "person"] if obj is not None else []
+
 
 @admin.register(ScanDaily)
 class ScanDailyAdmin(admin.ModelAdmin):

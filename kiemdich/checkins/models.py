@@ -81,6 +81,7 @@ class Checkin(models.Model):
     # in the index, then checks `t_out` in the row.
     t_out_max = EndBoundField(
         _("latest exit"),
+        editable=False,  # kept by pre_save: forms never ask for it
         help_text=_("The visit ends by then: its exit when stored or scanned out."),
     )
     client_id_out = models.UUIDField(_("exit client id"), null=True, blank=True)

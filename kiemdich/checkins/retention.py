@@ -3,6 +3,8 @@
 What someone declared and where they were is personal data kept only as long as tracing needs it
 (DESIGN.md §4). The statistics survive: they read `ScanDaily`, which is kept. Deletes run in
 chunks so a purge of millions of rows never holds one long transaction over the scan table.
+People go in smaller chunks: deleting people holds every scan off until the chunk commits (the
+check-ins' delete lock, migration checkins/0003), so each chunk must be short.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from kiemdich.declarations.models import Declaration, Person
 from .models import Checkin
 
 CHUNK = 20_000
+#: People per transaction (see above): a chunk is a few tens of milliseconds of held-off scans.
+PEOPLE_CHUNK = 1_000
 
 
 @dataclass
@@ -37,10 +41,10 @@ def retention_cutoff(now: dt.datetime | None = None) -> dt.datetime:
     return (now or timezone.now()) - dt.timedelta(days=settings.RETENTION_DAYS)
 
 
-def _delete_in_chunks(qs: QuerySet, progress: Callable[[int], None]) -> int:
+def _delete_in_chunks(qs: QuerySet, progress: Callable[[int], None], chunk: int = CHUNK) -> int:
     total = 0
     while True:
-        ids = list(qs.values_list("pk", flat=True)[:CHUNK])
+        ids = list(qs.values_list("pk", flat=True)[:chunk])
         if not ids:
             return total
         qs.model.objects.filter(pk__in=ids).delete()
@@ -62,5 +66,5 @@ def purge_expired(
         ~Exists(Declaration.objects.filter(person=OuterRef("pk"))),
         ~Exists(Checkin.objects.filter(person=OuterRef("pk"))),
     )
-    report.people = _delete_in_chunks(idle, progress)
+    report.people = _delete_in_chunks(idle, progress, PEOPLE_CHUNK)
     return report

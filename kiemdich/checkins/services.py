@@ -71,6 +71,8 @@ def record_checkins(items: Iterable[NewCheckin]) -> list[NewVisit]:
     items = list(items)
     if not items:
         return []
+    with connection.cursor() as cursor:
+        _hold_deletes(cursor)
     seen = set(
         Checkin.objects.filter(client_id__in=[i.client_id for i in items]).values_list(
             "client_id", flat=True

@@ -23,6 +23,7 @@ from django.core.exceptions import ValidationError
 from django.core.signals import setting_changed
 from django.db import transaction
 from django.dispatch import receiver
+from django.utils.encoding import force_bytes
 from django.utils.translation import gettext as _
 
 from kiemdich.phones import normalize_phone
@@ -63,8 +64,13 @@ def person_token(person: Person) -> str:
 def _token_keys() -> tuple[bytes, ...]:
     """The HMAC keys `Signer` derives from each secret key for the tokens' salt."""
     salt = (_TOKEN_SALT + "signer").encode()
+    # As Signer: an empty fallback stands for SECRET_KEY (`key or self.key`), and keys may be
+    # bytes.
     secrets = (settings.SECRET_KEY, *settings.SECRET_KEY_FALLBACKS)
-    return tuple(hashlib.sha256(salt + secret.encode()).digest() for secret in secrets)
+    return tuple(
+        hashlib.sha256(salt + force_bytes(secret or settings.SECRET_KEY)).digest()
+        for secret in secrets
+    )
 
 
 @receiver(setting_changed)

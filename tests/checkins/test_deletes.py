@@ -152,3 +152,53 @@ def test_a_delete_waits_for_scans_being_stored_and_empties_them(binh_phuoc):
     visit = Checkin.objects.get()
     assert visit.person_id is None and visit.t_in <= timezone.now()
     assert orphans() == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_django_delete_queues_behind_scans_instead_of_deadlocking(binh_phuoc):
+    """Django empties the check-ins' person before its DELETE runs; unless it takes the delete
+    lock before that (checkins/signals.py), a scan ending that person's visit meanwhile and the
+    delete wait for each other until PostgreSQL kills one."""
+    shop, cafe = make_venue(), make_venue(name="Cà phê Gió", category="restaurant")
+    person, other_person = make_person(1), make_person(2)
+    record_scans([entry(cafe, person)])  # an open visit, which the next entry ends
+    failures: list[Exception] = []
+
+    def delete() -> None:
+        try:
+            Person.objects.filter(pk=person.pk).delete()
+        except Exception as exc:
+            failures.append(exc)
+        finally:
+            connections.close_all()
+
+    with transaction.atomic():
+        record_scan_batch([entry(shop, other_person)])  # this transaction now stores scans
+        deleter = threading.Thread(target=delete)
+        deleter.start()
+        deleter.join(0.5)
+        results = record_scan_batch([entry(shop, person)])  # ends the cafe visit
+    deleter.join(30)
+    assert not failures, failures
+    assert [r.status for r in results] == [201]
+    assert not Person.objects.filter(pk=person.pk).exists()
+    assert Checkin.objects.filter(person__isnull=True).count() == 2 and orphans() == 0
+
+
+def test_an_admin_edit_never_asks_for_the_bound_and_keeps_it_above_the_exit(binh_phuoc, rf):
+    from django.contrib.admin import site
+
+    from kiemdich.accounts.models import User
+    from kiemdich.checkins.admin import CheckinAdmin
+
+    record_scans([entry(make_venue(), make_person())])
+    visit = Checkin.objects.get()
+    model_admin = CheckinAdmin(Checkin, site)
+    request = rf.get("/")
+    request.user = User.objects.create_superuser("root", "root@example.org", "a-long-password")
+    assert "t_out_max" not in model_admin.get_form(request, visit).base_fields
+    assert {"venue", "person"} <= set(model_admin.get_readonly_fields(request, visit))
+    visit.t_out = visit.t_out_max + timezone.timedelta(hours=1)  # an exit typed in later
+    visit.save()
+    visit.refresh_from_db()
+    assert visit.t_out_max == visit.t_out

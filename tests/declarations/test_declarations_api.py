@@ -5,7 +5,7 @@ import uuid
 
 import openpyxl
 import pytest
-from django.core.signing import Signer
+from django.core.signing import Signer, base64_hmac
 
 from kiemdich.declarations.models import Declaration, Person
 from kiemdich.declarations.services import _TOKEN_SALT, person_id_from_token
@@ -168,6 +168,11 @@ def test_tokens_are_checked_as_djangos_signer_checks_them(settings):
     for token in tampered:
         with pytest.raises(InvalidPayload):
             person_id_from_token(token)
+    # An empty fallback stands for SECRET_KEY, as in Signer: it is no key anyone can sign with.
+    settings.SECRET_KEY_FALLBACKS = [""]
+    with pytest.raises(InvalidPayload):
+        person_id_from_token("4711:" + base64_hmac(_TOKEN_SALT + "signer", "4711", "", "sha256"))
+    assert person_id_from_token(current) == 4711
     # Retiring the older key refuses its tokens at once.
     settings.SECRET_KEY_FALLBACKS = []
     with pytest.raises(InvalidPayload):

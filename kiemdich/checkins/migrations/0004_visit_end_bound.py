@@ -32,6 +32,7 @@ class Migration(migrations.Migration):
             model_name="checkin",
             name="t_out_max",
             field=kiemdich.checkins.models.EndBoundField(
+                editable=False,
                 null=True,
                 help_text="The visit ends by then: its exit when stored or scanned out.",
                 verbose_name="latest exit",
@@ -42,6 +43,7 @@ class Migration(migrations.Migration):
             model_name="checkin",
             name="t_out_max",
             field=kiemdich.checkins.models.EndBoundField(
+                editable=False,
                 help_text="The visit ends by then: its exit when stored or scanned out.",
                 verbose_name="latest exit",
             ),
