@@ -337,18 +337,17 @@ def record_batch(request: HttpRequest, payload: BatchIn):
     for scan, result in zip(items, outcome, strict=True):
         statuses[result.status] += 1
         client_id = str(scan.client_id)
-        if isinstance(result, Entry):
-            code = "stored" if result.status == 201 else "replayed"
-            # As json.dumps writes the dict below (tests hold them equal).
-            results.append(
-                f'{{"client_id": "{client_id}", "status": {result.status}, "code": "{code}", '
-                f'"detail": "", "checkin": {stored_entry_json(result, client_id)}}}'
-            )
-            continue
         if isinstance(result, ScanRefused):
             code, detail, checkin = result.code, result.message, None
         else:
             code, detail = ("stored" if result.status == 201 else "replayed"), ""
+            if isinstance(result, Entry):
+                # As json.dumps writes the dict below (tests hold them equal).
+                results.append(
+                    f'{{"client_id": "{client_id}", "status": {result.status}, "code": "{code}", '
+                    f'"detail": "", "checkin": {stored_entry_json(result, client_id)}}}'
+                )
+                continue
             checkin = checkin_out(result, scan.client_id)
         result_body = {
             "client_id": client_id,

@@ -26,14 +26,19 @@ class Method(models.TextChoices):
     MANUAL = "manual", _("entered by staff")
 
 
+def end_bound(t_in: dt.datetime, t_out: dt.datetime | None) -> dt.datetime:
+    """The least `Checkin.t_out_max` of a visit: its end, or its entry plus the longest stay
+    when the end is unknown."""
+    return t_out or t_in + dt.timedelta(minutes=MAX_STAY_MINUTES)
+
+
 class EndBoundField(models.DateTimeField):
-    """`Checkin.t_out_max`: filled in on every insert through the ORM (bulk_create too) from
-    the visit's end, or its entry plus the longest stay when the end is unknown."""
+    """`Checkin.t_out_max`: filled in on every insert through the ORM (bulk_create too), and
+    raised on a save that moves the end past it (`end_bound`)."""
 
     def pre_save(self, model_instance, add: bool):
         bound = getattr(model_instance, self.attname)
-        t_out = model_instance.t_out
-        end = t_out or model_instance.t_in + dt.timedelta(minutes=MAX_STAY_MINUTES)
+        end = end_bound(model_instance.t_in, model_instance.t_out)
         if bound is None or bound < end:
             setattr(model_instance, self.attname, end)
         return getattr(model_instance, self.attname)

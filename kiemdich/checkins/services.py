@@ -29,7 +29,7 @@ from kiemdich.venues.models import MAX_STAY_MINUTES, Status, Venue
 from kiemdich.venues.services import REFUSED, stay_minutes_json, usual_stay
 from kiemdich.venues.signing import InvalidPayload
 
-from .models import Checkin, Method, ScanDaily
+from .models import Checkin, Method, ScanDaily, end_bound
 
 
 @dataclass(frozen=True)
@@ -71,8 +71,7 @@ def record_checkins(items: Iterable[NewCheckin]) -> list[NewVisit]:
     items = list(items)
     if not items:
         return []
-    with connection.cursor() as cursor:
-        _hold_deletes(cursor)
+    _hold_deletes()
     seen = set(
         Checkin.objects.filter(client_id__in=[i.client_id for i in items]).values_list(
             "client_id", flat=True
@@ -381,8 +380,7 @@ class NewVisit:
 
     @property
     def t_out_max(self) -> dt.datetime:
-        """Its end as stored now (models.EndBoundField)."""
-        return self.t_out or self.t_in + dt.timedelta(minutes=MAX_STAY_MINUTES)
+        return end_bound(self.t_in, self.t_out)
 
     def as_checkin(self) -> Checkin:
         fields = {f: getattr(self, f) for f in self.__slots__ if f not in ("venue", "pk")}
@@ -520,18 +518,18 @@ def record_scans(scans: list[Scan], actor=None) -> list[Recorded | ScanRefused]:
         return _record_scans(scans, actor)
 
 
-def _hold_deletes(cursor) -> None:
+def _hold_deletes() -> None:
     """Lock out deletes of venues and people until this transaction ends (check-ins have no
     foreign-key constraints: migration 0003). Taken before reading who exists, so that what the
     scans of this transaction are told still exists does exist when they are stored."""
     if connection.vendor == "postgresql":
-        cursor.execute(f"LOCK TABLE {Checkin._meta.db_table} IN ROW EXCLUSIVE MODE")
+        with connection.cursor() as cursor:
+            cursor.execute(f"LOCK TABLE {Checkin._meta.db_table} IN ROW EXCLUSIVE MODE")
 
 
 @transaction.atomic
 def _record_scans(scans: list[Scan], actor) -> list[Recorded | ScanRefused]:
-    with connection.cursor() as cursor:
-        _hold_deletes(cursor)
+    _hold_deletes()
     accepted = _Accepted.at(timezone.now())
     results: list[Recorded | ScanRefused | None] = [None] * len(scans)
     replays = _replays(scans)
@@ -701,6 +699,13 @@ def _from_epoch(microseconds: int) -> dt.datetime:
     return _EPOCH + dt.timedelta(microseconds=microseconds)
 
 
+def _token_entry(scan: Scan) -> bool:
+    """An entry by a person scanning themself with their token: what the fast paths store."""
+    return (
+        scan.direction == IN and bool(scan.person_token) and not scan.person_qr and not scan.person
+    )
+
+
 def fast_entry(scan: Scan) -> Entry | None:
     """Store a token holder's entry in one round trip, or None to take the general path.
 
@@ -709,7 +714,7 @@ def fast_entry(scan: Scan) -> Entry | None:
     (a test holds a delete open while this statement waits)."""
     if connection.vendor != "postgresql":
         return None
-    if scan.direction != IN or not scan.person_token or scan.person_qr or scan.person:
+    if not _token_entry(scan):
         return None
     try:
         person_id = person_id_from_token(scan.person_token)
@@ -825,7 +830,7 @@ def fast_entries(scans: list[Scan]) -> list[Entry | None] | None:
     seen: dict[uuid.UUID, int] = {}
     try:
         for index, scan in enumerate(scans):
-            if scan.direction != IN or not scan.person_token or scan.person_qr or scan.person:
+            if not _token_entry(scan):
                 return None
             first = seen.setdefault(scan.client_id, index)
             first_of.append(first)
@@ -863,7 +868,7 @@ def fast_entries(scans: list[Scan]) -> list[Entry | None] | None:
     # In a transaction (or a savepoint inside the caller's), so that a failed statement is rolled
     # back and the connection stays usable for the general path.
     with transaction.atomic(), psycopg.Cursor(connection.connection) as cursor:
-        _hold_deletes(cursor)
+        _hold_deletes()
         cursor.execute(_entries_sql(), params, prepare=False)
         rows = cursor.fetchall()
     stored: list[Entry | None] = [None] * len(scans)

@@ -52,12 +52,8 @@ PERSON_FIELDS = (
 # Tokens and personal QR codes
 
 
-def _token_signer() -> django_signing.Signer:
-    return django_signing.Signer(salt=_TOKEN_SALT)
-
-
 def person_token(person: Person) -> str:
-    return _token_signer().sign(str(person.pk))
+    return django_signing.Signer(salt=_TOKEN_SALT).sign(str(person.pk))
 
 
 @lru_cache(maxsize=1)
@@ -84,7 +80,7 @@ def person_id_from_token(token: str) -> int:
 
     Checks the token as `Signer(salt=_TOKEN_SALT).unsign` would (tests hold the two to the same
     answers), with the keys derived once per secret: `unsign` derives them again for every token,
-    which was a fifth of the server's time on a 1,000-scan batch (bench/)."""
+    which was about a tenth of the server's time on a 1,000-scan batch (bench/)."""
     value, sep, signature = (token or "").rpartition(":")
     if sep and value.isascii() and value.isdigit() and signature.isascii():
         message, given = value.encode(), signature.encode()

@@ -16,24 +16,12 @@ from kiemdich.checkins.services import Scan, record_scan_batch, record_scans
 from kiemdich.declarations.models import Person
 from kiemdich.declarations.services import person_token
 from kiemdich.venues.services import qr_url
+from tests.declarations.conftest import make_person
 from tests.venues.conftest import make_venue
 
 pytestmark = pytest.mark.skipif(
     connection.vendor != "postgresql", reason="the triggers are PostgreSQL's (migration 0003)"
 )
-
-
-def make_person(n: int = 1) -> Person:
-    return Person.objects.create(
-        full_name=f"Trần Thị {n}",
-        birth_year=1985,
-        gender="female",
-        nationality="VN",
-        id_number=f"07918{n:07d}",
-        phone=f"09876543{n:02d}",
-        commune_id="25396",
-        address="Số 3, đường Hùng Vương",
-    )
 
 
 def entry(venue, person: Person) -> Scan:

@@ -20,7 +20,7 @@ from kiemdich.declarations.services import person_token
 from kiemdich.venues import signing
 from kiemdich.venues.models import Status
 from kiemdich.venues.services import qr_url
-from tests.declarations.conftest import DECLARATION
+from tests.declarations.conftest import DECLARATION, make_person
 from tests.venues.conftest import make_venue
 
 
@@ -239,22 +239,6 @@ def test_fast_entries_refuse_like_the_general_path(client, shop, token):
     assert not Checkin.objects.exists() and scans_today() == 0
 
 
-def make_people(count: int) -> list[Person]:
-    return [
-        Person.objects.create(
-            full_name=f"Nguyễn Văn {n}",
-            birth_year=1990,
-            gender="male",
-            nationality="VN",
-            id_number=f"07909{n:07d}",
-            phone=f"09123456{n:02d}",
-            commune_id="25396",
-            address="Số 1, đường Lê Lợi",
-        )
-        for n in range(count)
-    ]
-
-
 def stored_rows() -> tuple[list, dict]:
     fields = ("venue_id", "person_id", "method", "t_in", "t_out", "t_out_auto")
     rows = list(Checkin.objects.order_by("t_in", "person_id", "venue_id").values_list(*fields))
@@ -270,7 +254,7 @@ def test_a_batch_of_entries_stores_what_the_general_path_stores(shop):
     """Token holders' entries in a batch are stored by one statement (services.fast_entries);
     the rows and counts must be exactly what the scan-by-scan path makes of the same batch."""
     cafe = make_venue(name="Cà phê Gió", category="restaurant", commune="25420")
-    people = make_people(3)
+    people = [make_person(n) for n in range(3)]
     a, b, c = (person_token(p) for p in people)
     now = timezone.now()
 
@@ -318,7 +302,7 @@ def test_a_batch_answers_replays_and_refusals_beside_stored_entries(client, shop
     closed_scan = scan(closed, person_token=token, direction="in")
     closed.status = Status.REVOKED
     closed.save()
-    gone = make_people(1)[0]
+    gone = make_person()
     gone_token = person_token(gone)
     gone.delete()
     fresh = scan(shop, person_token=token, direction="in")
@@ -347,7 +331,7 @@ def test_a_replay_in_a_batch_does_not_end_a_new_entry(shop):
     """An app resends a scan the server already has beside an older one it never sent: the
     replay changes nothing, so the new entry keeps its usual stay, as on the general path."""
     cafe = make_venue(name="Cà phê Gió", category="restaurant")
-    token = person_token(make_people(1)[0])
+    token = person_token(make_person())
     now = timezone.now()
     online = Scan(uuid.uuid4(), qr_url(shop), "in", now - dt.timedelta(minutes=10), token)
     assert isinstance(record_scans([online])[0], Recorded)
@@ -370,7 +354,7 @@ def test_a_batch_whose_statement_fails_is_stored_by_the_general_path(shop, monke
     monkeypatch.setattr(
         services, "_entries_sql", lambda: "SELECT pg_temp.deadlock(%(items)s::text)"
     )
-    token = person_token(make_people(1)[0])
+    token = person_token(make_person())
     batch = [Scan(uuid.uuid4(), qr_url(shop), "in", timezone.now(), token)]
     results = record_scan_batch(batch)
     assert isinstance(results[0], Recorded) and results[0].status == 201
@@ -431,7 +415,7 @@ def updates_so_far() -> tuple[int, int]:
 def test_ending_a_visit_at_the_next_entry_changes_no_index(shop, path):
     """Most scans end their person's previous visit: that update must stay in place (HOT), which
     it does only while no index holds `t_out` (models.Checkin.t_out_max)."""
-    person = make_people(1)[0]
+    person = make_person()
     cafe = make_venue(name="Cà phê Gió", category="restaurant")
     now = timezone.now()
     first = Scan(uuid.uuid4(), qr_url(cafe), "in", now - dt.timedelta(minutes=10))

@@ -1,5 +1,7 @@
 import pytest
 
+from kiemdich.declarations.models import Person
+
 DECLARATION = {
     "full_name": "Nguyễn Văn An",
     "birth_year": 1990,
@@ -26,3 +28,17 @@ def declare(client):
         )
 
     return post
+
+
+def make_person(n: int = 0) -> Person:
+    """A person stored as a declaration leaves them (no request): `n` keeps people apart."""
+    return Person.objects.create(
+        full_name=f"Nguyễn Văn {n}",
+        birth_year=1990,
+        gender="male",
+        nationality="VN",
+        id_number=f"07909{n:07d}",
+        phone=f"09123456{n:02d}",
+        commune_id="25396",
+        address="Số 1, đường Lê Lợi",
+    )
