@@ -75,9 +75,6 @@ WRK_CONNECTIONS = 32
 #: Untimed load before each measurement: every worker loads Django, connects, fills caches.
 WARMUP_SECONDS = 3
 BATCH_SIZE = 1_000
-#: One per gunicorn worker on 2 cores. With 3, the machine sat 11 % idle while commits waited
-#: for the disk; 4 gave 24,086-25,574 scans/s against 22,797-23,912 with 3 (alternating runs).
-BATCH_CONNECTIONS = 4
 #: Batches are pregenerated for this rate; a faster server just finishes early.
 BATCH_PREGEN_RATE = 40_000
 BATCH_MAX_SECONDS = 20
@@ -838,18 +835,21 @@ def measure_single(
 
 
 def measure_batches(
-    server: Server, scanners: Scanners, meter: CpuMeter, seconds: int
+    server: Server, scanners: Scanners, meter: CpuMeter, seconds: int, connections: int
 ) -> tuple[BatchLoad, int, int, CpuUse | None]:
+    """Post batches from `connections` threads, one per gunicorn worker: on 2 cores, with 3
+    threads for 4 workers, the machine sat 11 % idle while commits waited for the disk, and 4
+    threads stored 24,086-25,574 scans/s against 22,797-23,912 (alternating 12 s runs)."""
     count = math.ceil(seconds * BATCH_PREGEN_RATE / BATCH_SIZE)
     with step(f"{count} batch bodies of {BATCH_SIZE:,} scans"):
-        warmup = [scanners.batch_body(BATCH_SIZE) for _ in range(BATCH_CONNECTIONS)]
+        warmup = [scanners.batch_body(BATCH_SIZE) for _ in range(connections)]
         bodies = [scanners.batch_body(BATCH_SIZE) for _ in range(count)]
     log(f"    {sum(map(len, bodies)) / len(bodies) / 1024:,.0f} KiB each")
     base = meter.running.base
-    post_batches(base, warmup, seconds, BATCH_CONNECTIONS)
+    post_batches(base, warmup, seconds, connections)
     before = last_checkin_id(server)
     with meter.measure() as use:
-        load = post_batches(base, bodies, seconds, BATCH_CONNECTIONS)
+        load = post_batches(base, bodies, seconds, connections)
     stored = stored_since(server, before)
     return load, stored, before, use[0] if use else None
 
@@ -882,7 +882,7 @@ def run(dataset: Dataset, options: Options) -> list[Figure]:
         trivial, scans, stored = measure_single(server, wrk, meter, files, seconds)
         batch_seconds = min(seconds, BATCH_MAX_SECONDS)
         batch, batch_stored, batch_after, batch_cpu = measure_batches(
-            server, scanners, meter, batch_seconds
+            server, scanners, meter, batch_seconds, workers
         )
 
     # Durable: every 2xx is a stored row. Rows beyond that were in flight when wrk stopped
@@ -907,7 +907,7 @@ def run(dataset: Dataset, options: Options) -> list[Figure]:
     mismatch = abs(batch.items_stored - batch_stored)
     log(
         f"  batches: {batch.requests:,} requests of {BATCH_SIZE:,} scans from "
-        f"{BATCH_CONNECTIONS} connections in {batch.seconds:.1f} s, {batch.failed:,} failed, "
+        f"{workers} connections in {batch.seconds:.1f} s, {batch.failed:,} failed, "
         f"{batch.items_refused:,} items refused or replayed; {batch_stored:,} check-ins stored, "
         f"{batch.items_stored:,} reported stored {'✓' if not mismatch else '✗ MISMATCH'}: "
         f"{batch_rate:,.0f} scans/s"

@@ -167,8 +167,18 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Behind PgBouncer in transaction mode, which needs `max_prepared_statements` for this, set
     # it to "off".
     threshold = os.environ.get("DB_PREPARE_THRESHOLD", "5")
-    DATABASES["default"].setdefault("OPTIONS", {})["prepare_threshold"] = (
+    options = DATABASES["default"].setdefault("OPTIONS", {})
+    options["prepare_threshold"] = (
         None if threshold.lower() in ("off", "none", "") else int(threshold)
+    )
+    # The scan statements take their lock against deletes when PostgreSQL reads them, before the
+    # snapshot in which they look for the person (checkins.services.fast_entries). That holds in
+    # READ COMMITTED, where each statement gets a snapshot of its own; in a stricter level, the
+    # transaction's snapshot is taken before the lock. Set for the session, since psycopg's
+    # isolation_level does not reach statements run in autocommit, and a server or database
+    # default must not change it.
+    options["options"] = " ".join(
+        filter(None, [options.get("options"), "-c default_transaction_isolation=read\\ committed"])
     )
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"

@@ -741,7 +741,8 @@ def fast_entry(scan: Scan) -> Entry | None:
     # Django's cursors bind parameters on the client; psycopg's own binds them on the server,
     # which lets PostgreSQL keep the plan of this statement for the connection's lifetime
     # (psycopg's prepare_threshold is set in settings: Django turns it off).
-    with psycopg.Cursor(connection.connection) as cursor:
+    # (Errors through Django's wrapper, as in `fast_entries`.)
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
         cursor.execute(_entry_sql(), params, prepare=True)
         row = cursor.fetchone()
     if row is None:
@@ -875,10 +876,12 @@ def fast_entries(scans: list[Scan]) -> list[Entry | None] | None:
     # single fast path, it takes its lock against deletes (`_hold_deletes`) when PostgreSQL reads
     # it, before the snapshot in which it finds the people: BEGIN, LOCK and COMMIT of their own
     # were three more round trips a batch.
-    atomic = transaction.atomic() if connection.in_atomic_block else nullcontext()
-    with atomic, psycopg.Cursor(connection.connection) as cursor:
-        cursor.execute(_entries_sql(), params, prepare=False)
-        rows = cursor.fetchall()
+    # Errors go through Django's wrapper, so that a broken connection is dropped at the end of
+    # the request, as Django drops its own.
+    atomic = nullcontext() if connection.get_autocommit() else transaction.atomic()
+    with atomic, connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cur:
+        cur.execute(_entries_sql(), params, prepare=False)
+        rows = cur.fetchall()
     stored: list[Entry | None] = [None] * len(scans)
     for n, pk, t_out, name in rows:
         index, venue_id, at = firsts[n]
@@ -890,8 +893,8 @@ def fast_entries(scans: list[Scan]) -> list[Entry | None] | None:
     return stored
 
 
-#: What may happen to a batch's statement through no fault of its own (psycopg's own classes:
-#: the statement runs on a psycopg cursor; at commit Django wraps them).
+#: What may happen to a batch's statement through no fault of its own (psycopg's classes, which
+#: Django's wrapper gives as the cause of its OperationalError).
 _RETRYABLE = (
     psycopg.errors.DeadlockDetected,
     psycopg.errors.SerializationFailure,
@@ -904,11 +907,11 @@ def record_scan_batch(scans: list[Scan], actor=None) -> list[Entry | Recorded | 
     scan."""
     try:
         stored = fast_entries(scans)
-    except (OperationalError, *_RETRYABLE) as exc:
-        # A lock cycle with another writer that PostgreSQL broke (raised by psycopg, or by
-        # Django at commit): nothing of the statement was stored (it ran in its own
-        # transaction or savepoint); the general path sorts it out.
-        if not isinstance(exc, _RETRYABLE) and not isinstance(exc.__cause__, _RETRYABLE):
+    except OperationalError as exc:
+        # A lock cycle with another writer that PostgreSQL broke: nothing of the statement was
+        # stored (it ran as its own transaction, or in a savepoint); the general path sorts it
+        # out. Anything else (a lost connection) is an error.
+        if not isinstance(exc.__cause__, _RETRYABLE):
             raise
         stored = None
     if stored is None:

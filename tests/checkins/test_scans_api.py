@@ -5,8 +5,9 @@ import json
 import uuid
 from dataclasses import replace
 
+import psycopg
 import pytest
-from django.db import connection
+from django.db import OperationalError, connection
 from django.db.models import Sum
 from django.utils import timezone
 from ninja.responses import NinjaJSONEncoder
@@ -343,9 +344,17 @@ def test_a_replay_in_a_batch_does_not_end_a_new_entry(shop):
     assert Checkin.objects.count() == 2
 
 
-def test_a_batch_whose_statement_fails_is_stored_by_the_general_path(shop, monkeypatch):
+@pytest.mark.parametrize(
+    "inside",
+    [
+        pytest.param("a transaction", marks=pytest.mark.django_db),
+        pytest.param("autocommit", marks=pytest.mark.django_db(transaction=True)),
+    ],
+)
+def test_a_batch_whose_statement_fails_is_stored_by_the_general_path(shop, monkeypatch, inside):
     """A lock cycle with another writer (PostgreSQL cancels one side): the statement's work is
-    rolled back, the connection stays usable, and the general path stores the batch."""
+    rolled back, the connection stays usable, and the general path stores the batch; whether
+    the statement ran as its own transaction or in a savepoint of the caller's."""
     with connection.cursor() as cursor:
         cursor.execute(
             "CREATE FUNCTION pg_temp.deadlock(items text) RETURNS void AS $$ BEGIN "
@@ -359,6 +368,66 @@ def test_a_batch_whose_statement_fails_is_stored_by_the_general_path(shop, monke
     results = record_scan_batch(batch)
     assert isinstance(results[0], Recorded) and results[0].status == 201
     assert Checkin.objects.count() == 1 and scans_today() == 1
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the fast paths are PostgreSQL's")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize(
+    "store",
+    [record_scan_batch, lambda scans: [services.fast_entry(scans[0])]],
+    ids=["batch", "one"],
+)
+def test_a_lost_connection_fails_one_request_and_the_next_reconnects(shop, store):
+    """PostgreSQL restarted, or the session was killed: that scan fails, and the connection
+    is dropped at the end of the request (as Django drops its own), not kept to fail the next
+    requests too."""
+    token, poster = person_token(make_person()), qr_url(shop)
+
+    def scans() -> list[Scan]:
+        return [Scan(uuid.uuid4(), poster, "in", timezone.now(), token)]
+
+    assert isinstance(store(scans())[0], Entry)
+    killer = psycopg.connect(**other_session())
+    killer.execute("SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid])
+    killer.close()
+    with pytest.raises(OperationalError):
+        store(scans())
+    connection.close_if_unusable_or_obsolete()  # what Django does when a request ends
+    assert isinstance(store(scans())[0], Entry)
+    assert Checkin.objects.count() == 2
+
+
+def other_session() -> dict:
+    s = connection.settings_dict
+    return {
+        "dbname": s["NAME"],
+        "user": s["USER"],
+        "password": s["PASSWORD"],
+        "host": s["HOST"],
+        "port": s["PORT"],
+    }
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's isolation levels")
+@pytest.mark.django_db(transaction=True)
+def test_sessions_read_committed_whatever_the_database_default(binh_phuoc):
+    """The scan statements' lock against deletes comes before their snapshot only in READ
+    COMMITTED (settings.py): a database whose default is stricter must not change that."""
+    name = connection.settings_dict["NAME"]
+    with connection.cursor() as cursor:
+        cursor.execute(f'ALTER DATABASE "{name}" SET default_transaction_isolation = serializable')
+    try:
+        connection.close()
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW transaction_isolation")
+            assert cursor.fetchone()[0] == "read committed"
+        plain = psycopg.connect(**other_session())  # without the settings' session option
+        assert plain.execute("SHOW transaction_isolation").fetchone()[0] == "serializable"
+        plain.close()
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f'ALTER DATABASE "{name}" RESET default_transaction_isolation')
+        connection.close()
 
 
 ODD_NAME = 'Quán "Bà Tư" \\ 24/7\tmới'
