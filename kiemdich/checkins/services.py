@@ -11,8 +11,8 @@ import json
 import re
 import uuid
 from collections import Counter
-from collections.abc import Iterable
-from contextlib import nullcontext
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from functools import lru_cache
 
@@ -419,6 +419,18 @@ _ARRAY_TYPES = (
 )
 
 
+@contextmanager
+def _server_cursor() -> Iterator[psycopg.Cursor]:
+    """A psycopg cursor on Django's connection, for the statements whose values PostgreSQL binds
+    (Django's cursors bind them on the client). Its errors go through Django's wrapper: they
+    come out as Django's classes with psycopg's as the cause (what `record_scans` and
+    `record_scan_batch` catch), and a broken connection is dropped at the end of the request,
+    as Django drops its own."""
+    connection.ensure_connection()
+    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+        yield cursor
+
+
 #: Rows per INSERT of `_insert` (a batch is at most 1,000; imports can be far larger).
 INSERT_CHUNK = 5000
 
@@ -438,8 +450,7 @@ def _insert(new: list[NewVisit]) -> None:
         return
     unnest = ", ".join(f"%s::{kind}[]" for kind in _ARRAY_TYPES)
     ids: dict[uuid.UUID, int] = {}
-    connection.ensure_connection()
-    with psycopg.Cursor(connection.connection) as cursor:
+    with _server_cursor() as cursor:
         for start in range(0, len(new), INSERT_CHUNK):
             chunk = new[start : start + INSERT_CHUNK]
             cursor.execute(
@@ -737,12 +748,9 @@ def fast_entry(scan: Scan) -> Entry | None:
         "since": at - dt.timedelta(minutes=MAX_STAY_MINUTES),
         "day": local_date(at),
     }
-    connection.ensure_connection()
-    # Django's cursors bind parameters on the client; psycopg's own binds them on the server,
-    # which lets PostgreSQL keep the plan of this statement for the connection's lifetime
-    # (psycopg's prepare_threshold is set in settings: Django turns it off).
-    # (Errors through Django's wrapper, as in `fast_entries`.)
-    with connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cursor:
+    # Bound on the server, PostgreSQL keeps the plan of this statement for the connection's
+    # lifetime (psycopg's prepare_threshold is set in settings: Django turns it off).
+    with _server_cursor() as cursor:
         cursor.execute(_entry_sql(), params, prepare=True)
         row = cursor.fetchone()
     if row is None:
@@ -867,7 +875,6 @@ def fast_entries(scans: list[Scan]) -> list[Entry | None] | None:
         "max_stay": dt.timedelta(minutes=MAX_STAY_MINUTES),
         "tz": timezone.get_current_timezone_name(),  # the day `local_date` gives
     }
-    connection.ensure_connection()
     # Planned for each batch, never prepared: a plan kept for any batch cannot know how many
     # scans come, and measured three times slower than planning (1-2 ms) each time (bench/).
     # One round trip. On its own, the statement commits by itself (autocommit), as the single
@@ -876,12 +883,10 @@ def fast_entries(scans: list[Scan]) -> list[Entry | None] | None:
     # single fast path, it takes its lock against deletes (`_hold_deletes`) when PostgreSQL reads
     # it, before the snapshot in which it finds the people: BEGIN, LOCK and COMMIT of their own
     # were three more round trips a batch.
-    # Errors go through Django's wrapper, so that a broken connection is dropped at the end of
-    # the request, as Django drops its own.
     atomic = nullcontext() if connection.get_autocommit() else transaction.atomic()
-    with atomic, connection.wrap_database_errors, psycopg.Cursor(connection.connection) as cur:
-        cur.execute(_entries_sql(), params, prepare=False)
-        rows = cur.fetchall()
+    with atomic, _server_cursor() as cursor:
+        cursor.execute(_entries_sql(), params, prepare=False)
+        rows = cursor.fetchall()
     stored: list[Entry | None] = [None] * len(scans)
     for n, pk, t_out, name in rows:
         index, venue_id, at = firsts[n]

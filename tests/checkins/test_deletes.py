@@ -5,7 +5,6 @@ beside a scan never leaves a check-in pointing at nobody."""
 import threading
 import uuid
 
-import psycopg
 import pytest
 from django.db import IntegrityError, connection, connections, transaction
 from django.test import Client
@@ -16,6 +15,7 @@ from kiemdich.checkins.services import Scan, record_scan_batch, record_scans
 from kiemdich.declarations.models import Person
 from kiemdich.declarations.services import person_token
 from kiemdich.venues.services import qr_url
+from tests.checkins.conftest import other_connection
 from tests.declarations.conftest import make_person
 from tests.venues.conftest import make_venue
 
@@ -36,14 +36,6 @@ def orphans() -> int:
             "EXISTS (SELECT 1 FROM venues_venue v WHERE v.id = c.venue_id)"
         )
         return cursor.fetchone()[0]
-
-
-def other_connection() -> psycopg.Connection:
-    """A second session, as another worker or the retention purge would have."""
-    s = connection.settings_dict
-    return psycopg.connect(
-        dbname=s["NAME"], user=s["USER"], password=s["PASSWORD"], host=s["HOST"], port=s["PORT"]
-    )
 
 
 def test_a_visited_venue_is_not_deleted_even_by_sql(binh_phuoc):

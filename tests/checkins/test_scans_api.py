@@ -5,7 +5,6 @@ import json
 import uuid
 from dataclasses import replace
 
-import psycopg
 import pytest
 from django.db import OperationalError, connection
 from django.db.models import Sum
@@ -21,6 +20,7 @@ from kiemdich.declarations.services import person_token
 from kiemdich.venues import signing
 from kiemdich.venues.models import Status
 from kiemdich.venues.services import qr_url
+from tests.checkins.conftest import other_connection
 from tests.declarations.conftest import DECLARATION, make_person
 from tests.venues.conftest import make_venue
 
@@ -370,6 +370,25 @@ def test_a_batch_whose_statement_fails_is_stored_by_the_general_path(shop, monke
     assert Checkin.objects.count() == 1 and scans_today() == 1
 
 
+def test_a_client_id_stored_by_another_request_meanwhile_is_answered_as_a_replay(shop, monkeypatch):
+    """Two requests with one client id at once: the other one stores it after this one looked
+    for replays. The insert then conflicts, and the scan is run again and answered as the
+    replay it is, not as a server error."""
+    first = Scan(uuid.uuid4(), qr_url(shop), "in", timezone.now(), person_token(make_person()))
+    record_scans([first])
+    look = services._replays
+    calls: list[int] = []
+
+    def too_early(scans):  # the first look ran before the other request committed
+        calls.append(1)
+        return {} if len(calls) == 1 else look(scans)
+
+    monkeypatch.setattr(services, "_replays", too_early)
+    [result] = record_scans([first])
+    assert len(calls) == 2 and isinstance(result, Recorded) and result.status == 200
+    assert Checkin.objects.count() == 1 and scans_today() == 1
+
+
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="the fast paths are PostgreSQL's")
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
@@ -387,7 +406,7 @@ def test_a_lost_connection_fails_one_request_and_the_next_reconnects(shop, store
         return [Scan(uuid.uuid4(), poster, "in", timezone.now(), token)]
 
     assert isinstance(store(scans())[0], Entry)
-    killer = psycopg.connect(**other_session())
+    killer = other_connection()
     killer.execute("SELECT pg_terminate_backend(%s)", [connection.connection.info.backend_pid])
     killer.close()
     with pytest.raises(OperationalError):
@@ -395,17 +414,6 @@ def test_a_lost_connection_fails_one_request_and_the_next_reconnects(shop, store
     connection.close_if_unusable_or_obsolete()  # what Django does when a request ends
     assert isinstance(store(scans())[0], Entry)
     assert Checkin.objects.count() == 2
-
-
-def other_session() -> dict:
-    s = connection.settings_dict
-    return {
-        "dbname": s["NAME"],
-        "user": s["USER"],
-        "password": s["PASSWORD"],
-        "host": s["HOST"],
-        "port": s["PORT"],
-    }
 
 
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's isolation levels")
@@ -421,7 +429,7 @@ def test_sessions_read_committed_whatever_the_database_default(binh_phuoc):
         with connection.cursor() as cursor:
             cursor.execute("SHOW transaction_isolation")
             assert cursor.fetchone()[0] == "read committed"
-        plain = psycopg.connect(**other_session())  # without the settings' session option
+        plain = other_connection()  # without the settings' session option
         assert plain.execute("SHOW transaction_isolation").fetchone()[0] == "serializable"
         plain.close()
     finally:
