@@ -1,29 +1,51 @@
-"""The one place that answers "may this user see this unit / this person's data".
+"""The one place that answers "who may read or write this": units, checkpoints, scans, people.
 
 Default deny: a user gets an area only through an area role with a unit (or by being a
-superuser). Every queryset that holds area-bound data filters through `area_q`, exposed as
-`.visible_to(user)` on each model's manager, so a view cannot forget the check by writing its own.
+superuser). Each model that holds area-bound or personal data exposes `.visible_to(user)` on its
+manager, and that method only calls the rule written here (`visible_q`), so a view or an API
+call cannot forget the check by writing its own, and a rule is changed in one place. Detail pages
+and API calls fetch one row through `visible_or_404`: a row that exists outside the caller's
+reach and one that does not exist at all get the same 404.
+
+The rules:
+- **Units' figures**: the user's unit and everything under it.
+- **Checkpoints**: officials of the area; the owner; the admins of its organization; the staff
+  the owner added.
+- **Personal data** (people, declarations, check-ins, cases, contacts): officials of the area in
+  a role that works with personal data; a checkpoint's owner, organization admins and staff also
+  see the check-ins at that checkpoint (its in/out history). The outbox (phones and texts) only
+  the superuser, in the admin.
+- **Staff scans** (scanning or typing in someone else) at a checkpoint: its owner, its
+  organization's admins, the staff the owner added, officers of its area.
 """
 
 from __future__ import annotations
 
-from django.db.models import Q
+from django.apps import apps
+from django.db.models import Model, Q, QuerySet
+from django.http import Http404
+from django.utils.translation import gettext as _
 
 from .models import AREA_ROLES, OFFICER_ROLES, Role
 
 #: Roles that may read personal data (names, phones, ID numbers, places) inside their area.
 PERSONAL_DATA_ROLES = frozenset(AREA_ROLES)
 
-#: Roles whose members scan or type in visitors at a checkpoint door (staff scans), or at
-#: control posts scan passing vehicles' posters.
-SCANNING_ROLES = frozenset({*OFFICER_ROLES, Role.ORG_ADMIN, Role.VENUE_OWNER, Role.HEALTH_TRACER})
-
 _NOTHING = Q(pk__in=[])
+_EVERYTHING = Q()
+
+
+def _active(user) -> bool:
+    return bool(getattr(user, "is_authenticated", False)) and user.is_active
+
+
+def _superuser(user) -> bool:
+    return _active(user) and user.is_superuser
 
 
 def area_path(user) -> str | None:
     """The path prefix of the user's area: "" for everything, None for no area at all."""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
+    if not _active(user):
         return None
     if user.is_superuser:
         return ""
@@ -38,8 +60,15 @@ def area_q(user, path_field: str) -> Q:
     if prefix is None:
         return _NOTHING
     if prefix == "":
-        return Q()
+        return _EVERYTHING
     return Q(**{f"{path_field}__startswith": prefix})
+
+
+def _personal_area_q(user, path_field: str) -> Q:
+    """`area_q` for the roles that read personal data; nothing for the others."""
+    if _superuser(user) or (_active(user) and user.role in PERSONAL_DATA_ROLES):
+        return area_q(user, path_field)
+    return _NOTHING
 
 
 def may_see_unit(user, unit) -> bool:
@@ -50,7 +79,7 @@ def may_see_unit(user, unit) -> bool:
 
 def may_administer(user, unit) -> bool:
     """May `user` act as the authority for this unit (approve, revoke, import)?"""
-    if getattr(user, "is_superuser", False) and user.is_active:
+    if _superuser(user):
         return True
     return getattr(user, "role", None) in OFFICER_ROLES and may_see_unit(user, unit)
 
@@ -63,7 +92,7 @@ def may_see_person(user, *, unit, person_user_id: int | None = None) -> bool:
     """
     if person_user_id is not None and getattr(user, "pk", None) == person_user_id:
         return True
-    if getattr(user, "is_superuser", False) and user.is_active:
+    if _superuser(user):
         return True
     if getattr(user, "role", None) not in PERSONAL_DATA_ROLES:
         return False
@@ -74,15 +103,147 @@ def is_official(user) -> bool:
     return area_path(user) is not None or getattr(user, "role", None) == Role.ORG_ADMIN
 
 
-def may_scan_for_others(user) -> bool:
-    """May `user` record scans of other people (staff scans, typed-in visitors)?"""
-    if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return False
-    return user.is_superuser or user.role in SCANNING_ROLES
-
-
 def works_with_personal_data(user) -> bool:
     """Officials of an area in a role that reads personal data (tracers, officers)."""
     if area_path(user) is None:
         return False
     return user.is_superuser or user.role in PERSONAL_DATA_ROLES
+
+
+# Checkpoints: who runs one, who sees one, who scans others there
+
+
+def _runs_q(user, prefix: str = "") -> Q:
+    """Checkpoints the user runs: owns, administers for their organization, or staffs.
+
+    The staff are read as a subquery (not a join, which would repeat a checkpoint once per
+    member of its staff); the model is found by name, as this module sits below the apps."""
+    staffed = apps.get_model("venues", "VenueStaff").objects.filter(user=user)
+    q = Q(**{f"{prefix}owner": user}) | Q(**{f"{prefix}pk__in": staffed.values("venue_id")})
+    if user.role == Role.ORG_ADMIN and user.organization_id:
+        q |= Q(**{f"{prefix}organization_id": user.organization_id})
+    return q
+
+
+def venue_q(user) -> Q:
+    """Checkpoints `user` may see: of their area, or run by them."""
+    if not _active(user):
+        return _NOTHING
+    if user.is_superuser:
+        return _EVERYTHING
+    q = _runs_q(user)
+    if area_path(user) is not None:
+        q |= area_q(user, "commune__path")
+    return q
+
+
+def scan_q(user) -> Q:
+    """Checkpoints where `user` may record scans of other people (staff scans, typed-in
+    visitors, ID cards): the ones they run, and every one of their area for its officers."""
+    if not _active(user):
+        return _NOTHING
+    if user.is_superuser:
+        return _EVERYTHING
+    q = _runs_q(user)
+    if user.role in OFFICER_ROLES:
+        q |= area_q(user, "commune__path")
+    return q
+
+
+def may_scan_at(user, venue) -> bool:
+    """May `user` scan other people in at this checkpoint? (`scan_q` for one checkpoint.)"""
+    if not _active(user):
+        return False
+    return type(venue).objects.filter(scan_q(user), pk=venue.pk).exists()
+
+
+def scans_anywhere(user) -> bool:
+    """Does `user` record staff scans at some checkpoint? (A personal QR opened with a phone's
+    camera then shows them who it is, as their scanner would.)"""
+    if not _active(user):
+        return False
+    return apps.get_model("venues", "Venue").objects.filter(scan_q(user)).exists()
+
+
+def scannable(user, venues: QuerySet) -> set[int]:
+    """The ids, among `venues`, of the checkpoints where `user` may scan other people."""
+    if not _active(user):
+        return set()
+    return set(venues.filter(scan_q(user)).values_list("pk", flat=True))
+
+
+# Personal data
+
+
+def _checkin_q(user) -> Q:
+    if not _active(user):
+        return _NOTHING
+    return _personal_area_q(user, "venue__commune__path") | _runs_q(user, "venue__")
+
+
+def _campaign_q(user) -> Q:
+    """Officers see the campaigns of their area (to its units or its organizations), an
+    organization's admins those of their organization; nobody else sees any."""
+    if not _active(user):
+        return _NOTHING
+    if user.is_superuser:
+        return _EVERYTHING
+    q = _NOTHING
+    if user.role in OFFICER_ROLES:
+        q |= area_q(user, "unit__path") | area_q(user, "organization__unit__path")
+    if user.role == Role.ORG_ADMIN and user.organization_id:
+        q |= Q(organization_id=user.organization_id)
+    return q
+
+
+def _organization_q(user) -> Q:
+    q = area_q(user, "unit__path")
+    if _active(user) and user.organization_id:
+        q |= Q(pk=user.organization_id)
+    return q
+
+
+def _superuser_only(user) -> Q:
+    return _EVERYTHING if _superuser(user) else _NOTHING
+
+
+#: Each model's rule, by its label. A model with personal data that is missing here cannot
+#: answer `visible_to` (KeyError), so it cannot be read by accident.
+_RULES = {
+    "geo.unit": lambda user: area_q(user, "path"),
+    "venues.venue": venue_q,
+    "orgs.organization": _organization_q,
+    "declarations.person": lambda user: _personal_area_q(user, "commune__path"),
+    "declarations.declaration": lambda user: _personal_area_q(user, "commune__path"),
+    "checkins.checkin": _checkin_q,
+    "tracing.case": lambda user: _personal_area_q(user, "unit__path"),
+    "tracing.contact": lambda user: _personal_area_q(user, "commune__path"),
+    "messaging.message": _superuser_only,
+    "messaging.campaign": _campaign_q,
+}
+
+
+def visible_q(user, model: type[Model]) -> Q:
+    """The filter of the rows of `model` that `user` may read."""
+    return _RULES[model._meta.label_lower](user)
+
+
+def visible(queryset: QuerySet, user) -> QuerySet:
+    """`queryset` cut down to what `user` may read: what every `visible_to` returns."""
+    return queryset.filter(visible_q(user, queryset.model))
+
+
+def visible_or_404(queryset: QuerySet, user, **lookup) -> Model:
+    """The one row `lookup` names if `user` may read it; the same 404 whether it exists outside
+    their reach or not at all, so ids reveal nothing."""
+    found = visible(queryset, user).filter(**lookup).first()
+    if found is None:
+        raise Http404(_("Not found."))
+    return found
+
+
+class VisibleQuerySet(QuerySet):
+    """A queryset whose `visible_to(user)` applies this module's rule for its model."""
+
+    def visible_to(self, user) -> QuerySet:
+        return visible(self, user)

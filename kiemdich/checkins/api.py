@@ -21,12 +21,11 @@ from ninja.pagination import paginate
 from ninja.responses import NinjaJSONEncoder
 from pydantic import BaseModel
 
+from kiemdich.accounts.audit import Read, record_reads
 from kiemdich.api import ApiError, file_response, optional_caller
-from kiemdich.declarations.services import masked_name
 from kiemdich.geo.api import Page, visible_unit
 
 from .exports import checkpoint_table_pdf, checkpoint_table_xlsx
-from .models import Method
 from .services import (
     Entry,
     PersonDetails,
@@ -274,7 +273,7 @@ def _json_text(body: str, status: int) -> HttpResponse:
 
 
 def checkin_out(recorded: Recorded, client_id: uuid.UUID) -> dict:
-    checkin, person = recorded.checkin, recorded.person
+    checkin, shown = recorded.checkin, recorded.shown
     return {
         "id": checkin.pk,
         "client_id": client_id,
@@ -284,15 +283,30 @@ def checkin_out(recorded: Recorded, client_id: uuid.UUID) -> dict:
         "t_out": checkin.t_out,
         "exit_estimated": checkin.t_out_auto,
         "person": (
-            {
-                "name": masked_name(person.full_name),
-                "birth_year": person.birth_year,
-                "gender": person.gender,
-            }
-            if person is not None and checkin.method != Method.SELF
+            {"name": shown.name, "birth_year": shown.birth_year, "gender": shown.gender}
+            if shown is not None
             else None
         ),
     }
+
+
+def audit_shown(request: HttpRequest, actor, results) -> None:
+    """Log each staff scan whose answer shows a visitor (masked name, birth year, gender)."""
+    record_reads(
+        actor,
+        (
+            Read(
+                f"person {r.person.pk} scanned at checkpoint {r.checkin.venue_id}",
+                subjects=[r.person.pk],
+                unit=r.checkin.venue.commune_id,
+                reason="staff scan",
+                action="scan",
+            )
+            for r in results
+            if isinstance(r, Recorded) and r.shown is not None and r.person is not None
+        ),
+        request,
+    )
 
 
 @scans.post(
@@ -312,10 +326,12 @@ def record_one(request: HttpRequest, payload: ScanIn):
     entry = fast_entry(scan)
     if entry is not None:
         return _json_text(stored_entry_json(entry, str(scan.client_id)), 201)
+    caller = optional_caller(request)
     try:
-        recorded = record_scan(scan, optional_caller(request))
+        recorded = record_scan(scan, caller)
     except ScanRefused as exc:
         raise ApiError(exc.status, exc.message, exc.code) from None
+    audit_shown(request, caller, [recorded])
     return HttpStatus(recorded.status, checkin_out(recorded, scan.client_id))
 
 
@@ -331,7 +347,9 @@ def record_one(request: HttpRequest, payload: ScanIn):
 )
 def record_batch(request: HttpRequest, payload: BatchIn):
     items = [scan_from(item) for item in payload.items]
-    outcome = record_scan_batch(items, optional_caller(request))
+    caller = optional_caller(request)
+    outcome = record_scan_batch(items, caller)
+    audit_shown(request, caller, outcome)
     results: list[str] = []
     statuses: Counter[int] = Counter()
     for scan, result in zip(items, outcome, strict=True):

@@ -17,6 +17,7 @@ import datetime as dt
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kiemdich.accounts.access import VisibleQuerySet
 from kiemdich.venues.models import MAX_STAY_MINUTES
 
 
@@ -101,6 +102,8 @@ class Checkin(models.Model):
         db_index=False,
     )
     created_at = models.DateTimeField(_("received"), auto_now_add=True)
+
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("check-in")

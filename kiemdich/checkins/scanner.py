@@ -2,9 +2,9 @@
 
 The page itself only renders; every scan goes to `POST /api/v1/checkins/batch` from
 `checkins/scanner.js`, which keeps scans in IndexedDB until the server has them. Who may open
-it: the people who manage the checkpoint (owner, its organization, officers of its area) and
-officers, who staff control posts. Anyone else who can see the checkpoint gets 403, anyone who
-cannot gets the same 404 as for a missing one.
+it: whoever may record staff scans there (accounts.access.scan_q: its owner, its organization's
+admins, the staff the owner added, officers of its area, who also staff control posts). Anyone
+else who can see the checkpoint gets 403, anyone who cannot the same 404 as for a missing one.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext
 
-from kiemdich.accounts.access import OFFICER_ROLES, may_scan_for_others
+from kiemdich.accounts.access import may_scan_at
 from kiemdich.venues import services, signing
 from kiemdich.venues.models import Venue
 
@@ -27,9 +27,8 @@ REPEAT_SECONDS = 5
 
 
 def may_scan(user, venue: Venue) -> bool:
-    """Staff of the checkpoint and officers, in a role the scan API accepts scans of others from."""
-    staff = services.may_manage(user, venue) or getattr(user, "role", None) in OFFICER_ROLES
-    return staff and may_scan_for_others(user)
+    """Those the scan API accepts staff scans at this checkpoint from (accounts.access)."""
+    return may_scan_at(user, venue)
 
 
 def js_strings() -> dict[str, str]:

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 
 from kiemdich.declarations import cookies
 from kiemdich.declarations.forms import DeclarationForm
-from kiemdich.declarations.services import declare
+from kiemdich.declarations.services import ReusedClientId, declare
 from kiemdich.geo.models import Unit
 from kiemdich.ratelimit import limit
 from kiemdich.venues.services import area_line, resolve_payload
@@ -48,7 +48,10 @@ def self_checkin(request: HttpRequest, payload: str) -> HttpResponse:
         if person is None:
             form = DeclarationForm(request.POST)
             if form.is_valid():
-                person = declare(form.cleaned_data, client_id=client_id)[0].person
+                try:
+                    person = declare(form.cleaned_data, client_id=client_id)[0].person
+                except ReusedClientId as exc:
+                    form.add_error(None, exc.message)  # the page gets a new client id
                 direction = IN
         if person is not None:
             response = redirect(request.path)

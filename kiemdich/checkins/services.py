@@ -22,9 +22,14 @@ from django.db import IntegrityError, OperationalError, connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kiemdich.accounts.access import may_scan_for_others
+from kiemdich.accounts.access import scannable
 from kiemdich.declarations.models import Person
-from kiemdich.declarations.services import person_from_details, person_from_qr, person_id_from_token
+from kiemdich.declarations.services import (
+    Shown,
+    identify_qr,
+    person_from_details,
+    person_id_from_token,
+)
 from kiemdich.venues import signing
 from kiemdich.venues.models import MAX_STAY_MINUTES, Status, Venue
 from kiemdich.venues.services import REFUSED, stay_minutes_json, usual_stay
@@ -154,8 +159,10 @@ class Recorded:
     status: int
     direction: str
     checkin: Checkin
-    #: Who it was, for staff scans (the scanner shows a masked name); None for self scans.
+    #: Who it was, for staff scans; None for self scans.
     person: Person | None = None
+    #: What the scanner screen may show of them (staff scans only).
+    shown: Shown | None = None
 
 
 @dataclass
@@ -167,6 +174,7 @@ class _Item:
     person_id: int | None
     method: str
     person: Person | None = None
+    shown: Shown | None = None
 
 
 def _refused_payload(exc: InvalidPayload) -> ScanRefused:
@@ -212,8 +220,12 @@ def _scan_time(scan: Scan, accepted: _Accepted) -> dt.datetime:
     return at
 
 
-def _identify(scan: Scan, actor) -> tuple[int | None, Person | None, str]:
-    """(person id, person if looked up, method) for a scan; staff-only forms need `actor`."""
+def _identify(
+    scan: Scan, actor, staff: bool
+) -> tuple[int | None, Person | None, str, Shown | None]:
+    """(person id, person if looked up, method, what a scanner may show) for a scan. Scanning
+    someone else needs `staff`: `actor` may scan others at this checkpoint (accounts.access);
+    nobody is looked up or stored before that is known."""
     given = [bool(scan.person_token), bool(scan.person_qr), scan.person is not None]
     if sum(given) > 1:
         raise ScanRefused(
@@ -222,11 +234,16 @@ def _identify(scan: Scan, actor) -> tuple[int | None, Person | None, str]:
             _("Send only one of person_token, person_qr and person."),
         )
     if scan.person_token:
-        return person_id_from_token(scan.person_token), None, Method.SELF
-    if not may_scan_for_others(actor):
+        return person_id_from_token(scan.person_token), None, Method.SELF, None
+    if not staff:
         if getattr(actor, "is_authenticated", False):
             raise ScanRefused(
-                403, "forbidden", _("Only checkpoint staff and officials may scan other people.")
+                403,
+                "forbidden",
+                _(
+                    "Only this checkpoint's staff and the officials of its area may scan "
+                    "other people here."
+                ),
             )
         raise ScanRefused(
             401,
@@ -234,23 +251,18 @@ def _identify(scan: Scan, actor) -> tuple[int | None, Person | None, str]:
             _("Declare first (the person_token), or sign in as checkpoint staff."),
         )
     if scan.person_qr:
-        person = person_from_qr(scan.person_qr)
-        return person.pk, person, Method.STAFF
+        person, shown = identify_qr(scan.person_qr)
+        return person.pk, person, Method.STAFF, shown
     if scan.person is not None:
         details = scan.person
         person = person_from_details(details.full_name, details.phone, details.id_number)
-        return person.pk, person, Method.MANUAL
-    return None, None, Method.STAFF
+        return person.pk, person, Method.MANUAL, Shown.of(details.full_name, None, "")
+    return None, None, Method.STAFF, None
 
 
 def _venues(items: list[tuple[int, Scan]]) -> dict[int, Venue | ScanRefused]:
     """The venue of each scan (by index), verified and open for scans, in one query."""
-    found: dict[int, int | ScanRefused] = {}
-    for index, scan in items:
-        try:
-            found[index] = signing.verify(venue_payload(scan.venue)).number
-        except InvalidPayload as exc:
-            found[index] = _refused_payload(exc)
+    found = _venue_ids(items)
     ids = {v for v in found.values() if isinstance(v, int)}
     venues = Venue.objects.only("pk", "name", "status", "commune_id", "category").in_bulk(ids)
     result: dict[int, Venue | ScanRefused] = {}
@@ -269,18 +281,96 @@ def _venues(items: list[tuple[int, Scan]]) -> dict[int, Venue | ScanRefused]:
     return result
 
 
+def _stored_direction(checkin: Checkin) -> str:
+    """How a check-in found by its (entry) client id was scanned: an exit with no entry on
+    record is stored as a visit of no length, never estimated, with no exit id of its own."""
+    return OUT if not checkin.t_out_auto and checkin.client_id_out is None else IN
+
+
+def _stored(status: int, direction: str, checkin: Checkin) -> Recorded:
+    person = checkin.person
+    shown = None
+    if person is not None and checkin.method != Method.SELF:
+        shown = Shown.of(person.full_name, person.birth_year, person.gender)
+    return Recorded(status, direction, checkin, person, shown)
+
+
+def _venue_ids(items: list[tuple[int, Scan]]) -> dict[int, int | ScanRefused]:
+    """The checkpoint id each scan's poster names (by index), or why the poster is refused."""
+    found: dict[int, int | ScanRefused] = {}
+    for index, scan in items:
+        try:
+            found[index] = signing.verify(venue_payload(scan.venue)).number
+        except InvalidPayload as exc:
+            found[index] = _refused_payload(exc)
+    return found
+
+
+def _staff_venues(
+    actor,
+    pending: list[tuple[int, Scan]],
+    venues: dict[int, Venue | ScanRefused],
+    replays: dict[int, int | ScanRefused],
+) -> set[int]:
+    """The checkpoints of this batch where `actor` may scan other people, in one query, and
+    only if some scan needs to know (a person's own scans never do)."""
+    if not getattr(actor, "is_authenticated", False):
+        return set()
+    ids = {v.pk for i, s in pending if not s.person_token and isinstance(v := venues[i], Venue)}
+    ids |= {v for v in replays.values() if isinstance(v, int)}
+    return scannable(actor, Venue.objects.filter(pk__in=ids)) if ids else set()
+
+
 def _replays(scans: list[Scan]) -> dict[uuid.UUID, Recorded]:
     """Scans stored before under their client id. A replay repeats its request, so only scans
     that may be exits are looked for among exit ids (one index probe per id, no OR)."""
     found: dict[uuid.UUID, Recorded] = {}
     stored = Checkin.objects.select_related("venue", "person").order_by()
     for checkin in stored.filter(client_id__in=[s.client_id for s in scans]):
-        found[checkin.client_id] = Recorded(200, IN, checkin, checkin.person)
+        found[checkin.client_id] = _stored(200, _stored_direction(checkin), checkin)
     exits = [s.client_id for s in scans if s.direction != IN]
     if exits:
         for checkin in stored.filter(client_id_out__in=exits):
-            found[checkin.client_id_out] = Recorded(200, OUT, checkin, checkin.person)
+            found[checkin.client_id_out] = _stored(200, OUT, checkin)
     return found
+
+
+def _same_request(scan: Scan, stored: Recorded, venue_id: int, actor, staff: set[int]) -> bool:
+    """Is this scan the one stored under its client id, sent again by the same caller?
+
+    A client id is an idempotency key, not a credential: whoever learns one must not get the
+    stored visit back. The same request names the same checkpoint, direction and time; the same
+    caller holds the same person's token, or is the staff account that recorded the entry (for
+    an exit, staff of that checkpoint)."""
+    checkin = stored.checkin
+    if venue_id != checkin.venue_id or scan.direction not in (None, stored.direction):
+        return False
+    exit_id = checkin.client_id_out == scan.client_id
+    if scan.at is not None:
+        when = checkin.t_out if exit_id else checkin.t_in
+        if timezone.is_naive(scan.at) or scan.at != when:
+            return False
+    if scan.person_token:
+        try:
+            return person_id_from_token(scan.person_token) == checkin.person_id
+        except InvalidPayload:
+            return False
+    if (scan.person_qr or scan.person is not None) and checkin.method == Method.SELF:
+        return False
+    if not getattr(actor, "is_authenticated", False):
+        return False
+    if exit_id:
+        return venue_id in staff
+    return checkin.recorded_by_id == actor.pk
+
+
+#: The answer to a client id reused for another scan or by another caller: nothing of it.
+def _conflict() -> ScanRefused:
+    return ScanRefused(
+        409,
+        "client_id_conflict",
+        _("This client_id was already used for another scan. Make a new one for each scan."),
+    )
 
 
 class _Visits:
@@ -501,7 +591,7 @@ def _apply(item: _Item, visits: _Visits, actor) -> tuple[NewVisit | None, Record
         raise ScanRefused(422, "exit_needs_person", _("An exit scan needs to know who is leaving."))
     if direction == OUT and current is not None:
         visits.leave(current, at, scan.client_id)
-        return None, Recorded(201, OUT, current, item.person)
+        return None, Recorded(201, OUT, current, item.person, item.shown)
     visit = NewVisit(
         client_id=scan.client_id,
         venue=venue,
@@ -515,7 +605,7 @@ def _apply(item: _Item, visits: _Visits, actor) -> tuple[NewVisit | None, Record
         recorded_by_id=actor.pk if actor is not None and item.method != Method.SELF else None,
     )
     visits.enter(visit)
-    return visit, Recorded(201, direction, visit, item.person)
+    return visit, Recorded(201, direction, visit, item.person, item.shown)
 
 
 def record_scans(scans: list[Scan], actor=None) -> list[Recorded | ScanRefused]:
@@ -550,15 +640,26 @@ def _record_scans(scans: list[Scan], actor) -> list[Recorded | ScanRefused]:
     replays = _replays(scans)
     first: dict[uuid.UUID, int] = {}
     pending: list[tuple[int, Scan]] = []
+    replayed: list[tuple[int, Scan]] = []
     for index, scan in enumerate(scans):
         if scan.client_id in replays:
-            results[index] = replays[scan.client_id]
+            replayed.append((index, scan))
         elif scan.client_id in first:
             continue  # filled in from the first scan with this id, below
         else:
             first[scan.client_id] = index
             pending.append((index, scan))
     venues = _venues(pending)
+    replay_venues = _venue_ids(replayed)
+    staff = _staff_venues(actor, pending, venues, replay_venues)
+    for index, scan in replayed:
+        venue_id = replay_venues[index]
+        if isinstance(venue_id, ScanRefused):
+            results[index] = venue_id
+        elif _same_request(scan, replays[scan.client_id], venue_id, actor, staff):
+            results[index] = replays[scan.client_id]
+        else:
+            results[index] = _conflict()
     items: list[_Item] = []
     token_people: set[int] = set()
     for index, scan in pending:
@@ -569,7 +670,7 @@ def _record_scans(scans: list[Scan], actor) -> list[Recorded | ScanRefused]:
             venue = venues[index]
             if isinstance(venue, ScanRefused):
                 raise venue
-            person_id, person, method = _identify(scan, actor)
+            person_id, person, method, shown = _identify(scan, actor, venue.pk in staff)
         except ScanRefused as exc:
             results[index] = exc
             continue
@@ -578,7 +679,7 @@ def _record_scans(scans: list[Scan], actor) -> list[Recorded | ScanRefused]:
             continue
         if method == Method.SELF:
             token_people.add(person_id)
-        items.append(_Item(index, scan, at, venue, person_id, method, person))
+        items.append(_Item(index, scan, at, venue, person_id, method, person, shown))
     existing = set(Person.objects.filter(pk__in=token_people).values_list("pk", flat=True))
     accepted = []
     for item in items:
@@ -620,9 +721,7 @@ def _record_scans(scans: list[Scan], actor) -> list[Recorded | ScanRefused]:
         if results[index] is None:
             original = results[first[scan.client_id]]
             results[index] = (
-                Recorded(200, original.direction, original.checkin, original.person)
-                if isinstance(original, Recorded)
-                else original
+                replace(original, status=200) if isinstance(original, Recorded) else original
             )
     return results
 

@@ -140,9 +140,12 @@ def declare(request: HttpRequest, payload: DeclarationIn):
     form = _form(payload)
     organization = _organization(payload.organization_code)
     with transaction.atomic():
-        declaration, created = services.declare(
-            form.cleaned_data, person=person, client_id=payload.client_id
-        )
+        try:
+            declaration, created = services.declare(
+                form.cleaned_data, person=person, client_id=payload.client_id
+            )
+        except services.ReusedClientId as exc:
+            raise ApiError(exc.status, exc.message, exc.code) from None
         declared = declaration.person
         if created and organization is not None and declared.organization_id != organization.pk:
             declared.organization = organization

@@ -11,6 +11,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kiemdich.accounts.access import VisibleQuerySet
+
 
 class Gender(models.TextChoices):
     MALE = "male", _("male")
@@ -34,12 +36,8 @@ class Symptom(models.TextChoices):
     LOSS_OF_TASTE_SMELL = "loss_of_taste_smell", _("Loss of taste or smell")
 
 
-class PersonQuerySet(models.QuerySet["Person"]):
-    def visible_to(self, user) -> PersonQuerySet:
-        """Officials of an area see the people who live there; nobody else does."""
-        from kiemdich.accounts.access import area_q
-
-        return self.filter(area_q(user, "commune__path"))
+class PersonQuerySet(VisibleQuerySet):
+    """`visible_to(user)`: officials of an area see the people who live there (accounts.access)."""
 
 
 class Person(models.Model):
@@ -117,6 +115,8 @@ class Declaration(models.Model):
     travel_outbreak_area = models.BooleanField(_("travel to an outbreak area"), default=False)
     created_at = models.DateTimeField(_("declared at"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("corrected at"), auto_now=True)
+
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("health declaration")

@@ -15,6 +15,7 @@ import hashlib
 import hmac
 import re
 import uuid
+from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
@@ -22,6 +23,7 @@ from django.core import signing as django_signing
 from django.core.exceptions import ValidationError
 from django.core.signals import setting_changed
 from django.db import transaction
+from django.db.models import QuerySet
 from django.dispatch import receiver
 from django.utils.encoding import force_bytes
 from django.utils.translation import gettext as _
@@ -109,9 +111,27 @@ def personal_qr_url(person: Person) -> str:
     return signing.qr_url(payload, kind=signing.PERSON)
 
 
-def person_from_qr(text: str) -> Person:
-    """The person a staff scanner read: our signed QR, else an ID-card or 1405 QR."""
+@dataclass(frozen=True)
+class Shown:
+    """What a scanner screen shows of a visitor: masked, and only what the visitor presented
+    (the card's own name, not the one stored for its number), so a scan answer never tells
+    staff what the system holds about an ID number."""
+
+    name: str
+    birth_year: int | None
+    gender: str
+
+    @classmethod
+    def of(cls, full_name: str, birth_year: int | None, gender: str) -> Shown:
+        return cls(masked_name(full_name), birth_year, gender)
+
+
+def identify_qr(text: str, people: QuerySet[Person] | None = None) -> tuple[Person, Shown]:
+    """The person a staff scanner read, and what the screen may show of them: our signed QR
+    (a credential the person shows), else an ID-card or 1405 QR, whose number is looked up
+    among `people` (everyone by default) and stored as a new person if not found there."""
     text = (text or "").strip()
+    people = Person.objects.all() if people is None else people
     match = _PERSON_URL.search(text)
     if match or (text.count(".") == 2 and "|" not in text):
         verified = signing.verify(match.group(1) if match else text, kind=signing.PERSON)
@@ -121,14 +141,14 @@ def person_from_qr(text: str) -> Person:
                 "person_gone",
                 _("This personal code is no longer valid (its data was deleted). Declare again."),
             )
-        return person
+        return person, Shown.of(person.full_name, person.birth_year, person.gender)
     card = parse_id_qr(text)
     if card is None:
         raise InvalidPayload(
             "unknown_qr",
             _("This QR code is not a personal code, an ID card or a checkpoint poster."),
         )
-    person = Person.objects.filter(id_number=card.id_number).order_by("-pk").first()
+    person = people.filter(id_number=card.id_number).order_by("-pk").first()
     if person is None:
         person = Person.objects.create(
             full_name=card.full_name,
@@ -137,7 +157,12 @@ def person_from_qr(text: str) -> Person:
             id_number=card.id_number,
             entered_by_staff=True,
         )
-    return person
+    return person, Shown.of(card.full_name, card.birth_year, card.gender)
+
+
+def person_from_qr(text: str, people: QuerySet[Person] | None = None) -> Person:
+    """The person a staff scanner read (see `identify_qr`)."""
+    return identify_qr(text, people)[0]
 
 
 def person_from_details(full_name: str, phone: str, id_number: str = "") -> Person:
@@ -170,6 +195,39 @@ def masked_name(name: str) -> str:
 # Declaring
 
 
+class ReusedClientId(ValueError):
+    """A client id sent again with another declaration, or from another phone (HTTP 409)."""
+
+    status = 409
+    code = "client_id_conflict"
+
+    def __init__(self) -> None:
+        self.message = _(
+            "This client_id was already used for another declaration. Make a new one for each "
+            "declaration."
+        )
+        super().__init__(self.message)
+
+
+def _same_declaration(earlier: Declaration, data: dict, person: Person | None) -> bool:
+    """Is this the stored declaration sent again: the same details, from the same person's
+    phone (its token), or again with no token if it was made with none?"""
+    if person is not None and person.pk != earlier.person_id:
+        return False
+    fields = {**data, "commune": data["commune_code"]}
+    stored = {field: getattr(earlier, field) for field in PERSON_FIELDS}
+    stored["commune"] = earlier.commune_id
+    given = {field: fields[field] for field in PERSON_FIELDS}
+    given["commune"] = getattr(given["commune"], "pk", given["commune"])
+    return (
+        stored == given
+        and earlier.purpose == data["purpose"]
+        and sorted(earlier.symptoms) == sorted(data.get("symptoms") or [])
+        and earlier.contact_with_case == bool(data.get("contact_with_case"))
+        and earlier.travel_outbreak_area == bool(data.get("travel_outbreak_area"))
+    )
+
+
 def _copy_to_person(person: Person, data: dict) -> None:
     for field in PERSON_FIELDS:
         setattr(person, field, data[field])
@@ -183,11 +241,14 @@ def declare(
 
     Without a `person` (no token on this phone) a new person is made: a phone number alone never
     links to someone else's declarations. A repeated `client_id` returns the first result and
-    stores nothing (`created` is False).
+    stores nothing (`created` is False), but only to the same request: the answer holds the
+    person's token, so a client id is an idempotency key, never a credential (`ReusedClientId`).
     """
     if client_id is not None:
         earlier = Declaration.objects.select_related("person").filter(client_id=client_id).first()
         if earlier is not None:
+            if not _same_declaration(earlier, data, person):
+                raise ReusedClientId()
             return earlier, False
     data = {**data, "commune": data["commune_code"]}
     if person is None:

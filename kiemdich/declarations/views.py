@@ -15,7 +15,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 
-from kiemdich.accounts.access import may_scan_for_others
+from kiemdich.accounts.access import scans_anywhere
+from kiemdich.accounts.audit import record_read
 from kiemdich.api import file_response
 from kiemdich.geo.models import Unit
 from kiemdich.ratelimit import limit
@@ -43,13 +44,17 @@ def declare_page(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         form = DeclarationForm(request.POST)
         if form.is_valid():
-            declaration, _created = services.declare(
-                form.cleaned_data, person=person, client_id=posted_client_id(request)
-            )
-            response = redirect("me")
-            cookies.remember(response, declaration.person)
-            messages.success(request, _("Your health declaration was recorded. Thank you!"))
-            return response
+            try:
+                declaration, _created = services.declare(
+                    form.cleaned_data, person=person, client_id=posted_client_id(request)
+                )
+            except services.ReusedClientId as exc:
+                form.add_error(None, exc.message)  # the page gets a new client id: send again
+            else:
+                response = redirect("me")
+                cookies.remember(response, declaration.person)
+                messages.success(request, _("Your health declaration was recorded. Thank you!"))
+                return response
     else:
         latest = person.declarations.first() if person else None
         initial = DeclarationForm.initial_from(latest) if latest else {"nationality": "VN"}
@@ -122,7 +127,15 @@ def personal_qr(request: HttpRequest, payload: str) -> HttpResponse:
     if person is None:
         raise Http404(_("This personal code is no longer valid (its data was deleted)."))
     shown = None
-    if may_scan_for_others(request.user):
+    if scans_anywhere(request.user):
+        record_read(
+            request.user,
+            f"person {person.pk} personal QR",
+            subjects=[person.pk],
+            unit=person.commune_id,
+            reason="personal QR opened by staff",
+            request=request,
+        )
         shown = {
             "name": services.masked_name(person.full_name),
             "birth_year": person.birth_year,

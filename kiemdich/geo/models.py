@@ -62,10 +62,10 @@ class UnitQuerySet(models.QuerySet["Unit"]):
         )
 
     def visible_to(self, user) -> UnitQuerySet:
-        """Units whose figures `user` may read (see accounts.access)."""
-        from kiemdich.accounts.access import area_q
+        """Units whose figures `user` may read (the rule is accounts.access's)."""
+        from kiemdich.accounts.access import visible
 
-        return self.filter(area_q(user, "path"))
+        return visible(self, user)
 
 
 class Unit(models.Model):

@@ -9,6 +9,8 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kiemdich.accounts.access import VisibleQuerySet
+
 
 class Channel(models.TextChoices):
     SMS = "sms", "SMS"
@@ -23,6 +25,9 @@ class State(models.TextChoices):
 
 
 class Message(models.Model):
+    """One text in the outbox. Its phone and text are personal data: only the superuser reads
+    them (admin), and the retention purge deletes them."""
+
     key = models.CharField(_("key"), max_length=120, unique=True)
     channel = models.CharField(_("channel"), max_length=8, choices=Channel.choices)
     to = models.CharField(_("to"), max_length=40)
@@ -32,6 +37,8 @@ class Message(models.Model):
     error = models.CharField(_("last error"), max_length=300, blank=True)
     created_at = models.DateTimeField(_("queued at"), auto_now_add=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    objects = VisibleQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("message")
@@ -55,23 +62,9 @@ class CampaignStatus(models.TextChoices):
     FAILED = "failed", _("failed")
 
 
-class CampaignQuerySet(models.QuerySet["Campaign"]):
-    def visible_to(self, user) -> CampaignQuerySet:
-        """Officers see the campaigns of their area (to its units or its organizations), an
-        organization's admins those of their organization; nobody else sees any."""
-        from kiemdich.accounts.access import OFFICER_ROLES, area_q
-        from kiemdich.accounts.models import Role
-
-        if not getattr(user, "is_authenticated", False) or not user.is_active:
-            return self.none()
-        if user.is_superuser:
-            return self.all()
-        q = models.Q(pk__in=[])
-        if user.role in OFFICER_ROLES:
-            q |= area_q(user, "unit__path") | area_q(user, "organization__unit__path")
-        if user.role == Role.ORG_ADMIN and user.organization_id:
-            q |= models.Q(organization_id=user.organization_id)
-        return self.filter(q)
+class CampaignQuerySet(VisibleQuerySet):
+    """`visible_to(user)`: officers the campaigns of their area (to its units or its
+    organizations), an organization's admins those of their organization (accounts.access)."""
 
 
 class Campaign(models.Model):

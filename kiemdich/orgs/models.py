@@ -8,6 +8,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kiemdich.accounts.access import VisibleQuerySet
+
 
 class OrgKind(models.TextChoices):
     AGENCY = "agency", _("government agency")
@@ -33,14 +35,8 @@ class Group(models.TextChoices):
     MEMBERS = "members", _("members")
 
 
-class OrganizationQuerySet(models.QuerySet):
-    def visible_to(self, user) -> "OrganizationQuerySet":
-        from kiemdich.accounts.access import area_q
-
-        q = area_q(user, "unit__path")
-        if user.is_authenticated and user.organization_id:
-            q |= models.Q(pk=user.organization_id)
-        return self.filter(q)
+class OrganizationQuerySet(VisibleQuerySet):
+    """`visible_to(user)`: the organizations of the user's area, and their own."""
 
 
 class Organization(models.Model):

@@ -5,7 +5,8 @@ its area; every list of contacts read is audit-logged (DESIGN.md §4).
 """
 
 import datetime as dt
-from typing import Literal
+from dataclasses import replace
+from typing import Annotated, Literal
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
@@ -16,8 +17,8 @@ from ninja import Field, Query, Router, Schema
 from ninja import Status as HttpStatus
 from ninja.pagination import paginate
 
-from kiemdich.accounts.access import may_see_unit, works_with_personal_data
-from kiemdich.accounts.audit import record_read
+from kiemdich.accounts.access import works_with_personal_data
+from kiemdich.accounts.audit import Read, record_read, record_reads
 from kiemdich.api import ApiError
 from kiemdich.geo.api import Page
 
@@ -25,6 +26,10 @@ from . import services
 from .models import Case, Contact
 
 router = Router(tags=["tracing"])
+
+#: F1 or F2. An int with bounds, not Literal[1, 2]: a query string's "1" is text, which a
+#: literal of integers never equals (every ?degree= answered 422).
+Degree = Annotated[int, Field(ge=1, le=2)]
 
 
 def _tracer(request: HttpRequest):
@@ -104,7 +109,7 @@ class ContactPatch(Schema):
 
 
 class ContactFilter(Schema):
-    degree: Literal[1, 2] | None = None
+    degree: Degree | None = None
     commune: str | None = Field(None, max_length=10)
 
 
@@ -130,6 +135,18 @@ def _case_out(case: Case, report: services.TraceReport | None = None) -> dict:
             for c in report.crowds
         ]
     return body
+
+
+class AuditedPage(Page):
+    """A page of contacts, logged with the people on it: the endpoint says what it read
+    (`request.audit_read`), the page adds whose data it returns."""
+
+    def paginate_queryset(self, queryset, pagination, request: HttpRequest, **params):
+        page = super().paginate_queryset(queryset, pagination, request, **params)
+        read = request.audit_read
+        subjects = [row["person_id"] for row in page["items"]]
+        record_reads(request.user, [replace(read, subjects=subjects)], request)
+        return page
 
 
 def _contact_out(contact: Contact) -> dict:
@@ -160,25 +177,28 @@ def _contact_out(contact: Contact) -> dict:
 def create_case(request: HttpRequest, payload: CaseIn):
     user = _tracer(request)
     try:
-        person = services.find_person(
+        case, report = services.open_case(
+            user,
             person_token=payload.person_token,
             phone=payload.phone,
             id_number=payload.id_number,
             person_qr=payload.person_qr,
-        )
-        case = services.record_case(
-            user,
-            person,
-            payload.confirmed_at,
-            payload.onset_at,
-            payload.infectious_from,
-            payload.infectious_to,
+            confirmed_at=payload.confirmed_at,
+            onset_at=payload.onset_at,
+            infectious_from=payload.infectious_from,
+            infectious_to=payload.infectious_to,
+            degree=payload.degree,
         )
     except services.CaseError as exc:
         raise ApiError(422, [{"loc": ["body", exc.field], "msg": exc.message}], "invalid") from None
-    if not may_see_unit(user, case.unit):
-        raise PermissionDenied(_("This person lives outside your area: ask its tracers."))
-    report = services.trace_case(case, payload.degree)
+    record_read(
+        user,
+        f"case {case.pk}",
+        subjects=[case.person_id],
+        action="record",
+        unit=case.unit,
+        request=request,
+    )
     return HttpStatus(201, _case_out(case, report))
 
 
@@ -188,7 +208,7 @@ def get_case(request: HttpRequest, case_id: int):
 
 
 @router.post("/{case_id}/trace", response=TracedOut, summary="Trace again (degree 2: with F2)")
-def retrace(request: HttpRequest, case_id: int, degree: Literal[1, 2] = 2):
+def retrace(request: HttpRequest, case_id: int, degree: Degree = 2):
     case = _case(request, case_id)
     return _case_out(case, services.trace_case(case, degree))
 
@@ -198,7 +218,7 @@ def retrace(request: HttpRequest, case_id: int, degree: Literal[1, 2] = 2):
     response=list[ContactOut],
     summary="The case's contacts in your area (personal data: each read is logged)",
 )
-@paginate(Page)
+@paginate(AuditedPage)
 def contacts(request: HttpRequest, case_id: int, filters: Query[ContactFilter]):
     case = _case(request, case_id)
     qs = Contact.objects.visible_to(request.user).filter(case=case)
@@ -206,7 +226,11 @@ def contacts(request: HttpRequest, case_id: int, filters: Query[ContactFilter]):
         qs = qs.filter(degree=filters.degree)
     if filters.commune:
         qs = qs.filter(commune_id=filters.commune)
-    record_read(request.user, f"case {case.pk} contacts", unit=filters.commune, request=request)
+    request.audit_read = Read(
+        f"case {case.pk} contacts",
+        unit=filters.commune or request.user.unit_id or case.unit_id,
+        reason="contact list",
+    )
     return [_contact_out(c) for c in qs.select_related("person", "venue").order_by("degree", "pk")]
 
 
@@ -223,6 +247,15 @@ def update_contact(request: HttpRequest, case_id: int, contact_id: int, payload:
         case=case,
     )
     services.update_contact(request.user, contact, payload.status, payload.notes)
+    record_read(
+        request.user,
+        f"contact {contact.pk}",
+        subjects=[contact.person_id],
+        action="update",
+        unit=contact.commune_id,
+        reason="contact follow-up",
+        request=request,
+    )
     return _contact_out(contact)
 
 

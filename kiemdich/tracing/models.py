@@ -12,18 +12,16 @@ import datetime as dt
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kiemdich.accounts.access import VisibleQuerySet
+
 #: Default infectious window: from this long before onset (or the positive test)...
 BEFORE_ONSET = dt.timedelta(days=2)
 #: ...until isolation; without one, this long after confirmation.
 AFTER_CONFIRMATION = dt.timedelta(days=1)
 
 
-class CaseQuerySet(models.QuerySet["Case"]):
-    def visible_to(self, user) -> CaseQuerySet:
-        """Officials see the cases of people living in their area (or recorded there)."""
-        from kiemdich.accounts.access import area_q
-
-        return self.filter(area_q(user, "unit__path"))
+class CaseQuerySet(VisibleQuerySet):
+    """`visible_to(user)`: the cases of people living in the user's area, or recorded there."""
 
 
 class Case(models.Model):
@@ -70,12 +68,8 @@ class Status(models.TextChoices):
     POSITIVE = "positive", _("tested positive")
 
 
-class ContactQuerySet(models.QuerySet["Contact"]):
-    def visible_to(self, user) -> ContactQuerySet:
-        """Each commune sees its own list; a district or province sees the lists under it."""
-        from kiemdich.accounts.access import area_q
-
-        return self.filter(area_q(user, "commune__path"))
+class ContactQuerySet(VisibleQuerySet):
+    """`visible_to(user)`: each commune its own list; a district or province the lists under it."""
 
 
 class Contact(models.Model):

@@ -10,6 +10,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from kiemdich.accounts.access import may_see_unit
 from kiemdich.declarations.models import Person
 from kiemdich.declarations.services import person_for_token, person_from_qr
 from kiemdich.geo.models import Unit
@@ -32,10 +33,20 @@ class CaseError(ValueError):
         self.message = message
 
 
+#: The ways of naming a person, in the order `find_person` tries them.
+LOOKUP_ORDER = ("person_token", "person_qr", "id_number", "phone")
+
+
 def find_person(
-    *, person_token: str = "", phone: str = "", id_number: str = "", person_qr: str = ""
+    actor, *, person_token: str = "", phone: str = "", id_number: str = "", person_qr: str = ""
 ) -> Person:
-    """The person a tracer means, by the first of these that is given."""
+    """The person a tracer means, by the first of these that is given.
+
+    Phones and ID numbers are looked up among the people of the tracer's area only, so the
+    answer is the same whether a number belongs to someone elsewhere or to nobody. A token or
+    our signed QR is the person's own credential, shown by them: it names them wherever they
+    live (and `record_case` then refuses someone outside the area)."""
+    people = Person.objects.visible_to(actor)
     if person_token:
         person = person_for_token(person_token)
         if person is None:
@@ -43,22 +54,22 @@ def find_person(
         return person
     if person_qr:
         try:
-            return person_from_qr(person_qr)
+            return person_from_qr(person_qr, people)
         except InvalidPayload as exc:
             raise CaseError("person_qr", exc.message) from None
     if id_number:
-        person = Person.objects.filter(id_number=id_number.strip()).order_by("-pk").first()
+        person = people.filter(id_number=id_number.strip()).order_by("-pk").first()
         if person is None:
-            raise CaseError("id_number", _("Nobody has declared with this ID number."))
+            raise CaseError("id_number", _("Nobody in your area has declared with this ID number."))
         return person
     if phone:
         try:
             phone = normalize_phone(phone)
         except ValidationError as exc:
             raise CaseError("phone", exc.messages[0]) from None
-        person = Person.objects.filter(phone=phone).order_by("-pk").first()
+        person = people.filter(phone=phone).order_by("-pk").first()
         if person is None:
-            raise CaseError("phone", _("Nobody has declared with this phone number."))
+            raise CaseError("phone", _("Nobody in your area has declared with this phone number."))
         return person
     raise CaseError("person", _("Give the person's token, phone, ID number or personal QR."))
 
@@ -78,8 +89,19 @@ def record_case(
     onset_at: dt.datetime | None = None,
     infectious_from: dt.datetime | None = None,
     infectious_to: dt.datetime | None = None,
+    *,
+    field: str = "person",
 ) -> Case:
+    """Store a confirmed case of `person`, in their commune (or the tracer's unit if they gave
+    none). Checked before anything is written: the case's unit must lie in the tracer's area
+    (`field` names the input that chose the person, for the refusal)."""
     now = timezone.now()
+    unit = person.commune or getattr(actor, "unit", None) or Unit.objects.provinces().first()
+    if not may_see_unit(actor, unit):
+        raise CaseError(
+            field,
+            _("This person lives outside your area: the health centre there records the case."),
+        )
     if confirmed_at > now + dt.timedelta(minutes=5):
         raise CaseError("confirmed_at", _("The confirmation date is in the future."))
     if onset_at and onset_at > confirmed_at + dt.timedelta(days=1):
@@ -88,7 +110,6 @@ def record_case(
     start, end = infectious_from or start, infectious_to or end
     if end <= start:
         raise CaseError("infectious_to", _("The infectious window must end after it starts."))
-    unit = person.commune or getattr(actor, "unit", None) or Unit.objects.provinces().first()
     return Case.objects.create(
         person=person,
         unit=unit,
@@ -98,6 +119,27 @@ def record_case(
         infectious_to=end,
         created_by=actor if getattr(actor, "pk", None) else None,
     )
+
+
+@transaction.atomic
+def open_case(
+    actor,
+    *,
+    confirmed_at: dt.datetime,
+    onset_at: dt.datetime | None = None,
+    infectious_from: dt.datetime | None = None,
+    infectious_to: dt.datetime | None = None,
+    degree: int = 1,
+    **who: str,
+) -> tuple[Case, TraceReport]:
+    """Record a case from what the tracer typed or scanned (`who`: person_token, phone,
+    id_number or person_qr; see `find_person`) and trace it at once: the page and the API."""
+    person = find_person(actor, **who)
+    used = next((name for name in LOOKUP_ORDER if who.get(name)), "person")
+    case = record_case(
+        actor, person, confirmed_at, onset_at, infectious_from, infectious_to, field=used
+    )
+    return case, trace_case(case, degree)
 
 
 @dataclass

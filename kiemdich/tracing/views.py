@@ -17,7 +17,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -39,7 +38,7 @@ from kiemdich.venues.models import Venue
 from . import exports, search, services
 from .forms import CaseForm, ContactForm
 from .models import Case, Contact, Status
-from .services import CaseError, TraceReport, find_person, record_case, trace_case
+from .services import CaseError, TraceReport, open_case, trace_case
 
 PER_PAGE = 50
 #: The graph draws at most this many contacts (the lowest degrees first): a phone lays out a few
@@ -146,32 +145,27 @@ def case_new(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            with transaction.atomic():
-                person = find_person(
-                    phone=data["phone"], id_number=data["id_number"], person_qr=data["person_qr"]
-                )
-                if person.commune_id and not may_see_unit(user, person.commune):
-                    used = next(f for f in ("person_qr", "id_number", "phone") if data[f])
-                    raise CaseError(
-                        used,
-                        _(
-                            "This person lives outside your area: the health centre there "
-                            "records the case."
-                        ),
-                    )
-                case = record_case(
-                    user,
-                    person,
-                    data["confirmed_at"],
-                    onset_at=data["onset_at"],
-                    infectious_from=data["infectious_from"],
-                    infectious_to=data["infectious_to"],
-                )
-                report = trace_case(case, degree=1)
+            case, report = open_case(
+                user,
+                phone=data["phone"],
+                id_number=data["id_number"],
+                person_qr=data["person_qr"],
+                confirmed_at=data["confirmed_at"],
+                onset_at=data["onset_at"],
+                infectious_from=data["infectious_from"],
+                infectious_to=data["infectious_to"],
+            )
         except CaseError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            record_read(user, f"case {case.pk}", action="record", unit=case.unit, request=request)
+            record_read(
+                user,
+                f"case {case.pk}",
+                subjects=[case.person_id],
+                action="record",
+                unit=case.unit,
+                request=request,
+            )
             keep_crowds(request, case, report)
             traced_message(request, report)
             return redirect("tracing:detail", case.pk)

@@ -11,6 +11,8 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from kiemdich.accounts.access import VisibleQuerySet
+
 
 class Category(models.TextChoices):
     """Every kind of place the seeds (Chỉ thị 09/CT-UBND, 1687/UBND-VX) tell to register."""
@@ -78,17 +80,9 @@ class Status(models.TextChoices):
 PRINTABLE = frozenset({Status.ACTIVE, Status.PAUSED})
 
 
-class VenueQuerySet(models.QuerySet["Venue"]):
-    def visible_to(self, user) -> VenueQuerySet:
-        """Officials: their area's checkpoints. Owners: their own. Organization admins: theirs."""
-        from kiemdich.accounts.access import area_q
-
-        if not getattr(user, "is_authenticated", False):
-            return self.none()
-        q = area_q(user, "commune__path") | models.Q(owner=user)
-        if user.organization_id:
-            q |= models.Q(organization_id=user.organization_id)
-        return self.filter(q)
+class VenueQuerySet(VisibleQuerySet):
+    """`visible_to(user)`: officials their area's checkpoints; owners, their organization's
+    admins and their staff the ones they run (accounts.access)."""
 
     def under(self, unit) -> VenueQuerySet:
         return self.filter(commune__path__startswith=unit.path)
@@ -171,6 +165,41 @@ class Venue(models.Model):
     @property
     def is_printable(self) -> bool:
         return self.status in PRINTABLE
+
+
+class VenueStaff(models.Model):
+    """Someone the owner lets scan visitors in at their checkpoint (a guard, a receptionist):
+    they open its scanner page and record staff scans there, and nothing else of it changes."""
+
+    venue = models.ForeignKey(
+        Venue, verbose_name=_("checkpoint"), on_delete=models.CASCADE, related_name="staff"
+    )
+    user = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("staff member"),
+        on_delete=models.CASCADE,
+        related_name="staffed_venues",
+    )
+    added_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("added by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    added_at = models.DateTimeField(_("added at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("checkpoint staff member")
+        verbose_name_plural = _("checkpoint staff")
+        ordering = ["added_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["venue", "user"], name="venue_staff_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.venue}: {self.user}"
 
 
 class ProvincePolicy(models.Model):

@@ -6,27 +6,38 @@ so the page, the API and the command line cannot disagree.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import json
 import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from kiemdich.accounts.access import may_administer, may_see_unit
-from kiemdich.accounts.models import Role
+from kiemdich.accounts import access
+from kiemdich.accounts.access import may_administer
+from kiemdich.accounts.models import Role, User
 from kiemdich.geo.models import Unit
+from kiemdich.phones import normalize_phone
 from kiemdich.tabular import ImportReport, LineError, cell, column_index, read_table
 
 from . import signing
 from .forms import VenueForm
-from .models import DEFAULT_STAY_MINUTES, Category, ProvincePolicy, Status, UsualStay, Venue
+from .models import (
+    DEFAULT_STAY_MINUTES,
+    Category,
+    ProvincePolicy,
+    Status,
+    UsualStay,
+    Venue,
+    VenueStaff,
+)
 from .poster import PosterInfo
 
 
@@ -51,17 +62,55 @@ def may_manage(user, venue: Venue) -> bool:
     return may_administer(user, venue.commune)
 
 
-def may_view(user, venue: Venue) -> bool:
-    return may_manage(user, venue) or may_see_unit(user, venue.commune)
-
-
 def visible_or_404(user, venue_id: int) -> Venue:
     """The checkpoint if `user` may see it. A missing one and someone else's get the same 404,
     so the ids of others' checkpoints reveal nothing."""
-    venue = Venue.objects.select_related("commune", "organization").filter(pk=venue_id).first()
-    if venue is None or not may_view(user, venue):
-        raise Http404(_("No checkpoint with id %(id)s.") % {"id": venue_id})
-    return venue
+    try:
+        return access.visible_or_404(
+            Venue.objects.select_related("commune", "organization", "owner"), user, pk=venue_id
+        )
+    except Http404:
+        raise Http404(_("No checkpoint with id %(id)s.") % {"id": venue_id}) from None
+
+
+# Staff: the people an owner lets scan visitors in at the door
+
+
+class StaffError(ValueError):
+    """A staff change that cannot be made as asked; the message says why."""
+
+
+def _staff_manager(actor, venue: Venue) -> None:
+    if not may_manage(actor, venue):
+        raise PermissionDenied(_("Only the checkpoint's owner and officials choose its staff."))
+
+
+@transaction.atomic
+def add_staff(actor, venue: Venue, login: str) -> VenueStaff:
+    """Let the account whose login (its phone number for those who signed up) is `login` scan
+    visitors in at `venue`. Adding someone twice changes nothing."""
+    _staff_manager(actor, venue)
+    login = (login or "").strip()
+    candidates = [login]
+    with contextlib.suppress(ValidationError):
+        candidates.append(normalize_phone(login))
+    user = User.objects.filter(username__in=candidates, is_active=True).first()
+    if user is None:
+        raise StaffError(
+            _("No account with this login. Ask them to sign up first, then add their phone.")
+        )
+    if user.pk == venue.owner_id:
+        raise StaffError(_("The owner can already scan here."))
+    staff, _created = VenueStaff.objects.get_or_create(
+        venue=venue, user=user, defaults={"added_by": actor}
+    )
+    return staff
+
+
+def remove_staff(actor, venue: Venue, staff_id: int) -> None:
+    """Stop a staff member scanning at `venue` (their past scans stay as they were)."""
+    _staff_manager(actor, venue)
+    VenueStaff.objects.filter(venue=venue, pk=staff_id).delete()
 
 
 def _activate(venue: Venue, actor) -> None:

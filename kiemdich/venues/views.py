@@ -14,7 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from kiemdich.accounts.access import OFFICER_ROLES
+from kiemdich.accounts.access import OFFICER_ROLES, is_official
+from kiemdich.accounts.audit import record_read
 from kiemdich.checkins.scanner import may_scan
 from kiemdich.geo.models import Unit
 from kiemdich.ratelimit import limit
@@ -114,6 +115,15 @@ def venue_edit(request: HttpRequest, venue_id: int) -> HttpResponse:
 def venue_detail(request: HttpRequest, venue_id: int) -> HttpResponse:
     venue = services.visible_or_404(request.user, venue_id)
     url = services.qr_url(venue)
+    may_manage = services.may_manage(request.user, venue)
+    if venue.owner_id != request.user.pk and is_official(request.user):
+        record_read(
+            request.user,
+            f"venue {venue.pk}",
+            unit=venue.commune,
+            reason="checkpoint page (contact phone)",
+            request=request,
+        )
     return render(
         request,
         "venues/detail.html",
@@ -126,11 +136,33 @@ def venue_detail(request: HttpRequest, venue_id: int) -> HttpResponse:
                 for action in services.available_actions(request.user, venue)
             ],
             "needs_reason": {"reject", "revoke"},
-            "may_manage": services.may_manage(request.user, venue),
+            "may_manage": may_manage,
             "may_scan": may_scan(request.user, venue),
             "area": services.area_line(venue),
+            "staff": venue.staff.select_related("user") if may_manage else (),
         },
     )
+
+
+@login_required
+@require_POST
+def venue_staff(request: HttpRequest, venue_id: int) -> HttpResponse:
+    """Add (by login) or remove someone who scans visitors in at this checkpoint."""
+    venue = services.visible_or_404(request.user, venue_id)
+    try:
+        if request.POST.get("remove", "").isdigit():
+            services.remove_staff(request.user, venue, int(request.POST["remove"]))
+            messages.success(request, _("Removed from the checkpoint's staff."))
+        else:
+            staff = services.add_staff(request.user, venue, request.POST.get("login", ""))
+            messages.success(
+                request,
+                _("%(name)s can now scan visitors in here.")
+                % {"name": staff.user.get_full_name() or staff.user.username},
+            )
+    except services.StaffError as exc:
+        messages.error(request, str(exc))
+    return redirect(f"{reverse('venues:detail', args=[venue.pk])}#staff")
 
 
 ACTION_BUTTONS = {

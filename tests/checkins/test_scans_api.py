@@ -115,6 +115,8 @@ def test_bad_person_tokens_are_refused(client, shop):
 
 
 def test_only_staff_scan_other_people(client, shop, personas):
+    shop.owner = personas["venue_owner"]
+    shop.save()
     typed = scan(shop, person={"full_name": "Lê Thị Cúc", "phone": "0987654321"})
     assert post(client, typed).status_code == 401
     _, citizen_token = create_token(personas["citizen"])
@@ -134,6 +136,8 @@ def test_only_staff_scan_other_people(client, shop, personas):
 
 
 def test_staff_scan_personal_and_id_card_qr_codes(client, shop, personas, token):
+    shop.owner = personas["venue_owner"]
+    shop.save()
     _, owner_token = create_token(personas["venue_owner"])
     auth = {"HTTP_AUTHORIZATION": f"Bearer {owner_token}"}
     person = Person.objects.get()

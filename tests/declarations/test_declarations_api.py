@@ -66,9 +66,11 @@ def test_a_declaration_returns_a_token_and_a_signed_personal_qr(binh_phuoc, decl
 def test_the_same_client_id_twice_stores_one_declaration(binh_phuoc, declare):
     client_id = str(uuid.uuid4())
     first = declare(client_id=client_id)
-    again = declare(client_id=client_id, full_name="Someone Else")
+    again = declare(client_id=client_id)
     assert (first.status_code, again.status_code) == (201, 200)
     assert again.json() == first.json()
+    other = declare(client_id=client_id, full_name="Someone Else")
+    assert other.status_code == 409 and other.json()["code"] == "client_id_conflict"
     assert Declaration.objects.count() == 1
 
 
