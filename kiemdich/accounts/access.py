@@ -35,6 +35,17 @@ _NOTHING = Q(pk__in=[])
 _EVERYTHING = Q()
 
 
+def _either(*filters: Q) -> Q:
+    """The rows any of `filters` keeps. Not `a | b`: an empty Q() (everything) joined with `|`
+    drops out, so "everything or the owner's" would become "the owner's" alone."""
+    if any(not f for f in filters if f is not _NOTHING):
+        return _EVERYTHING
+    combined = _NOTHING
+    for f in filters:
+        combined |= f
+    return combined
+
+
 def _active(user) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and user.is_active
 
@@ -131,10 +142,7 @@ def venue_q(user) -> Q:
         return _NOTHING
     if user.is_superuser:
         return _EVERYTHING
-    q = _runs_q(user)
-    if area_path(user) is not None:
-        q |= area_q(user, "commune__path")
-    return q
+    return _either(_runs_q(user), area_q(user, "commune__path"))
 
 
 def scan_q(user) -> Q:
@@ -144,10 +152,8 @@ def scan_q(user) -> Q:
         return _NOTHING
     if user.is_superuser:
         return _EVERYTHING
-    q = _runs_q(user)
-    if user.role in OFFICER_ROLES:
-        q |= area_q(user, "commune__path")
-    return q
+    officers = area_q(user, "commune__path") if user.role in OFFICER_ROLES else _NOTHING
+    return _either(_runs_q(user), officers)
 
 
 def may_scan_at(user, venue) -> bool:
@@ -178,7 +184,7 @@ def scannable(user, venues: QuerySet) -> set[int]:
 def _checkin_q(user) -> Q:
     if not _active(user):
         return _NOTHING
-    return _personal_area_q(user, "venue__commune__path") | _runs_q(user, "venue__")
+    return _either(_personal_area_q(user, "venue__commune__path"), _runs_q(user, "venue__"))
 
 
 def _campaign_q(user) -> Q:
@@ -190,17 +196,15 @@ def _campaign_q(user) -> Q:
         return _EVERYTHING
     q = _NOTHING
     if user.role in OFFICER_ROLES:
-        q |= area_q(user, "unit__path") | area_q(user, "organization__unit__path")
+        q = _either(area_q(user, "unit__path"), area_q(user, "organization__unit__path"))
     if user.role == Role.ORG_ADMIN and user.organization_id:
-        q |= Q(organization_id=user.organization_id)
+        q = _either(q, Q(organization_id=user.organization_id))
     return q
 
 
 def _organization_q(user) -> Q:
-    q = area_q(user, "unit__path")
-    if _active(user) and user.organization_id:
-        q |= Q(pk=user.organization_id)
-    return q
+    own = Q(pk=user.organization_id) if _active(user) and user.organization_id else _NOTHING
+    return _either(area_q(user, "unit__path"), own)
 
 
 def _superuser_only(user) -> Q:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.contrib import admin
 from django.http import HttpRequest
 
 from .models import AuditLog
@@ -66,3 +67,45 @@ def record_read(
     row = _row(actor, Read(subject, subjects, unit, reason, action), client_ip(request))
     row.save()
     return row
+
+
+class AuditedAdmin(admin.ModelAdmin):
+    """An admin page of personal data: it shows only what the gate lets its user read
+    (`visible_to`), and every list page and record opened is logged with the people on it."""
+
+    #: The field holding the person whose data a row is (None: the row names no person).
+    audit_person_field: str | None = None
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).visible_to(request.user)
+
+    def _people(self, rows) -> list[int]:
+        field = self.audit_person_field
+        return [getattr(row, field) for row in rows] if field else []
+
+    def changelist_view(self, request: HttpRequest, extra_context=None):
+        response = super().changelist_view(request, extra_context)
+        changelist = getattr(response, "context_data", {}).get("cl")
+        if changelist is not None:
+            rows = list(changelist.result_list)
+            record_read(
+                request.user,
+                f"admin {self.opts.label_lower} list ({len(rows)} rows)",
+                subjects=self._people(rows),
+                reason="admin list",
+                request=request,
+            )
+        return response
+
+    def change_view(self, request: HttpRequest, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        row = getattr(response, "context_data", {}).get("original")
+        if row is not None:
+            record_read(
+                request.user,
+                f"admin {self.opts.label_lower} {row.pk}",
+                subjects=self._people([row]),
+                reason="admin record",
+                request=request,
+            )
+        return response

@@ -1,10 +1,13 @@
 from django.contrib import admin
 
+from kiemdich.accounts.audit import AuditedAdmin
+
 from .models import Checkin, ScanDaily
 
 
 @admin.register(Checkin)
-class CheckinAdmin(admin.ModelAdmin):
+class CheckinAdmin(AuditedAdmin):
+    audit_person_field = "person_id"
     list_display = ["t_in", "t_out", "venue", "method", "source_app"]
     list_filter = ["method", "source_app"]
     search_fields = ["venue__name", "client_id"]

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from kiemdich.accounts.audit import AuditedAdmin
+
 from .models import Campaign, Message, State
 
 
 @admin.register(Message)
-class MessageAdmin(admin.ModelAdmin):
+class MessageAdmin(AuditedAdmin):
     list_display = ["created_at", "channel", "to", "state", "attempts", "sent_at"]
     list_filter = ["state", "channel"]
     search_fields = ["to", "key"]

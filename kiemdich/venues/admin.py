@@ -1,11 +1,13 @@
 from django.contrib import admin
 
+from kiemdich.accounts.audit import AuditedAdmin
+
 from .models import ProvincePolicy, SigningKey, UsualStay, Venue
 from .services import forget_usual_stays
 
 
 @admin.register(Venue)
-class VenueAdmin(admin.ModelAdmin):
+class VenueAdmin(AuditedAdmin):
     list_display = ["name", "category", "commune", "status", "created_at", "activated_at"]
     list_filter = ["status", "category"]
     search_fields = ["name", "address", "contact_phone", "plate_number", "commune__name"]

@@ -11,6 +11,7 @@ from kiemdich.accounts.models import AuditLog
 from kiemdich.accounts.tokens import create_token
 from kiemdich.checkins.models import Checkin
 from kiemdich.declarations.models import Person
+from kiemdich.declarations.services import person_token
 from kiemdich.messaging.models import Message
 from kiemdich.tracing.models import Case, Contact
 from tests.venues.conftest import make_venue
@@ -156,3 +157,54 @@ def test_bad_cases_are_refused_next_to_the_field(client, outbreak, personas, bod
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["body", field]
     assert not Case.objects.exists()
+
+
+def test_an_outsider_gets_the_same_refusal_and_no_case_is_stored(client, outbreak, personas):
+    """Before: the case was stored, then the 403 came, and the F0's name showed on the tracing
+    pages of their area. A known and an unknown phone also answered differently (a lookup)."""
+    outsider = personas["other_district"]
+    known = record(client, outsider, phone="0912 000 001")
+    unknown = record(client, outsider, phone="0999 999 999")
+    assert known.status_code == unknown.status_code == 422
+    assert known.json()["detail"][0]["msg"] == unknown.json()["detail"][0]["msg"]
+    known_id = record(client, outsider, phone="", id_number="079190001234")
+    Person.objects.filter(pk=outbreak["case"].pk).update(id_number="079190001234")
+    unknown_id = record(client, outsider, phone="", id_number="079190001234")
+    assert known_id.json()["detail"] == unknown_id.json()["detail"]
+    token = person_token(outbreak["case"])
+    by_token = record(client, outsider, phone="", person_token=token)
+    assert by_token.status_code == 422 and by_token.json()["detail"][0]["loc"] == [
+        "body",
+        "person_token",
+    ]
+    assert not Case.objects.exists()
+
+
+def test_degree_is_read_from_the_query_string(client, outbreak, personas):
+    record(client, personas["tracer"])
+    case = Case.objects.get()
+    auth = bearer(personas["tracer"])
+    traced = client.post(f"/api/v1/cases/{case.pk}/trace?degree=2", **auth)
+    assert traced.status_code == 200 and traced.json()["f2"] == 1
+    f2 = client.get(f"/api/v1/cases/{case.pk}/contacts?degree=2", **auth).json()
+    assert [c["full_name"] for c in f2["items"]] == ["Phạm Thị Đi"]
+    assert client.post(f"/api/v1/cases/{case.pk}/trace?degree=3", **auth).status_code == 422
+
+
+def test_reads_of_contacts_are_audited_with_whose_data_and_where(client, outbreak, personas):
+    record(client, personas["tracer"], degree=2)
+    case = Case.objects.get()
+    officer = personas["commune"]
+    listed = client.get(f"/api/v1/cases/{case.pk}/contacts", **bearer(officer)).json()
+    log = AuditLog.objects.get(actor=officer, subject=f"case {case.pk} contacts")
+    assert log.subjects == [outbreak["neighbour"].pk] == [c["person_id"] for c in listed["items"]]
+    assert log.unit_code == "25396"
+    contact = Contact.objects.get(person=outbreak["neighbour"])
+    client.patch(
+        f"/api/v1/cases/{case.pk}/contacts/{contact.pk}",
+        {"notes": "Đã gọi"},
+        content_type="application/json",
+        **bearer(officer),
+    )
+    patched = AuditLog.objects.get(actor=officer, subject=f"contact {contact.pk}")
+    assert patched.subjects == [outbreak["neighbour"].pk] and patched.unit_code == "25396"

@@ -27,3 +27,45 @@ def test_every_admin_list_and_add_page_loads(superuser, client, rf):
             add = reverse(f"admin:{meta.app_label}_{meta.model_name}_add")
             assert client.get(add).status_code == 200, add
     assert {"target", "installfigure", "install", "dailyreport", "campaign"} <= set(opened)
+
+
+def test_admin_reads_of_personal_data_are_audited(superuser, client):
+    """The admin is a way to personal data like any page: its lists and records are logged."""
+    import uuid
+
+    from django.utils import timezone
+
+    from kiemdich.accounts.models import AuditLog
+    from kiemdich.checkins.models import Checkin
+    from tests.declarations.conftest import make_person
+    from tests.venues.conftest import make_venue
+
+    person = make_person()
+    visit = Checkin.objects.create(
+        client_id=uuid.uuid4(),
+        venue=make_venue(),
+        person=person,
+        method="staff",
+        t_in=timezone.now(),
+    )
+    client.get(reverse("admin:checkins_checkin_changelist"))
+    listed = AuditLog.objects.get(
+        actor=superuser, subject__startswith="admin checkins.checkin list"
+    )
+    assert listed.subjects == [person.pk]
+    client.get(reverse("admin:checkins_checkin_change", args=[visit.pk]))
+    assert AuditLog.objects.get(subject=f"admin checkins.checkin {visit.pk}").subjects == [
+        person.pk
+    ]
+    client.get(reverse("admin:messaging_message_changelist"))
+    assert AuditLog.objects.filter(subject__startswith="admin messaging.message list").exists()
+
+
+def test_the_superuser_sees_every_checkpoint(superuser, client):
+    """`Q() | Q(owner=user)` is just the owner's: the superuser's list was empty."""
+    from tests.venues.conftest import make_venue
+
+    make_venue(name="Chợ Đức Phong")
+    assert "Chợ Đức Phong" in client.get("/venues/").content.decode()
+    listed = client.get("/api/v1/venues").json()
+    assert [v["name"] for v in listed["items"]] == ["Chợ Đức Phong"]
