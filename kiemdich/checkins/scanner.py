@@ -9,6 +9,8 @@ cannot gets the same 404 as for a missing one.
 
 from __future__ import annotations
 
+from csp.constants import WASM_UNSAFE_EVAL
+from csp.decorators import csp_update
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -67,6 +69,8 @@ def js_strings() -> dict[str, str]:
 
 
 @login_required
+# The barcode reader (vendor/barcode-detector) compiles its WebAssembly: allowed here only.
+@csp_update({"script-src": [WASM_UNSAFE_EVAL]})
 def venue_scanner(request: HttpRequest, venue_id: int) -> HttpResponse:
     venue = services.visible_or_404(request.user, venue_id)
     if not may_scan(request.user, venue):
