@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
 # The test suite runs with DEBUG off, like production; it needs a (throw-away) key.
-TEST_ENV := SECRET_KEY=test-only-not-secret KIEMDICH_QR_SIGNING_KEY=test-only-qr-key KIEMDICH_DATA_DIR=$(CURDIR)/var/test
+TEST_ENV := SECRET_KEY=test-only-not-secret-test-only-not-secret-test-only KIEMDICH_QR_SIGNING_KEY=test-only-qr-signing-key-0123456789 KIEMDICH_DATA_DIR=$(CURDIR)/var/test
 
 .PHONY: install demo serve test lint format messages clean bench
 

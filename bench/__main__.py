@@ -146,8 +146,8 @@ def setup_django(server: Server) -> None:
 def main(argv: list[str]) -> int:
     names, options, tracing_scale, installs = parse_args(argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kiemdich.settings")
-    os.environ.setdefault("SECRET_KEY", "bench-only-not-secret")
-    os.environ.setdefault("KIEMDICH_QR_SIGNING_KEY", "bench-only-qr-key")
+    os.environ.setdefault("SECRET_KEY", "bench-only-not-secret-bench-only-not-secret-bench-only")
+    os.environ.setdefault("KIEMDICH_QR_SIGNING_KEY", "bench-only-qr-signing-key-0123456789")
     # DEBUG makes Django record every query and serve a slower static files storage; measure
     # the production configuration whatever the developer's shell has.
     os.environ["DEBUG"] = "0"

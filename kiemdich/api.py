@@ -6,6 +6,8 @@ and scripts can branch on `code` without parsing prose, while `detail` stays rea
 
 from __future__ import annotations
 
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
@@ -71,6 +73,8 @@ api = NinjaAPI(
     auth=auth_required,  # default deny: public endpoints opt out with auth=None
     docs_url="/docs",
     openapi_url="/openapi.json",
+    # Swagger UI sets inline styles and draws its icons from data: URLs.
+    docs_decorator=csp_update({"style-src": [UNSAFE_INLINE], "img-src": ["data:"]}),
 )
 
 

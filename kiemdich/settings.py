@@ -40,10 +40,23 @@ def demo_secret(filename: str) -> str:
 DEBUG = env_bool("DEBUG")
 
 
-def required_secret(name: str, filename: str) -> str:
-    """A secret from the environment; the demo (DEBUG on) may keep a generated one on disk."""
+def required_secret(name: str, filename: str, min_length: int, min_unique: int) -> str:
+    """A secret from the environment; the demo (DEBUG on) may keep a generated one on disk.
+
+    With DEBUG off a short or repetitive value is refused at start, as a missing one is: a
+    guessable key is no better than none."""
     value = os.environ.get(name, "")
     if value:
+        if not DEBUG and (
+            len(value) < min_length
+            or len(set(value)) < min_unique
+            or value.startswith("django-insecure-")
+        ):
+            raise ImproperlyConfigured(
+                f"{name} is too weak: it needs at least {min_length} characters, "
+                f"{min_unique} of them different (got {len(value)}). Generate one with\n"
+                "  python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+            )
         return value
     if not DEBUG:
         raise ImproperlyConfigured(
@@ -53,7 +66,8 @@ def required_secret(name: str, filename: str) -> str:
     return demo_secret(filename)
 
 
-SECRET_KEY = required_secret("SECRET_KEY", "secret_key")
+# The bar of Django's own check (security.W009): 50 characters, 5 different.
+SECRET_KEY = required_secret("SECRET_KEY", "secret_key", min_length=50, min_unique=5)
 
 ALLOWED_HOSTS = [
     h.strip()
@@ -104,10 +118,12 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "ninja",
+    "csp",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "kiemdich.web.middleware.LanguageMiddleware",
@@ -202,7 +218,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where `collectstatic` writes (and WhiteNoise serves from): outside the code when installed.
+STATIC_ROOT = Path(os.environ.get("STATIC_ROOT") or BASE_DIR / "staticfiles")
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -219,10 +236,44 @@ SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-if not DEBUG and PUBLIC_URL.startswith("https://"):
+# HTTPS, behind the reverse proxy that holds the certificate (README, "Running in production").
+# KIEMDICH_HTTPS=1 turns on all of it. The proxy must set `X-Forwarded-Proto: https` (nginx:
+# `proxy_set_header X-Forwarded-Proto $scheme;`): that header is how Django knows a request came
+# in over HTTPS, and without it every request is redirected to itself.
+HTTPS = env_bool("KIEMDICH_HTTPS")
+if HTTPS or (not DEBUG and PUBLIC_URL.startswith("https://")):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+if HTTPS:
+    SECURE_SSL_REDIRECT = True
+    # Load balancers probe the health check over plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^api/v1/health$"]
+    SECURE_HSTS_SECONDS = int(os.environ.get("KIEMDICH_HSTS_SECONDS", str(365 * 24 * 3600)))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
+    # Asking browsers to preload the domain binds every subdomain for months, and is hard to
+    # undo: the domain's owner decides (KIEMDICH_HSTS_PRELOAD=1), so the check is silenced.
+    SECURE_HSTS_PRELOAD = env_bool("KIEMDICH_HSTS_PRELOAD")
+    if not SECURE_HSTS_PRELOAD:
+        SILENCED_SYSTEM_CHECKS = ["security.W021"]
+
+# Content-Security-Policy (django-csp): scripts, styles, images and connections from this site
+# only, no inline script, style attribute or <style> element, no plugins, no framing. The few
+# pages that need more widen it for themselves (csp.decorators): the staff scanner compiles the
+# barcode reader's WebAssembly, the API docs (Swagger UI) set inline styles and data: images.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 CSRF_TRUSTED_ORIGINS = [PUBLIC_URL] if PUBLIC_URL.startswith("http") else []
 
 LOGGING = {
@@ -234,4 +285,7 @@ LOGGING = {
 
 # Master secret from which the Ed25519 keys that sign venue QR payloads are derived
 # (kiemdich.venues.signing). Only public keys are stored in the database.
-QR_SIGNING_KEY = required_secret("KIEMDICH_QR_SIGNING_KEY", "qr_signing_key")
+# At least 32 characters (HKDF turns it into 32-byte keys: a shorter secret is the weak link).
+QR_SIGNING_KEY = required_secret(
+    "KIEMDICH_QR_SIGNING_KEY", "qr_signing_key", min_length=32, min_unique=10
+)

@@ -9,6 +9,8 @@ else who can see the checkpoint gets 403, anyone who cannot the same 404 as for 
 
 from __future__ import annotations
 
+from csp.constants import WASM_UNSAFE_EVAL
+from csp.decorators import csp_update
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
@@ -66,6 +68,8 @@ def js_strings() -> dict[str, str]:
 
 
 @login_required
+# The barcode reader (vendor/barcode-detector) compiles its WebAssembly: allowed here only.
+@csp_update({"script-src": [WASM_UNSAFE_EVAL]})
 def venue_scanner(request: HttpRequest, venue_id: int) -> HttpResponse:
     venue = services.visible_or_404(request.user, venue_id)
     if not may_scan(request.user, venue):

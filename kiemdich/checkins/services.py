@@ -31,7 +31,7 @@ from kiemdich.declarations.services import (
     person_id_from_token,
 )
 from kiemdich.venues import signing
-from kiemdich.venues.models import MAX_STAY_MINUTES, Status, Venue
+from kiemdich.venues.models import MAX_STAY_MINUTES, SigningKey, Status, Venue
 from kiemdich.venues.services import REFUSED, stay_minutes_json, usual_stay
 from kiemdich.venues.signing import InvalidPayload
 
@@ -261,7 +261,8 @@ def _identify(
 
 
 def _venues(items: list[tuple[int, Scan]]) -> dict[int, Venue | ScanRefused]:
-    """The venue of each scan (by index), verified and open for scans, in one query."""
+    """The venue of each scan (by index), verified and open for scans, in two queries (the
+    retired keys among the scans' keys, then the venues)."""
     found = _venue_ids(items)
     ids = {v for v in found.values() if isinstance(v, int)}
     venues = Venue.objects.only("pk", "name", "status", "commune_id", "category").in_bulk(ids)
@@ -296,13 +297,23 @@ def _stored(status: int, direction: str, checkin: Checkin) -> Recorded:
 
 
 def _venue_ids(items: list[tuple[int, Scan]]) -> dict[int, int | ScanRefused]:
-    """The checkpoint id each scan's poster names (by index), or why the poster is refused."""
+    """The checkpoint id each scan's poster names (by index), or why the poster is refused:
+    signatures checked here, retired keys in one query for all of them."""
     found: dict[int, int | ScanRefused] = {}
+    kids: dict[int, str] = {}
     for index, scan in items:
         try:
-            found[index] = signing.verify(venue_payload(scan.venue)).number
+            verified = signing.verify(venue_payload(scan.venue), retired_checked=True)
         except InvalidPayload as exc:
             found[index] = _refused_payload(exc)
+        else:
+            found[index], kids[index] = verified.number, verified.kid
+    retired = signing.retired_kids(set(kids.values()))
+    for index, kid in kids.items():
+        if kid in retired:
+            found[index] = _refused_payload(
+                InvalidPayload("key_retired", signing.refusal("key_retired"))
+            )
     return found
 
 
@@ -767,6 +778,7 @@ def _sql_names() -> dict[str, str]:
     return {
         "checkin": Checkin._meta.db_table,
         "venue": Venue._meta.db_table,
+        "key": SigningKey._meta.db_table,
         "person": Person._meta.db_table,
         "daily": ScanDaily._meta.db_table,
         "accepting": ", ".join(f"'{status}'" for status in ACCEPTING),  # constants, not input
@@ -783,6 +795,7 @@ WITH v AS (
     FROM {venue}
     WHERE id = %(venue)s AND status IN ({accepting})
       AND EXISTS (SELECT 1 FROM {person} WHERE id = %(person)s)
+      AND NOT EXISTS (SELECT 1 FROM {key} WHERE kid = %(kid)s AND retired_at IS NOT NULL)
 ), ins AS (
     INSERT INTO {checkin} (client_id, venue_id, person_id, method, t_in, t_out, t_out_max,
                            t_out_auto, source_app, created_at)
@@ -833,11 +846,14 @@ def fast_entry(scan: Scan) -> Entry | None:
     try:
         person_id = person_id_from_token(scan.person_token)
         at = _scan_time(scan, _Accepted.at(timezone.now()))
-        venue_id = signing.verify(venue_payload(scan.venue)).number
+        # Whether its key is retired is checked by the statement (no second round trip).
+        verified = signing.verify(venue_payload(scan.venue), retired_checked=True)
     except (InvalidPayload, ScanRefused):
         return None
+    venue_id = verified.number
     params = {
         "venue": venue_id,
+        "kid": verified.kid,
         "person": person_id,
         "client_id": scan.client_id,
         "method": Method.SELF,
@@ -875,13 +891,15 @@ def _entries_sql() -> str:
     return """
 WITH input AS (
     SELECT * FROM json_to_recordset(%(items)s::json)
-        AS i(n int, client_id uuid, venue_id bigint, person_id bigint, t_in timestamptz, app text)
+        AS i(n int, client_id uuid, venue_id bigint, kid text, person_id bigint,
+             t_in timestamptz, app text)
 ), accepted AS (
     SELECT i.*, v.name, v.commune_id,
            i.t_in + make_interval(mins => (%(stays)s::text::jsonb ->> v.category)::int) AS usual,
            EXISTS (SELECT 1 FROM {checkin} r WHERE r.client_id = i.client_id) AS replay
     FROM input i JOIN {venue} v ON v.id = i.venue_id AND v.status IN ({accepting})
     WHERE EXISTS (SELECT 1 FROM {person} p WHERE p.id = i.person_id)
+      AND NOT EXISTS (SELECT 1 FROM {key} k WHERE k.kid = i.kid AND k.retired_at IS NOT NULL)
 ), ok AS MATERIALIZED (
     -- Replays are flagged, not filtered out: a filter here makes the planner expect one row
     -- and join the batch with itself row by row (measured: 1,000 x 1,000 comparisons).
@@ -933,7 +951,7 @@ def fast_entries(scans: list[Scan]) -> list[Entry | None] | None:
     if connection.vendor != "postgresql" or not scans:
         return None
     accepted = _Accepted.at(timezone.now())
-    venues: dict[str, int] = {}
+    venues: dict[str, signing.Verified] = {}
     items: list[dict] = []
     #: By item: the index of its scan, its venue and its time.
     firsts: list[tuple[int, int, dt.datetime]] = []
@@ -948,15 +966,20 @@ def fast_entries(scans: list[Scan]) -> list[Entry | None] | None:
             first_of.append(first)
             if first != index:
                 continue  # the first one is stored; the repeat is a replay of it
-            venue_id = venues.get(scan.venue)
-            if venue_id is None:
-                venue_id = venues[scan.venue] = signing.verify(venue_payload(scan.venue)).number
+            verified = venues.get(scan.venue)
+            if verified is None:
+                # Whether its key is retired is checked by the statement.
+                verified = venues[scan.venue] = signing.verify(
+                    venue_payload(scan.venue), retired_checked=True
+                )
+            venue_id = verified.number
             at = _scan_time(scan, accepted)
             items.append(
                 {
                     "n": len(firsts),
                     "client_id": str(scan.client_id),
                     "venue_id": venue_id,
+                    "kid": verified.kid,
                     "person_id": person_id_from_token(scan.person_token),
                     "t_in": at.isoformat(),
                     "app": scan.source_app,

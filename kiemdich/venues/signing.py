@@ -11,6 +11,12 @@ identical to the first one.
 Private keys are derived from the master secret and the key id (HKDF), so nothing secret is in
 the database. Rotation adds a key that signs new posters; old posters keep verifying with their
 stored public key until that key is retired.
+
+Retiring a key takes effect at once in every process. A process keeps the public keys it has
+read (a key's public half never changes) and the payloads it has verified, but whether a key is
+retired is read from the database each time: `verify` asks it (one query by primary key), and the
+scan fast paths, which must stay at one round trip, pass `retired_checked=True` and check it in
+the statement they run anyway (checkins.services).
 """
 
 from __future__ import annotations
@@ -20,7 +26,6 @@ import binascii
 import re
 import secrets
 import string
-import time
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -39,9 +44,8 @@ from django.utils.translation import gettext as _
 from .models import SigningKey
 
 _B36 = string.digits + string.ascii_lowercase
-_PAYLOAD = re.compile(r"^([1-9a-z][0-9a-z]{0,12})\.([0-9a-z]{2,8})\.([A-Za-z0-9_-]{86})$")
-#: How long a process trusts its copy of a public key; `retire` clears it at once locally.
-PUBLIC_KEY_TTL = 30.0
+#: The whole text must match (`fullmatch`): `$` would also accept a trailing newline.
+_PAYLOAD = re.compile(r"([1-9a-z][0-9a-z]{0,12})\.([0-9a-z]{2,8})\.([A-Za-z0-9_-]{86})")
 
 
 #: Refusal codes of genuine codes that are no longer valid.
@@ -102,6 +106,11 @@ def _refusals(kind: str) -> dict[str, str]:
     }
 
 
+def refusal(code: str, kind: str = VENUE) -> str:
+    """The message for people of a refusal code ("malformed", "key_retired", "forged")."""
+    return _refusals(kind)[code]
+
+
 @lru_cache(maxsize=16)
 def _derive(master: str, kid: str) -> Ed25519PrivateKey:
     seed = HKDF(
@@ -148,7 +157,6 @@ def retire(kid: str) -> SigningKey:
     if key.retired_at is None:
         key.retired_at = timezone.now()
         key.save(update_fields=["retired_at"])
-    _public_keys.clear()
     return key
 
 
@@ -163,42 +171,56 @@ def qr_url(payload: str, kind: str = VENUE) -> str:
     return f"{settings.PUBLIC_URL}/{'p' if kind == PERSON else 'c'}/{payload}"
 
 
-#: kid -> (public key, or None when retired or unknown; when it was fetched).
-_public_keys: dict[str, tuple[Ed25519PublicKey | None, float]] = {}
+#: kid -> public key, of the keys this process has read. Kept for the process's lifetime: a
+#: key's public half never changes, and whether it is retired is not cached.
+_public_keys: dict[str, Ed25519PublicKey] = {}
 
 
 def _public_key(kid: str) -> Ed25519PublicKey | None:
-    cached = _public_keys.get(kid)
-    if cached is not None and time.monotonic() - cached[1] < PUBLIC_KEY_TTL:
-        return cached[0]
-    key = SigningKey.objects.filter(kid=kid, retired_at__isnull=True).first()
-    public = Ed25519PublicKey.from_public_bytes(bytes(key.public_key)) if key else None
-    _public_keys[kid] = (public, time.monotonic())
+    """The public key of a known key, retired or not (None for an unknown key id)."""
+    public = _public_keys.get(kid)
+    if public is None:
+        raw = SigningKey.objects.filter(kid=kid).values_list("public_key", flat=True).first()
+        if raw is None:
+            return None
+        public = _public_keys[kid] = Ed25519PublicKey.from_public_bytes(bytes(raw))
     return public
+
+
+def retired_kids(kids: set[str]) -> set[str]:
+    """Which of these key ids are retired, read now (one query)."""
+    if not kids:
+        return set()
+    return set(
+        SigningKey.objects.filter(kid__in=kids, retired_at__isnull=False).values_list(
+            "kid", flat=True
+        )
+    )
 
 
 @lru_cache(maxsize=65536)
 def _verify_cached(payload: str, kind: str) -> Verified:
     """Signature checks cost about 0.1 ms: a busy scanner sends the same poster all day.
 
-    Only successes are cached and keys are looked up again on every call (with their own short
-    cache), so retiring a key still refuses its payloads at once in this process.
-    """
+    Only successes are cached (an exception is not), and they say nothing about retirement."""
     return _verify(payload, kind)
 
 
-def verify(payload: str, kind: str = VENUE) -> Verified:
-    """Check a payload's form and signature; raise InvalidPayload with a clear reason."""
+def verify(payload: str, kind: str = VENUE, *, retired_checked: bool = False) -> Verified:
+    """Check a payload's form and signature; raise InvalidPayload with a clear reason.
+
+    A payload whose key is retired is refused, whichever process retired it: unless the caller
+    checks that itself in the query it makes (`retired_checked=True`), one query asks the
+    database."""
     verified = _verify_cached(payload or "", kind)
-    if _public_key(verified.kid) is None:
-        _verify_cached.cache_clear()
-        return _verify(payload, kind)
+    if not retired_checked and retired_kids({verified.kid}):
+        raise InvalidPayload("key_retired", _refusals(kind)["key_retired"])
     return verified
 
 
 def _verify(payload: str, kind: str) -> Verified:
     refusals = _refusals(kind)
-    match = _PAYLOAD.match(payload or "")
+    match = _PAYLOAD.fullmatch(payload or "")
     if not match:
         raise InvalidPayload("malformed", refusals["malformed"])
     venue_b36, kid, sig_text = match.groups()
@@ -211,8 +233,6 @@ def _verify(payload: str, kind: str) -> Verified:
     canonical = base64.urlsafe_b64encode(signature).decode().rstrip("=")
     public = _public_key(kid)
     if public is None:
-        if SigningKey.objects.filter(kid=kid).exists():
-            raise InvalidPayload("key_retired", refusals["key_retired"])
         raise InvalidPayload("forged", refusals["forged"])
     number = int(venue_b36, 36)
     try:

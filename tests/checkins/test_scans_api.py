@@ -18,7 +18,7 @@ from kiemdich.checkins.services import Entry, Recorded, Scan, record_scan_batch,
 from kiemdich.declarations.models import Person
 from kiemdich.declarations.services import person_token
 from kiemdich.venues import signing
-from kiemdich.venues.models import Status
+from kiemdich.venues.models import SigningKey, Status
 from kiemdich.venues.services import qr_url
 from tests.checkins.conftest import other_connection
 from tests.declarations.conftest import DECLARATION, make_person
@@ -107,6 +107,29 @@ def test_forged_and_revoked_posters_are_refused(client, shop, token):
     response = post(client, scan(shop, person_token=token) | {"venue": payload})
     assert response.status_code == 410 and response.json()["code"] == "revoked"
     assert not Checkin.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("batch", "direction"),
+    [(False, "in"), (True, "in"), (False, "out"), (True, "out")],
+    ids=["fast entry", "fast batch", "general path", "general batch"],
+)
+def test_a_poster_whose_key_another_process_retired_is_refused_at_once(
+    client, shop, token, batch, direction
+):
+    """This process has verified the poster and read its key; then `kiemdich venues keys
+    retire` (another process) retires the key: the next scan is refused, on every path."""
+    assert post(client, scan(shop, person_token=token, direction="in")).status_code == 201
+    body = scan(shop, person_token=token, direction=direction)  # the same poster
+    SigningKey.objects.update(retired_at=timezone.now())
+    if batch:
+        response = post(client, {"items": [body]}, url="/api/v1/checkins/batch")
+        result = response.json()["results"][0]
+        assert (result["status"], result["code"]) == (410, "key_retired")
+    else:
+        response = post(client, body)
+        assert response.status_code == 410 and response.json()["code"] == "key_retired"
+    assert Checkin.objects.count() == 1 and scans_today() == 1
 
 
 def test_bad_person_tokens_are_refused(client, shop):

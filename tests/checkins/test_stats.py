@@ -306,7 +306,7 @@ def test_page_shows_the_table(seed_004, client):
     assert "/api/v1/stats/checkpoints.xlsx?unit=696&amp;date=2021-08-24" in html
     assert "/api/v1/stats/checkpoints.pdf?unit=696&amp;date=2021-08-24" in html
     assert f'href="?unit={DUC_PHONG}&amp;date=2021-08-24"' in html  # drill down
-    assert 'style="width:100%"' in html  # Đức Phong, the longest bar
+    assert '<rect class="bar" width="100"' in html  # Đức Phong, the longest bar
 
 
 def test_page_defaults_to_own_unit_and_today(personas, client):

@@ -61,14 +61,25 @@ def browser() -> Iterator:
 
 @pytest.fixture
 def page(browser) -> Iterator:
-    """A fresh browser context per test (no cookies carried over), on a small phone screen."""
+    """A fresh browser context per test (no cookies carried over), on a small phone screen.
+
+    Whatever the Content-Security-Policy refused (an inline script or style, a file from
+    elsewhere) fails the test: Chromium reports each refusal on the console."""
     context = browser.new_context(viewport=PHONE, locale="vi-VN")
     context.set_default_timeout(10_000)
     page = context.new_page()
+    refused: list[str] = []
+    page.on(
+        "console",
+        lambda message: (
+            refused.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
     try:
         yield page
     finally:
         context.close()
+    assert not refused, f"refused by the Content-Security-Policy: {refused}"
 
 
 @pytest.fixture

@@ -2,9 +2,11 @@
 
 import pytest
 from django.test import override_settings
+from django.utils import timezone
 
+from kiemdich.checkins.services import venue_payload
 from kiemdich.venues import signing
-from kiemdich.venues.models import Status
+from kiemdich.venues.models import SigningKey, Status
 
 from .conftest import make_venue
 
@@ -33,6 +35,35 @@ def test_malformed_payloads(db, bad):
     with pytest.raises(signing.InvalidPayload) as exc:
         signing.verify(bad)
     assert exc.value.code in {"malformed", "forged"}
+
+
+@pytest.mark.parametrize("extra", ["\n", "\r\n", " ", "\t", "\x00"])
+def test_only_the_exact_payload_verifies(venue, extra):
+    """The signed text is the whole payload: `$` in the pattern let a trailing newline pass."""
+    payload = signing.sign(venue.pk)
+    for text in (payload + extra, extra + payload):
+        with pytest.raises(signing.InvalidPayload) as exc:
+            signing.verify(text)
+        assert exc.value.code == "malformed"
+
+
+def test_the_forms_scanners_send_still_verify(venue):
+    """A phone camera or a scanner reads the poster's URL; a keyboard scanner adds Enter."""
+    payload = signing.sign(venue.pk)
+    url = signing.qr_url(payload)
+    for text in (payload, url, f"{url}\n", f"{url}?utm_source=poster", f" {payload}\r\n"):
+        assert signing.verify(venue_payload(text)).number == venue.pk
+
+
+def test_a_key_retired_by_another_process_is_refused_at_once(venue):
+    """`kiemdich venues keys retire` runs in its own process: this one's caches are warm."""
+    payload = signing.sign(venue.pk)
+    assert signing.verify(payload).number == venue.pk
+    kid = payload.split(".")[1]
+    SigningKey.objects.filter(kid=kid).update(retired_at=timezone.now())  # as that process does
+    with pytest.raises(signing.InvalidPayload) as exc:
+        signing.verify(payload)
+    assert exc.value.code == "key_retired"
 
 
 def test_a_payload_signed_with_another_secret_is_forged(venue):
