@@ -119,7 +119,7 @@ class AuditLog(models.Model):
     action = models.CharField(_("action"), max_length=40)
     subject = models.CharField(_("subject"), max_length=200)
     #: The people whose data was read (person ids), so "who read my data?" has an answer.
-    subjects = models.JSONField(_("people"), default=list, blank=True)
+    subjects = models.JSONField(_("whose data"), default=list, blank=True)
     unit_code = models.CharField(_("unit"), max_length=10, blank=True, db_index=True)
     reason = models.CharField(_("reason"), max_length=200, blank=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)

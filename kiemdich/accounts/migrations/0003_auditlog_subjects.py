@@ -13,6 +13,6 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='auditlog',
             name='subjects',
-            field=models.JSONField(blank=True, default=list, verbose_name='people'),
+            field=models.JSONField(blank=True, default=list, verbose_name='whose data'),
         ),
     ]
