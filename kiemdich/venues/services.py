@@ -91,7 +91,7 @@ def add_staff(actor, venue: Venue, login: str) -> VenueStaff:
     visitors in at `venue`. Adding someone twice changes nothing."""
     _staff_manager(actor, venue)
     login = (login or "").strip()
-    candidates = [login]
+    candidates = [login, login.replace(" ", "")]
     with contextlib.suppress(ValidationError):
         candidates.append(normalize_phone(login))
     user = User.objects.filter(username__in=candidates, is_active=True).first()

@@ -48,3 +48,34 @@ def test_owner_registers_officer_approves_owner_prints(page: Page, demo: str) ->
         page.get_by_role("link", name="In áp phích A4 (PDF)").click()
     assert download.value.suggested_filename == f"poster-{venue.pk}.pdf"
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
+
+
+def test_owner_adds_a_guard_who_then_scans_visitors_in(page: Page, demo: str) -> None:
+    """The owner lets a guard scan at the door; the guard's own sign-up alone did not."""
+    from kiemdich.accounts.models import Role, User
+
+    guard = User.objects.create_user("+84903555666", password=PASSWORD, role=Role.VENUE_OWNER)
+    venue = Venue.objects.filter(owner__username="chudiem", status=Status.ACTIVE).first()
+    page.goto(f"{demo}/login/")
+    page.fill("#id_username", "chudiem")
+    page.fill("#id_password", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.goto(f"{demo}/venues/{venue.pk}/")
+    staff = page.locator("#staff")
+    expect(staff).to_contain_text("Chưa có ai")
+    staff.locator("#staff-login").fill("0909 999 999")
+    staff.get_by_role("button", name="Thêm người trực").click()
+    expect(page.locator(".messages")).to_contain_text("Không có tài khoản")
+    page.locator("#staff-login").fill("0903 555 666")
+    page.locator("#staff").get_by_role("button", name="Thêm người trực").click()
+    expect(page.locator("#staff li")).to_contain_text("+84903555666")
+    assert venue.staff.filter(user=guard).exists()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    page.locator("header").get_by_role("button", name="Đăng xuất").click()
+
+    page.goto(f"{demo}/login/")
+    page.fill("#id_username", "+84903555666")
+    page.fill("#id_password", PASSWORD)
+    page.locator("main form button[type=submit]").click()
+    page.goto(f"{demo}/venues/{venue.pk}/scanner/")
+    expect(page.locator("main")).to_contain_text(venue.name)
