@@ -11,6 +11,7 @@ import uuid
 from collections import Counter
 from typing import Literal
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -24,6 +25,7 @@ from pydantic import BaseModel
 from kiemdich.api import ApiError, file_response, optional_caller
 from kiemdich.declarations.services import masked_name
 from kiemdich.geo.api import Page, visible_unit
+from kiemdich.ratelimit import hit
 
 from .exports import checkpoint_table_pdf, checkpoint_table_xlsx
 from .models import Method
@@ -236,6 +238,17 @@ class BatchOut(Schema):
     failed: int
 
 
+def scan_limits(at: dt.datetime | None) -> list[str]:
+    """The rate limits (settings.RATELIMITS) a single scan counts in: every one in "scan", one
+    timed well before it arrives (an offline queue, or someone writing history) also in the
+    tighter "scan-backdated"."""
+    if at is not None and at.tzinfo is not None:
+        age = timezone.now() - at
+        if age.total_seconds() > settings.RATELIMIT_BACKDATED_AFTER:
+            return ["scan", "scan-backdated"]
+    return ["scan"]
+
+
 def scan_from(item: ScanIn) -> Scan:
     return Scan(
         client_id=item.client_id,
@@ -308,6 +321,7 @@ def checkin_out(recorded: Recorded, client_id: uuid.UUID) -> dict:
     ),
 )
 def record_one(request: HttpRequest, payload: ScanIn):
+    hit(request, scan_limits(payload.at))  # once only, if checkins/fastpath.py counted it
     scan = scan_from(payload)
     entry = fast_entry(scan)
     if entry is not None:
@@ -330,8 +344,11 @@ def record_one(request: HttpRequest, payload: ScanIn):
     ),
 )
 def record_batch(request: HttpRequest, payload: BatchIn):
+    caller = optional_caller(request)
+    # Staff scanners are counted per user (a checkpoint's staff may share a carrier's address).
+    hit(request, ["scan-batch"], key=f"user:{caller.pk}" if caller.is_authenticated else None)
     items = [scan_from(item) for item in payload.items]
-    outcome = record_scan_batch(items, optional_caller(request))
+    outcome = record_scan_batch(items, caller)
     results: list[str] = []
     statuses: Counter[int] = Counter()
     for scan, result in zip(items, outcome, strict=True):
