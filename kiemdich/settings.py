@@ -195,7 +195,7 @@ CACHES = {
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
         else {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "BACKEND": "kiemdich.cache.DatabaseCache",  # Django's, with an atomic incr
             "LOCATION": "kiemdich_cache",
             # Django deletes a third of the entries once there are more than MAX_ENTRIES
             # (300 by default), live counts too: room for every client of a busy minute.
