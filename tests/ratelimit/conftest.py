@@ -8,7 +8,7 @@ def limits(settings):
     """`limits(scan="2/m")`: these groups get these limits, every other one a wide one."""
 
     def set_limits(**groups: str) -> None:
-        wide = dict.fromkeys(settings.RATELIMITS, "10000/m")
+        wide = dict.fromkeys(getattr(settings, "RATELIMITS", ()), "10000/m")
         settings.RATELIMITS = {**wide, **{g.replace("_", "-"): r for g, r in groups.items()}}
 
     set_limits()

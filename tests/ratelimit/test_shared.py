@@ -54,6 +54,21 @@ def test_two_processes_share_one_count():
     assert (int(first.stdout), int(second.stdout)) == (0, 2)  # 12 hits, the last 2 over 10
 
 
+def test_concurrent_hits_are_none_lost():
+    """Django's DatabaseCache incr is a read then a write; kiemdich.cache locks the row."""
+    from types import SimpleNamespace
+
+    from kiemdich.ratelimit import _usage
+
+    env = environment(KIEMDICH_RATELIMIT_DECLARE="100000/h")
+    run = [sys.executable, "-c", HITS, "50"]
+    processes = [subprocess.Popen(run, env=env, stdout=subprocess.PIPE) for _ in range(4)]  # noqa: S603
+    for process in processes:
+        assert process.wait(timeout=120) == 0
+    usage = _usage(SimpleNamespace(META={}), "declare", "198.51.100.7", increment=False)
+    assert usage["count"] == 200
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
