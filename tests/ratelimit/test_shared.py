@@ -54,12 +54,13 @@ def test_two_processes_share_one_count():
     assert (int(first.stdout), int(second.stdout)) == (0, 2)  # 12 hits, the last 2 over 10
 
 
-def test_concurrent_hits_are_none_lost():
+def test_concurrent_hits_are_none_lost(limits):
     """Django's DatabaseCache incr is a read then a write; kiemdich.cache locks the row."""
     from types import SimpleNamespace
 
     from kiemdich.ratelimit import _usage
 
+    limits(declare="100000/h")  # the rate is part of the counter's key: as in the children
     env = environment(KIEMDICH_RATELIMIT_DECLARE="100000/h")
     run = [sys.executable, "-c", HITS, "50"]
     processes = [subprocess.Popen(run, env=env, stdout=subprocess.PIPE) for _ in range(4)]  # noqa: S603
