@@ -18,6 +18,7 @@ from ninja.security import HttpBearer, django_auth
 from ninja.utils import check_csrf
 
 from kiemdich.accounts.tokens import user_for_token
+from kiemdich.ratelimit import RateLimited
 from kiemdich.venues.services import TransitionError
 from kiemdich.venues.signing import InvalidPayload
 
@@ -110,6 +111,14 @@ def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpRes
 @api.exception_handler(TransitionError)
 def on_conflict(request: HttpRequest, exc: TransitionError) -> HttpResponse:
     return error(request, 409, str(exc), "conflict")
+
+
+@api.exception_handler(RateLimited)
+def on_rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    """429 with Retry-After (kiemdich.ratelimit); the limited request wrote nothing."""
+    response = error(request, 429, exc.detail, "rate_limited")
+    response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(InvalidPayload)

@@ -1,46 +1,182 @@
-"""A small per-IP rate limit for public writes (sign-up, registration, scans).
+"""Rate limits on public writes: django-ratelimit's counters with the project's keys and answers.
 
-Uses Django's cache (per process by default; point CACHES at Redis in production so all workers
-share the counts). A blocked request gets 429 with a message, and nothing is written.
+The counting is django-ratelimit's (`get_usage`: fixed windows in Django's cache, `add` then
+`incr`). The cache is shared by all workers (settings.CACHES: the database by default, Redis
+with `REDIS_URL`), so four gunicorn workers count one total. What is left here is the glue:
+
+- the limits by group, from settings.RATELIMITS (`KIEMDICH_RATELIMIT_<GROUP>`, e.g. `600/m`);
+- the keys: the client's address (kiemdich.clientip, which believes X-Forwarded-For only from
+  trusted proxies; IPv6 by its /64, what one phone or home gets) or a value the caller gives
+  (a user, a username);
+- the answers: `RateLimited` (429 with `Retry-After`): in the API's error shape under /api/
+  (kiemdich/api.py), a plain message page elsewhere (`too_many`).
+
+A limited request writes nothing: every check runs before the view's service call.
 """
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable
+import contextlib
+import datetime as dt
+import ipaddress
+from collections.abc import Callable, Iterable
 from functools import wraps
 
-from django.core.cache import cache
-from django.http import HttpRequest, HttpResponse
-from django.utils.translation import gettext as _
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import ngettext
+from django_ratelimit.core import get_usage
+
+from kiemdich.clientip import client_ip
+
+#: Set in a WSGI environ by the scan shortcut (checkins/fastpath.py) once it has counted the
+#: request: True, or the RateLimited to answer. Clients cannot set such a key (theirs are HTTP_*),
+#: and the view that gets the request after the shortcut counts it only once.
+COUNTED = "kiemdich.ratelimit"
 
 
-def allow(scope: str, key: str, per_minute: int) -> bool:
-    """Count one hit for (scope, key) in the current minute; False once over the limit."""
-    bucket = f"rl:{scope}:{key}:{int(time.time() // 60)}"
-    if cache.add(bucket, 1, timeout=90):
-        return True
+class RateLimited(Exception):
+    """Over a limit: answer 429 with `Retry-After: seconds`."""
+
+    def __init__(self, group: str, retry_after: int) -> None:
+        super().__init__(group)
+        self.group = group
+        self.retry_after = max(1, retry_after)
+
+    @property
+    def detail(self) -> str:
+        minutes = -(-self.retry_after // 60)
+        until = timezone.localtime() + dt.timedelta(seconds=self.retry_after)
+        if self.group.startswith("login"):
+            return ngettext(
+                "Too many failed sign-ins. Try again in %(minutes)d minute (after %(time)s).",
+                "Too many failed sign-ins. Try again in %(minutes)d minutes (after %(time)s).",
+                minutes,
+            ) % {"minutes": minutes, "time": f"{until:%H:%M}"}
+        if self.retry_after < 60:
+            return ngettext(
+                "Too many requests. Try again in %(seconds)d second.",
+                "Too many requests. Try again in %(seconds)d seconds.",
+                self.retry_after,
+            ) % {"seconds": self.retry_after}
+        return ngettext(
+            "Too many requests. Try again in %(minutes)d minute.",
+            "Too many requests. Try again in %(minutes)d minutes.",
+            minutes,
+        ) % {"minutes": minutes}
+
+
+def address(request) -> str:
+    """The key of a client address: the address, or for IPv6 its /64 network."""
+    ip = client_ip(request.META)
     try:
-        return cache.incr(bucket) <= per_minute
-    except ValueError:  # expired between add and incr
-        cache.add(bucket, 1, timeout=90)
-        return True
+        parsed = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip or "?"
+    if parsed.version == 6:
+        return str(ipaddress.ip_network(f"{parsed}/64", strict=False).network_address)
+    return ip
 
 
-def limit(scope: str, per_minute: int) -> Callable:
-    """Limit POSTs to a view per client IP."""
+def _rate(group: str, request) -> str | None:
+    return settings.RATELIMITS.get(group)
+
+
+def _usage(request, group: str, value: str, increment: bool) -> dict | None:
+    return get_usage(
+        request,
+        group=group,
+        key=lambda _group, _request: value,
+        rate=_rate,
+        increment=increment,
+    )
+
+
+def hit(request, groups: Iterable[str], key: str | None = None) -> None:
+    """Count one request in each group (keyed on `key`, else the client's address); raise
+    RateLimited if any of them is now over its limit."""
+    counted = request.META.get(COUNTED)
+    if isinstance(counted, RateLimited):
+        raise counted
+    if counted:
+        return
+    value = address(request) if key is None else key
+    over = None
+    for group in groups:
+        usage = _usage(request, group, value, increment=True)
+        limited = usage is not None and usage["should_limit"]
+        if limited and (over is None or usage["time_left"] > over.retry_after):
+            over = RateLimited(group, usage["time_left"])
+    if over is not None:
+        raise over
+
+
+def blocked(request, group: str, key: str) -> RateLimited | None:
+    """Whether `key` has used up `group` already (without counting): a lock-out."""
+    usage = _usage(request, group, key, increment=False)
+    if usage is not None and usage["count"] >= usage["limit"]:
+        return RateLimited(group, usage["time_left"])
+    return None
+
+
+def too_many(request: HttpRequest, exc: RateLimited) -> HttpResponse:
+    """The 429 answer: the API's error shape under /api/, a plain page elsewhere."""
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"detail": exc.detail, "code": "rate_limited"}, status=429)
+    else:
+        response = HttpResponse(
+            render_to_string("429.html", {"detail": exc.detail}, request=request), status=429
+        )
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
+def limit(group: str, key: Callable[[HttpRequest], str] | None = None) -> Callable:
+    """Limit a page's POSTs by client address (or by `key(request)`)."""
 
     def decorator(view: Callable) -> Callable:
         @wraps(view)
         def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
-            if request.method == "POST" and not allow(
-                scope, request.META.get("REMOTE_ADDR", "?"), per_minute
-            ):
-                return HttpResponse(
-                    _("Too many attempts. Wait a minute and try again."), status=429
-                )
+            if request.method == "POST":
+                try:
+                    hit(request, [group], key(request) if key else None)
+                except RateLimited as exc:
+                    return too_many(request, exc)
             return view(request, *args, **kwargs)
 
         return wrapped
 
     return decorator
+
+
+def login_lockout(view: Callable) -> Callable:
+    """Lock out sign-ins after too many failures, per username and per client address.
+
+    Before a sign-in is tried, a username or address that failed too often in the window is
+    refused with 429 and told when to retry. A failure is a POST the login view answers without
+    redirecting (it shows the form again); each counts for both keys.
+    """
+
+    def keys(request: HttpRequest) -> list[tuple[str, str]]:
+        username = request.POST.get("username", "").strip().lower()
+        return [("login-user", username), ("login-address", address(request))]
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
+        if request.method != "POST":
+            return view(request, *args, **kwargs)
+        for group, value in keys(request):
+            locked = blocked(request, group, value)
+            if locked is not None:
+                return too_many(request, locked)
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200:  # the form again: a failed sign-in
+            for group, value in keys(request):
+                # The failure that uses up the limit is answered as usual; the next is refused.
+                with contextlib.suppress(RateLimited):
+                    hit(request, [group], value)
+        return response
+
+    return wrapped

@@ -6,12 +6,15 @@ deployment can never run on a key that sits on disk next to the code by accident
 """
 
 import os
+import re
 import secrets
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+from kiemdich.clientip import parse_proxies
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("KIEMDICH_DATA_DIR", BASE_DIR / "var"))
@@ -196,6 +199,61 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     options["options"] = " ".join(
         filter(None, [options.get("options"), "-c default_transaction_isolation=read\\ committed"])
     )
+
+# Caches. The default one holds what all workers must share: the rate-limit counts
+# (kiemdich.ratelimit, django-ratelimit). In the database by default (its table is made by the
+# migration kiemdich/web/migrations/0001), in Redis when REDIS_URL is set (recommended for
+# production: a count costs one round trip there, several in the database). "local" is a
+# per-process cache for what must not be shared.
+REDIS_URL = os.environ.get("REDIS_URL", "")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {
+            "BACKEND": "kiemdich.cache.DatabaseCache",  # Django's, with an atomic incr
+            "LOCATION": "kiemdich_cache",
+            # Django deletes a third of the entries once there are more than MAX_ENTRIES
+            # (300 by default), live counts too: room for every client of a busy minute.
+            "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("KIEMDICH_CACHE_MAX_ENTRIES", "50000"))},
+        }
+    ),
+    "local": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+}
+
+# Proxies whose X-Forwarded-For is believed (kiemdich.clientip): comma-separated addresses or
+# networks, e.g. "127.0.0.1,10.0.0.0/8" for nginx on the same machine or the local network.
+# Empty: the socket's address is the client (right when nothing sits in front of gunicorn).
+TRUSTED_PROXIES = parse_proxies(os.environ.get("KIEMDICH_TRUSTED_PROXIES", ""))
+
+# Rate limits on public writes (kiemdich.ratelimit): django-ratelimit's "count/period", period
+# s, m, h or d with an optional multiple (e.g. "5/15m"); each can be set with
+# KIEMDICH_RATELIMIT_<GROUP> (upper case, "-" as "_"), e.g. KIEMDICH_RATELIMIT_SCAN=1200/m.
+# Per client address unless said otherwise. Mobile carriers put many phones behind one address
+# (carrier-grade NAT), so the limits of what phones do on their own (scans, installs) are wide;
+# what is rare and worth forging (back-dated scans, batches, sign-ups, sign-ins) is tight.
+RATELIMIT_DEFAULTS = {
+    "scan": "600/m",  # single scans, API and the /c/ page
+    "scan-backdated": "60/m",  # single scans timed more than BACKDATED_AFTER ago
+    "scan-batch": "60/h",  # batches of up to 1,000 scans, per signed-in user or per address
+    "declare": "30/m",  # health declarations and corrections, API and pages together
+    "install": "300/m",  # app installs reported by phones
+    "signup": "10/h",
+    "venue-register": "30/h",  # per signed-in user, API and page together
+    "login-user": "5/15m",  # failed sign-ins per username, then locked out until the window ends
+    "login-address": "30/15m",  # failed sign-ins per client address
+}
+RATELIMITS = {
+    group: os.environ.get("KIEMDICH_RATELIMIT_" + group.upper().replace("-", "_"), rate)
+    for group, rate in RATELIMIT_DEFAULTS.items()
+}
+for _group, _rate in RATELIMITS.items():
+    if not re.fullmatch(r"\d+/\d*[smhd]", _rate):
+        raise ImproperlyConfigured(f"Rate limit {_group}: {_rate!r} is not like 600/m or 5/15m.")
+#: A scan timed this many seconds before it arrives counts as back-dated.
+RATELIMIT_BACKDATED_AFTER = int(os.environ.get("KIEMDICH_RATELIMIT_BACKDATED_AFTER", "600"))
+# django-ratelimit: the counts live in the default cache.
+RATELIMIT_USE_CACHE = "default"
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -6,7 +6,11 @@ from kiemdich.accounts import views as account_views
 from kiemdich.api import api
 from kiemdich.checkins import selfscan
 from kiemdich.declarations import views as declaration_views
+from kiemdich.ratelimit import login_lockout
 from kiemdich.web import views
+
+# Sign-ins, on the site and in the admin, lock out after repeated failures (kiemdich.ratelimit).
+admin.site.login = login_lockout(admin.site.login)
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -23,7 +27,7 @@ urlpatterns = [
     path("orgs/", include("kiemdich.orgs.urls")),
     path("campaigns/", include("kiemdich.messaging.urls")),
     path("signup/", account_views.signup, name="signup"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", login_lockout(auth_views.LoginView.as_view()), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

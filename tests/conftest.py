@@ -20,15 +20,25 @@ def _fast_and_static(settings):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_caches():
-    """Usual stays and rate-limit counts are cached per process: no test inherits another's."""
+def _fresh_caches(request, django_db_blocker):
+    """No test inherits another's usual stays (per process) or rate-limit counts.
+
+    The counts live in the default cache, in the database (settings.CACHES): a test's
+    transaction takes its counts away with it; a test that commits leaves them, so they go."""
     yield
-    from django.core.cache import cache
+    from django.core.cache import caches
 
     from kiemdich.venues.services import forget_usual_stays
 
     forget_usual_stays()
-    cache.clear()
+    caches["local"].clear()
+    marker = request.node.get_closest_marker("django_db")
+    committed = {"transactional_db", "live_server"} & set(request.fixturenames) or (
+        marker is not None and marker.kwargs.get("transaction")
+    )
+    if committed:
+        with django_db_blocker.unblock():
+            caches["default"].clear()
 
 
 @pytest.fixture

@@ -19,7 +19,9 @@ from .models import AuditLog
 def client_ip(request: HttpRequest | None) -> str | None:
     if request is None:
         return None
-    return request.META.get("REMOTE_ADDR") or None
+    from kiemdich.clientip import client_ip as address  # behind trusted proxies, the client's
+
+    return address(request.META) or None
 
 
 @dataclass(frozen=True)

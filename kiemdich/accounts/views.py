@@ -40,7 +40,7 @@ class SignupForm(forms.Form):
         return data
 
 
-@limit("signup", per_minute=10)
+@limit("signup")
 def signup(request: HttpRequest) -> HttpResponse:
     next_url = request.POST.get("next") or request.GET.get("next") or "/"
     if not url_has_allowed_host_and_scheme(next_url, {request.get_host()}):

@@ -18,7 +18,7 @@ from kiemdich.api import ApiError
 from kiemdich.geo.api import visible_unit
 from kiemdich.geo.models import Level, Unit
 from kiemdich.orgs.models import Organization
-from kiemdich.ratelimit import allow
+from kiemdich.ratelimit import hit
 
 from . import figures
 from . import installs as install_service
@@ -59,8 +59,7 @@ class InstallOut(Schema):
     summary="Register an install (or an uninstall) of an app",
 )
 def register_install(request: HttpRequest, payload: InstallIn):
-    if not allow("install", request.META.get("REMOTE_ADDR", "?"), per_minute=600):
-        raise ApiError(429, _("Too many registrations. Wait a minute."), "rate_limited")
+    hit(request, ["install"])
     commune = Unit.objects.filter(code=payload.commune_code, level=Level.COMMUNE).first()
     if commune is None:
         raise ApiError(

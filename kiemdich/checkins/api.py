@@ -11,6 +11,7 @@ import uuid
 from collections import Counter
 from typing import Literal
 
+from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -24,6 +25,7 @@ from pydantic import BaseModel
 from kiemdich.accounts.audit import Read, record_reads
 from kiemdich.api import ApiError, file_response, optional_caller
 from kiemdich.geo.api import Page, visible_unit
+from kiemdich.ratelimit import hit
 
 from .exports import checkpoint_table_pdf, checkpoint_table_xlsx
 from .services import (
@@ -235,6 +237,17 @@ class BatchOut(Schema):
     failed: int
 
 
+def scan_limits(at: dt.datetime | None) -> list[str]:
+    """The rate limits (settings.RATELIMITS) a single scan counts in: every one in "scan", one
+    timed well before it arrives (an offline queue, or someone writing history) also in the
+    tighter "scan-backdated"."""
+    if at is not None and at.tzinfo is not None:
+        age = timezone.now() - at
+        if age.total_seconds() > settings.RATELIMIT_BACKDATED_AFTER:
+            return ["scan", "scan-backdated"]
+    return ["scan"]
+
+
 def scan_from(item: ScanIn) -> Scan:
     return Scan(
         client_id=item.client_id,
@@ -322,6 +335,7 @@ def audit_shown(request: HttpRequest, actor, results) -> None:
     ),
 )
 def record_one(request: HttpRequest, payload: ScanIn):
+    hit(request, scan_limits(payload.at))  # once only, if checkins/fastpath.py counted it
     scan = scan_from(payload)
     entry = fast_entry(scan)
     if entry is not None:
@@ -346,8 +360,10 @@ def record_one(request: HttpRequest, payload: ScanIn):
     ),
 )
 def record_batch(request: HttpRequest, payload: BatchIn):
-    items = [scan_from(item) for item in payload.items]
     caller = optional_caller(request)
+    # Staff scanners are counted per user (a checkpoint's staff may share a carrier's address).
+    hit(request, ["scan-batch"], key=f"user:{caller.pk}" if caller.is_authenticated else None)
+    items = [scan_from(item) for item in payload.items]
     outcome = record_scan_batch(items, caller)
     audit_shown(request, caller, outcome)
     results: list[str] = []

@@ -3,9 +3,15 @@
 Measured (bench/ `scans`): Django's middleware, URL resolution and ninja cost about as much CPU
 as the scan itself, so entries went through at a quarter of a trivial endpoint's rate. This
 wrapper answers exactly one kind of request itself: `POST /api/v1/checkins` whose body the API's
-own schema accepts, for an allowed host, that `services.fast_entry` stores. Everything else, and
-anything it is unsure about (a replay, a refused code, a bad body), goes to Django unchanged, with
-the body it read put back; so the API's answers, errors and documentation stay Django's.
+own schema accepts, for an allowed host, within the rate limits, that `services.fast_entry`
+stores. Everything else, and anything it is unsure about (a replay, a refused code, a bad
+body), goes to Django unchanged, with the body it read put back; so the API's answers, errors
+and documentation stay Django's.
+
+The rate limits of a scan (`api.scan_limits`) are counted here, before the scan is stored, and
+the outcome is left in the environ (kiemdich.ratelimit.COUNTED): over a limit, the request goes
+to Django, whose view answers the 429 without counting again; handed over for another reason,
+the view does not count it a second time either.
 """
 
 from __future__ import annotations
@@ -14,6 +20,7 @@ import io
 import json
 import logging
 from importlib import import_module
+from types import SimpleNamespace
 
 from django.conf import settings
 from django.db import close_old_connections
@@ -59,7 +66,9 @@ class ScanFastPath:
 
     def answer(self, environ: dict, body: bytes) -> bytes | None:
         """The 201 body of a stored entry, or None to let Django answer."""
-        from .api import ScanIn, scan_from, stored_entry_json
+        from kiemdich.ratelimit import COUNTED, RateLimited, hit
+
+        from .api import ScanIn, scan_from, scan_limits, stored_entry_json
         from .services import fast_entry
 
         host, _port = split_domain_port(environ.get("HTTP_HOST", ""))
@@ -70,6 +79,15 @@ class ScanFastPath:
         except ValueError:  # not JSON, or not a scan: Django says what is wrong
             return None
         close_old_connections()  # what Django does when a request starts (CONN_MAX_AGE, errors)
+        try:  # counted in the cache Django's view would use, keyed on the same environ
+            hit(SimpleNamespace(META=environ), scan_limits(payload.at))
+        except RateLimited as exc:
+            environ[COUNTED] = exc  # Django's view answers it (429, in the request's language)
+            return None
+        except Exception:  # the cache failed: Django's view counts again and answers
+            log.exception("rate limit failed on the fast scan path; handing over to Django")
+            return None
+        environ[COUNTED] = True
         try:
             entry = fast_entry(scan_from(payload))
         except Exception:  # let Django answer (and log) whatever went wrong

@@ -21,7 +21,7 @@ from kiemdich.declarations import cookies
 from kiemdich.declarations.forms import DeclarationForm
 from kiemdich.declarations.services import ReusedClientId, declare
 from kiemdich.geo.models import Unit
-from kiemdich.ratelimit import limit
+from kiemdich.ratelimit import RateLimited, hit, limit, too_many
 from kiemdich.venues.services import area_line, resolve_payload
 from kiemdich.venues.signing import InvalidPayload
 from kiemdich.web.idempotency import posted_client_id
@@ -29,7 +29,7 @@ from kiemdich.web.idempotency import posted_client_id
 from .services import IN, OUT, Scan, ScanRefused, open_visit, record_scan
 
 
-@limit("self-scan", per_minute=60)
+@limit("scan")
 def self_checkin(request: HttpRequest, payload: str) -> HttpResponse:
     try:
         venue = resolve_payload(payload)
@@ -48,6 +48,10 @@ def self_checkin(request: HttpRequest, payload: str) -> HttpResponse:
         if person is None:
             form = DeclarationForm(request.POST)
             if form.is_valid():
+                try:  # a first scan declares too: counted as a declaration as well
+                    hit(request, ["declare"])
+                except RateLimited as exc:
+                    return too_many(request, exc)
                 try:
                     person = declare(form.cleaned_data, client_id=client_id)[0].person
                 except ReusedClientId as exc:

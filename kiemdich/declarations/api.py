@@ -23,7 +23,7 @@ from ninja.security import APIKeyHeader
 from kiemdich.api import ApiError, file_response, invalid_form
 from kiemdich.geo.api import Page
 from kiemdich.orgs.models import Organization
-from kiemdich.ratelimit import allow
+from kiemdich.ratelimit import hit
 
 from . import services
 from .exports import my_data_xlsx
@@ -126,8 +126,7 @@ def _organization(code: str) -> Organization | None:
     ),
 )
 def declare(request: HttpRequest, payload: DeclarationIn):
-    if not allow("declare", request.META.get("REMOTE_ADDR", "?"), per_minute=120):
-        raise ApiError(429, _("Too many declarations. Wait a minute."), "rate_limited")
+    hit(request, ["declare"])
     person = None
     if payload.person_token:
         person = services.person_for_token(payload.person_token)
@@ -190,5 +189,6 @@ def export_mine(request: HttpRequest):
     summary="Correct one of my declarations (X-Person-Token)",
 )
 def correct(request: HttpRequest, declaration_id: int, payload: DeclarationIn):
+    hit(request, ["declare"])
     declaration = get_object_or_404(Declaration, pk=declaration_id, person=request.auth)
     return services.correct(declaration, _form(payload).cleaned_data)

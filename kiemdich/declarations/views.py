@@ -37,7 +37,7 @@ def _form_page(request: HttpRequest, form: DeclarationForm, **context) -> HttpRe
     )
 
 
-@limit("declare", per_minute=30)
+@limit("declare")
 def declare_page(request: HttpRequest) -> HttpResponse:
     """A new declaration; on this phone's person if it has one (a later one updates the last)."""
     person = cookies.person_from(request)
@@ -97,7 +97,7 @@ def my_export(request: HttpRequest) -> HttpResponse:
     )
 
 
-@limit("declare", per_minute=30)
+@limit("declare")
 def correct_page(request: HttpRequest, declaration_id: int) -> HttpResponse:
     person = cookies.person_from(request)
     if person is None:

@@ -16,7 +16,7 @@ from pydantic import ValidationError as PydanticValidationError
 from kiemdich.accounts.access import may_administer
 from kiemdich.api import ApiError, file_response, invalid_form
 from kiemdich.geo.api import Page, unit_or_404
-from kiemdich.ratelimit import allow
+from kiemdich.ratelimit import hit
 
 from . import poster, services, signing
 from .forms import VenueForm
@@ -126,8 +126,7 @@ def invalid(form: VenueForm) -> ApiError:
 
 @router.post("", response={201: VenueOut}, summary="Register a checkpoint")
 def register(request: HttpRequest, payload: VenueIn):
-    if not allow("venue-register", str(request.user.pk), per_minute=30):
-        raise ApiError(429, _("Too many registrations. Wait a minute."), "rate_limited")
+    hit(request, ["venue-register"], key=f"user:{request.user.pk}")
     form = VenueForm(data=form_data(payload))
     if not form.is_valid():
         raise invalid(form)

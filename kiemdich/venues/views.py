@@ -58,7 +58,7 @@ def venue_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@limit("venue-register", per_minute=20)
+@limit("venue-register", key=lambda request: f"user:{request.user.pk}")
 def venue_new(request: HttpRequest) -> HttpResponse:
     if not request.user.is_authenticated:
         return redirect(f"{reverse('signup')}?{urlencode({'next': request.path})}")

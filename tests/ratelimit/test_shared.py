@@ -1,0 +1,120 @@
+"""The counts are shared by every worker: separate processes count one total (settings.CACHES)."""
+
+import concurrent.futures
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from tests.declarations.conftest import DECLARATION
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+#: Counts hits in the "declare" group for one address, in a process of its own.
+HITS = """
+import os, sys
+import django
+django.setup()
+from types import SimpleNamespace
+from kiemdich.ratelimit import RateLimited, hit
+limited = 0
+for _ in range(int(sys.argv[1])):
+    try:
+        hit(SimpleNamespace(META={"REMOTE_ADDR": "198.51.100.7"}), ["declare"])
+    except RateLimited:
+        limited += 1
+print(limited)
+"""
+
+
+def environment(**extra: str) -> dict[str, str]:
+    s = connection.settings_dict
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "kiemdich.settings",
+        "DATABASE_URL": f"postgres://{s['USER']}@{s['HOST']}:{s['PORT']}/{s['NAME']}",
+        **extra,
+    }
+
+
+def test_two_processes_share_one_count():
+    env = environment(KIEMDICH_RATELIMIT_DECLARE="10/h")
+    run = [sys.executable, "-c", HITS, "6"]
+    options = {"env": env, "capture_output": True, "text": True, "timeout": 60, "check": True}
+    first = subprocess.run(run, **options)  # noqa: S603
+    second = subprocess.run(run, **options)  # noqa: S603
+    assert (int(first.stdout), int(second.stdout)) == (0, 2)  # 12 hits, the last 2 over 10
+
+
+def test_concurrent_hits_are_none_lost(limits):
+    """Django's DatabaseCache incr is a read then a write; kiemdich.cache locks the row."""
+    from types import SimpleNamespace
+
+    from kiemdich.ratelimit import _usage
+
+    limits(declare="100000/h")  # the rate is part of the counter's key: as in the children
+    env = environment(KIEMDICH_RATELIMIT_DECLARE="100000/h")
+    run = [sys.executable, "-c", HITS, "50"]
+    processes = [subprocess.Popen(run, env=env, stdout=subprocess.PIPE) for _ in range(4)]  # noqa: S603
+    for process in processes:
+        assert process.wait(timeout=120) == 0
+    usage = _usage(SimpleNamespace(META={}), "declare", "198.51.100.7", increment=False)
+    assert usage["count"] == 200
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def post(port: int) -> int:
+    request = urllib.request.Request(
+        f"http://127.0.0.1:{port}/api/v1/declarations",
+        data=json.dumps({**DECLARATION, "commune_code": "99999"}).encode(),
+        headers={"Content-Type": "application/json", "Connection": "close"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+
+
+def test_gunicorn_workers_share_one_count(tmp_path):
+    """4 clients at once against 2 sync workers: 20 requests, exactly 8 within the limit (the
+    others 429), as one process would count; each worker on its own would let up to 16 pass."""
+    port = free_port()
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    log = (tmp_path / "gunicorn.log").open("w")
+    env = environment(KIEMDICH_RATELIMIT_DECLARE="8/h", ALLOWED_HOSTS="127.0.0.1")
+    server = subprocess.Popen(  # noqa: S603
+        [str(gunicorn), "kiemdich.wsgi:application", "--workers", "2", "--bind",
+         f"127.0.0.1:{port}"],
+        env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/api/v1/health", timeout=2)
+                break
+            except OSError:
+                assert server.poll() is None and time.monotonic() < deadline, "gunicorn died"
+                time.sleep(0.2)
+        with concurrent.futures.ThreadPoolExecutor(4) as pool:
+            statuses = list(pool.map(post, [port] * 20))
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
+    # 422: counted, then refused for its unknown commune (nothing stored either way).
+    assert sorted(statuses) == [422] * 8 + [429] * 12
