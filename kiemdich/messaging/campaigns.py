@@ -265,14 +265,15 @@ def progress(campaign: Campaign) -> dict:
         sent=Count("pk", filter=Q(state=State.SENT)),
         failed=Count("pk", filter=Q(state=State.FAILED)),
     )
-    handled = counts["sent"] + counts["failed"] >= campaign.queued
+    counted = counts["sent"] + counts["failed"] + campaign.purged_sent + campaign.purged_failed
+    handled = counted >= campaign.queued
     return {
         "status": campaign.status,
         "status_display": campaign.get_status_display(),
         "total": campaign.total,
         "queued": campaign.queued,
-        "sent": counts["sent"],
-        "failed": counts["failed"],
+        "sent": counts["sent"] + campaign.purged_sent,
+        "failed": counts["failed"] + campaign.purged_failed,
         # Nothing more will change on its own: the page stops asking.
         "finished": campaign.status == CampaignStatus.FAILED
         or (campaign.status == CampaignStatus.DONE and handled),
