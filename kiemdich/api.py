@@ -6,12 +6,17 @@ and scripts can branch on `code` without parsing prose, while `detail` stays rea
 
 from __future__ import annotations
 
+import logging
+import traceback
+
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
+from django.views import defaults
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
 from ninja.security import HttpBearer, django_auth
@@ -131,6 +136,43 @@ def on_invalid_payload(request: HttpRequest, exc: InvalidPayload) -> HttpRespons
 def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     code = getattr(exc, "code", None) or f"http_{exc.status_code}"
     return error(request, exc.status_code, getattr(exc, "detail", None) or str(exc), code)
+
+
+@api.exception_handler(Exception)
+def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A bug. Off DEBUG, Django's own handling runs (logging, error mails) and ends in
+    `server_error` below, in the API's shape; with DEBUG the traceback comes back as JSON."""
+    if not settings.DEBUG:
+        raise exc
+    logging.getLogger("kiemdich.api").exception(exc)
+    return JsonResponse(
+        {
+            "detail": _("Something went wrong on the server. Please try again later."),
+            "code": "server_error",
+            "traceback": traceback.format_exc(),
+        },
+        status=500,
+    )
+
+
+def _is_api(request: HttpRequest) -> bool:
+    return request.path.startswith("/api/")
+
+
+def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler404 (kiemdich/urls.py): JSON under /api/, Django's page elsewhere."""
+    if _is_api(request):
+        return JsonResponse({"detail": _("Not found."), "code": "not_found"}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500 (kiemdich/urls.py): an unexpected exception answers JSON under /api/, with
+    nothing of the exception in it; pages keep Django's 500 page."""
+    if _is_api(request):
+        detail = _("Something went wrong on the server. Please try again later.")
+        return JsonResponse({"detail": detail, "code": "server_error"}, status=500)
+    return defaults.server_error(request)
 
 
 def invalid_form(form, names: dict[str, str] | None = None) -> ApiError:

@@ -14,7 +14,6 @@ import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-import xlsxwriter
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, landscape
@@ -23,6 +22,7 @@ from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from kiemdich import pdf_fonts
+from kiemdich.tabular import safe_cell, workbook, write_cells
 
 Cell = str | int | Decimal | None
 
@@ -66,7 +66,7 @@ def text(value: Cell) -> str:
 def to_xlsx(table: ReportTable) -> bytes:
     """One A4 sheet: title, date, header on row 4, one row per unit, the bold total."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book = workbook(buffer)
     book.set_properties({"title": table.title, "author": "kiemdich"})
     sheet = book.add_worksheet(table.sheet_name)
 
@@ -103,17 +103,17 @@ def to_xlsx(table: ReportTable) -> bytes:
         elif isinstance(value, int):
             sheet.write_number(row, col, value, formats[bold][int])
         else:
-            sheet.write_string(row, col, value, formats[bold][str])
+            write_cells(sheet, row, col, [value], formats[bold][str])
 
     last_col = table.columns - 1
     for col, width in enumerate(table.widths):
         sheet.set_column(col, col, width * 4.4)  # cm to Excel character widths
     sheet.set_row(0, 48)
-    sheet.merge_range(0, 0, 0, last_col, table.title, title_fmt)
-    sheet.merge_range(1, 0, 1, last_col, table.subtitle, subtitle_fmt)
+    sheet.merge_range(0, 0, 0, last_col, safe_cell(table.title), title_fmt)
+    sheet.merge_range(1, 0, 1, last_col, safe_cell(table.subtitle), subtitle_fmt)
     header_row = 3
     sheet.set_row(header_row, 36 if table.columns <= 4 else 52)
-    sheet.write_row(header_row, 0, table.header, header_fmt)
+    write_cells(sheet, header_row, 0, table.header, header_fmt)
     row = header_row
     for number, line in enumerate(table.rows, start=1):
         row += 1
@@ -126,7 +126,7 @@ def to_xlsx(table: ReportTable) -> bytes:
         write(row, col, value, bold=True)
     for note in table.notes:
         row += 1
-        sheet.write_string(row, 0, note, book.add_format({**font, "italic": True}))
+        write_cells(sheet, row, 0, [note], book.add_format({**font, "italic": True}))
 
     sheet.set_paper(9)  # A4
     if table.wide:

@@ -1,7 +1,12 @@
-"""Reading officials' spreadsheets (CSV or XLSX) line by line, with errors a person can act on.
+"""Spreadsheets in and out.
 
-Every import in kiemdich (unit figures, venue lists, install counts) is all-or-nothing and reports
+Reading officials' spreadsheets (CSV or XLSX) line by line, with errors a person can act on:
+every import in kiemdich (unit figures, venue lists, install counts) is all-or-nothing and reports
 each bad line with the number a person sees in their spreadsheet, so they share this reader.
+
+Writing: every Excel (or CSV) file kiemdich makes goes through `workbook` and `write_cells`, so a
+text someone typed (a checkpoint named `=HYPERLINK(...)`) is never a formula or a link in the
+file (OWASP "CSV injection"): `safe_cell` neutralises it.
 """
 
 from __future__ import annotations
@@ -15,6 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from django.utils.translation import gettext as _
+
+#: What makes a spreadsheet treat a text as a formula (OWASP CSV injection): = + - @, and a tab or
+#: carriage return before them.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 @dataclass
@@ -133,3 +142,42 @@ def parse_date(value) -> dt.date:
 
 def cell(cells: list, index: int):
     return cells[index] if index < len(cells) else None
+
+
+# Writing
+
+
+def safe_cell(value):
+    """A cell's value as it may go into a spreadsheet: a text that a spreadsheet would run as a
+    formula (it starts with = + - @, a tab or a carriage return) gets a leading apostrophe, the
+    way OWASP recommends; anything else (numbers, dates, other texts) is unchanged."""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
+
+
+def workbook(buffer: io.BytesIO):
+    """An in-memory XlsxWriter workbook that never turns a text into a formula or a link."""
+    import xlsxwriter
+
+    return xlsxwriter.Workbook(
+        buffer, {"in_memory": True, "strings_to_formulas": False, "strings_to_urls": False}
+    )
+
+
+def write_cells(sheet, row: int, col: int, values: Iterable, cell_format=None) -> None:
+    """Write `values` from (row, col) to the right: texts with `write_string` (neutralised by
+    `safe_cell`), numbers as numbers, None as a blank cell. The one way exports write a row."""
+    for offset, value in enumerate(values):
+        if value is None:
+            sheet.write_blank(row, col + offset, None, cell_format)
+        elif isinstance(value, bool):
+            sheet.write_boolean(row, col + offset, value, cell_format)
+        elif isinstance(value, int | float):
+            sheet.write_number(row, col + offset, value, cell_format)
+        else:
+            sheet.write_string(row, col + offset, safe_cell(str(value)), cell_format)
+
+
+def write_cell(sheet, row: int, col: int, value, cell_format=None) -> None:
+    write_cells(sheet, row, col, [value], cell_format)

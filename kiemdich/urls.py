@@ -33,3 +33,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
 ]
+
+#: Errors under /api/ answer in the API's JSON shape (DESIGN.md §3), pages keep Django's.
+handler404 = "kiemdich.api.not_found"
+handler500 = "kiemdich.api.server_error"

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import io
 
-import xlsxwriter
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kiemdich.phones import display_phone
+from kiemdich.tabular import workbook, write_cells
 
 from .models import Gender, Person, Purpose
 
@@ -20,7 +20,7 @@ def _local(moment) -> str:
 def my_data_xlsx(person: Person) -> bytes:
     """Two sheets: declarations, then visits (checkpoint, entry, exit)."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book = workbook(buffer)
     bold = book.add_format({"bold": True})
     sheet = book.add_worksheet(_("Declarations")[:31])
     headers = [
@@ -38,9 +38,10 @@ def my_data_xlsx(person: Person) -> bytes:
         _("Contact with a case"),
         _("Travel to an outbreak area"),
     ]
-    sheet.write_row(0, 0, headers, bold)
+    write_cells(sheet, 0, 0, headers, bold)
     for row, d in enumerate(person.declarations.select_related("commune"), start=1):
-        sheet.write_row(
+        write_cells(
+            sheet,
             row,
             0,
             [
@@ -61,10 +62,10 @@ def my_data_xlsx(person: Person) -> bytes:
         )
     sheet.set_column(0, len(headers) - 1, 18)
     visits = book.add_worksheet(_("Visits")[:31])
-    visits.write_row(0, 0, [_("Checkpoint"), _("Address"), _("Entry"), _("Exit")], bold)
+    write_cells(visits, 0, 0, [_("Checkpoint"), _("Address"), _("Entry"), _("Exit")], bold)
     for row, c in enumerate(person.checkins.select_related("venue").order_by("-t_in"), start=1):
         exit_text = _local(c.t_out) + (f" ({_('estimated')})" if c.t_out_auto else "")
-        visits.write_row(row, 0, [c.venue.name, c.venue.address, _local(c.t_in), exit_text])
+        write_cells(visits, row, 0, [c.venue.name, c.venue.address, _local(c.t_in), exit_text])
     visits.set_column(0, 3, 24)
     book.close()
     return buffer.getvalue()

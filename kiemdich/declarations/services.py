@@ -15,7 +15,7 @@ import hashlib
 import hmac
 import re
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from functools import lru_cache
 
 from django.conf import settings
@@ -111,6 +111,23 @@ def personal_qr_url(person: Person) -> str:
     return signing.qr_url(payload, kind=signing.PERSON)
 
 
+def refuse_too_long(values: dict, *, in_qr: bool) -> None:
+    """Refuse (InvalidPayload "too_long", naming the field) any text longer than its `Person`
+    column: the one length rule for every way a person is identified without a form (scanned
+    QR codes, typed-in visitors). PostgreSQL would fail the whole request on such a value
+    (a 500, or a whole batch lost); SQLite would store it longer than the model allows."""
+    for field, value in values.items():
+        limit = getattr(Person._meta.get_field(field), "max_length", None)
+        if limit and isinstance(value, str) and len(value) > limit:
+            params = {"field": field, "limit": limit}
+            message = (
+                _("%(field)s in the QR is longer than %(limit)s characters.")
+                if in_qr
+                else _("%(field)s is longer than %(limit)s characters.")
+            )
+            raise InvalidPayload("too_long", message % params)
+
+
 @dataclass(frozen=True)
 class Shown:
     """What a scanner screen shows of a visitor: masked, and only what the visitor presented
@@ -148,6 +165,7 @@ def identify_qr(text: str, people: QuerySet[Person] | None = None) -> tuple[Pers
             "unknown_qr",
             _("This QR code is not a personal code, an ID card or a checkpoint poster."),
         )
+    refuse_too_long(asdict(card), in_qr=True)
     person = people.filter(id_number=card.id_number).order_by("-pk").first()
     if person is None:
         person = Person.objects.create(
@@ -173,6 +191,7 @@ def person_from_details(full_name: str, phone: str, id_number: str = "") -> Pers
         id_number = clean_id_number(id_number)
     except ValidationError as exc:
         raise InvalidPayload("invalid_person", exc.messages[0]) from None
+    refuse_too_long({"full_name": name, "phone": phone, "id_number": id_number}, in_qr=False)
     candidates = Person.objects.filter(phone=phone, full_name__iexact=name)
     if id_number:
         candidates = candidates.filter(id_number__in=[id_number, ""])

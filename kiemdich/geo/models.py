@@ -128,3 +128,60 @@ class UnitStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.unit_id} {self.date}"
+
+
+class ImportJob(models.Model):
+    """An officials' spreadsheet import run in the background (kiemdich.web.imports), with its
+    progress for the page that follows it.
+
+    Here, in the lowest app, because every app's importer (checkpoints, organizations, ...) may
+    use it. The uploaded file waits under the data folder until the task has read it; the
+    importers stay all or nothing, so a job either saved everything or nothing.
+    """
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("waiting to start")
+        RUNNING = "running", _("checking the lines")
+        SAVING = "saving", _("saving")
+        DONE = "done", _("done")
+        FAILED = "failed", _("refused")
+
+    kind = models.CharField(_("kind"), max_length=20)
+    created_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("uploaded by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    filename = models.CharField(_("file name"), max_length=255)
+    path = models.CharField(_("stored file"), max_length=500, blank=True)
+    status = models.CharField(
+        _("status"), max_length=8, choices=Status.choices, default=Status.QUEUED
+    )
+    total = models.PositiveIntegerField(_("lines"), default=0)
+    done = models.PositiveIntegerField(_("lines checked"), default=0)
+    created = models.PositiveIntegerField(_("created"), default=0)
+    updated = models.PositiveIntegerField(_("updated"), default=0)
+    #: [[line, message], ...] of a refused file, in line order.
+    errors = models.JSONField(_("errors"), default=list, blank=True)
+    #: What is wrong with the file as a whole (not a spreadsheet, missing columns).
+    file_error = models.CharField(_("file error"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.filename} ({self.status})"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)
+
+    @property
+    def percent(self) -> int:
+        return int(100 * self.done / self.total) if self.total else 0

@@ -28,7 +28,7 @@ from kiemdich.geo.models import Unit
 from kiemdich.orgs.models import Organization
 
 from .models import Campaign, CampaignKind, CampaignStatus, Message, State
-from .services import queue_many
+from .services import queue_many, safe_sms_text, trusted_link_hosts
 
 #: Recipients queued per transaction: one INSERT of this many rows, and one counter update.
 BATCH = 1000
@@ -114,7 +114,8 @@ def sender_name(user) -> str:
 def default_text(kind: str, user) -> str:
     """The standard reminder, in Vietnamese (what the people read), under one SMS of 160."""
     with translation.override("vi"):
-        sender = sender_name(user)
+        # An organization's name is typed by people: no link in it reaches an SMS.
+        sender = safe_sms_text(sender_name(user), max_length=80)
         if kind == CampaignKind.DECLARATION:
             return _(
                 "%(sender)s asks you to make your health declaration online before travelling "
@@ -124,6 +125,12 @@ def default_text(kind: str, user) -> str:
             "%(sender)s asks you to install the Bluezone app, to be warned if you were near a "
             "COVID-19 case: bluezone.gov.vn"
         ) % {"sender": sender}
+
+
+def custom_text(text: str) -> str:
+    """A campaign text the sender typed, as it is sent: links only to this platform and to
+    gov.vn sites, no control characters (messaging.services.safe_sms_text)."""
+    return safe_sms_text(text, max_length=Campaign.MAX_TEXT, allow_hosts=trusted_link_hosts())
 
 
 def default_texts(user) -> dict[str, str]:
@@ -196,7 +203,7 @@ def create(
                 name=name[:200],
                 kind=kind,
                 channel=channel,
-                text=text.strip() or default_text(kind, user),
+                text=custom_text(text) or default_text(kind, user),
                 unit=unit,
                 organization=organization,
                 created_by=user,
@@ -258,14 +265,15 @@ def progress(campaign: Campaign) -> dict:
         sent=Count("pk", filter=Q(state=State.SENT)),
         failed=Count("pk", filter=Q(state=State.FAILED)),
     )
-    handled = counts["sent"] + counts["failed"] >= campaign.queued
+    counted = counts["sent"] + counts["failed"] + campaign.purged_sent + campaign.purged_failed
+    handled = counted >= campaign.queued
     return {
         "status": campaign.status,
         "status_display": campaign.get_status_display(),
         "total": campaign.total,
         "queued": campaign.queued,
-        "sent": counts["sent"],
-        "failed": counts["failed"],
+        "sent": counts["sent"] + campaign.purged_sent,
+        "failed": counts["failed"] + campaign.purged_failed,
         # Nothing more will change on its own: the page stops asking.
         "finished": campaign.status == CampaignStatus.FAILED
         or (campaign.status == CampaignStatus.DONE and handled),

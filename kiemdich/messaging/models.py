@@ -117,6 +117,10 @@ class Campaign(models.Model):
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
     error = models.CharField(_("error"), max_length=300, blank=True)
+    #: Messages sent / failed that the retention purge has deleted since (their recipients are
+    #: personal data): the progress counts them on, so a campaign's figures never go down.
+    purged_sent = models.PositiveIntegerField(_("sent (purged)"), default=0)
+    purged_failed = models.PositiveIntegerField(_("failed (purged)"), default=0)
 
     objects = CampaignQuerySet.as_manager()
 

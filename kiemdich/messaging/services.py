@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from collections.abc import Iterable
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -13,6 +16,65 @@ from .models import Channel, Message, State
 
 #: A message that failed this often stays failed (an operator can retry it in the admin).
 MAX_ATTEMPTS = 5
+
+
+#: A link as an SMS app sees one: a scheme (`http://`, `javascript://`), or names joined by dots
+#: (`vaccine-free.example.com`, `www.x.vn`, `1.2.3.4`), with an optional port and path.
+_LINK = re.compile(
+    r"(?:\b[a-z][a-z0-9+.-]*://)?(?:[\w-]+\.)+[\w-]+(?::\d+)?(?:/\S*)?"
+    r"|\b[a-z][a-z0-9+.-]*://\S*",
+    re.IGNORECASE,
+)
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.-]*://", re.IGNORECASE)
+#: Dots that IDNA (and so some phones) read as ".", after NFKC has mapped the full-width one.
+_DOTS = str.maketrans({"\u3002": ".", "\uff61": ".", "\uff0e": "."})
+
+
+def _host(link: str) -> str:
+    rest = _SCHEME.sub("", link)
+    return urlsplit(f"//{rest}").hostname or ""
+
+
+def _trusted(link: str, allow_hosts: Iterable[str]) -> bool:
+    host = _host(link)
+    return any(host == h or host.endswith(f".{h}") for h in allow_hosts if h)
+
+
+def _defuse(link: str) -> str:
+    """'http://evil.example/x' -> 'http[:]//evil[.]example/x': still readable, not a link."""
+    return re.sub(r"(?<=\w)\.(?=\w)", "[.]", link.replace("://", "[:]//"))
+
+
+def safe_sms_text(text: str, *, max_length: int = 60, allow_hosts: Iterable[str] = ()) -> str:
+    """Text someone typed (a checkpoint's or an organization's name, a campaign's text), made
+    fit to go into an SMS the platform sends in its own name.
+
+    A checkpoint named "vaccine-free.example.com" would otherwise be a link in a warning that
+    comes from the health authorities. So: links are defused (`evil[.]example`, `http[:]//`),
+    except to `allow_hosts` and their subdomains (the platform's own pages, `gov.vn`); control
+    and invisible characters (NUL, zero-width spaces, right-to-left overrides) go, line breaks
+    and tabs become spaces; the result is at most `max_length` characters (cut with "…")."""
+    text = unicodedata.normalize("NFKC", text or "").translate(_DOTS)
+    kept = []
+    for ch in text:
+        category = unicodedata.category(ch)
+        if ch.isspace() or category in ("Zl", "Zp"):
+            kept.append(" ")
+        elif category[0] != "C":  # Cc control, Cf format, Cs, Co, Cn
+            kept.append(ch)
+    text = " ".join("".join(kept).split())
+    allow_hosts = tuple(h.lower() for h in allow_hosts)
+    text = _LINK.sub(
+        lambda m: m.group(0) if _trusted(m.group(0), allow_hosts) else _defuse(m.group(0)), text
+    )
+    if len(text) > max_length:
+        text = text[: max_length - 1].rstrip() + "…"
+    return text
+
+
+def trusted_link_hosts() -> tuple[str, ...]:
+    """Hosts whose links a campaign text may carry: this platform's and the government's."""
+    return tuple(h for h in (urlsplit(settings.PUBLIC_URL).hostname, "gov.vn") if h)
 
 
 def queue(key: str, to: str, body: str, channel: str = Channel.SMS) -> tuple[Message, bool]:

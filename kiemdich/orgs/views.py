@@ -11,11 +11,12 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from kiemdich.web.uploads import import_upload
+from kiemdich.web.uploads import job_page, queue_upload
 
 from . import services
 from .forms import InstalledForm
@@ -111,25 +112,33 @@ def organization_list(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    """An organization import's progress, then its result (only for its uploader)."""
+    return job_page(
+        request,
+        job_id,
+        kind="orgs",
+        title=_("Import organizations"),
+        again_url=reverse("orgs:import"),
+        done_url=reverse("orgs:mine"),
+    )
+
+
+@login_required
 def import_page(request: HttpRequest) -> HttpResponse:
     """Officers upload the organization list of their area (.xlsx or .csv); all or nothing."""
     if not services.is_area_officer(request.user):
         raise PermissionDenied(_("Only officials can import organization lists."))
-    report, file_error = None, ""
+    file_error = ""
     if request.method == "POST":
-        report, file_error = import_upload(request, services.import_orgs)
-        if report is not None and report.ok:
-            messages.success(
-                request,
-                _("Imported: %(created)d new, %(updated)d updated organizations.")
-                % {"created": report.created, "updated": report.updated},
-            )
-            return redirect("orgs:mine")
+        # Checked and saved in the background; the job's page follows it.
+        job, file_error = queue_upload(request, "orgs")
+        if job is not None:
+            return redirect("orgs:import-job", job_id=job.pk)
     return render(
         request,
         "orgs/import.html",
         {
-            "report": report,
             "file_error": file_error,
             "columns": services.IMPORT_COLUMNS,
             "kinds": OrgKind.choices,

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import io
 
-import xlsxwriter
 from django.utils import timezone, translation
 
 from kiemdich.phones import display_phone
+from kiemdich.tabular import safe_cell, workbook, write_cell, write_cells
 
 TITLE = "DANH SÁCH F{degrees} CỦA CA BỆNH F0 #{case} TRÊN ĐỊA BÀN {area}"
 SUBTITLE = (
@@ -43,7 +43,7 @@ def local(moment) -> str:
 def contacts_xlsx(case, commune, contacts) -> bytes:
     """One A4 landscape sheet: title, window, header, one row per contact."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    book = workbook(buffer)
     degrees = "/F".join(str(d) for d in sorted({c.degree for c in contacts})) or "1"
     title = TITLE.format(degrees=degrees, case=case.pk, area=commune.full_name.upper())
     book.set_properties({"title": title, "author": "kiemdich"})
@@ -64,37 +64,35 @@ def contacts_xlsx(case, commune, contacts) -> bytes:
     for col, width in enumerate(WIDTHS):
         sheet.set_column(col, col, width)
     sheet.set_row(0, 36)
-    sheet.merge_range(0, 0, 0, last_col, title, title_fmt)
+    sheet.merge_range(0, 0, 0, last_col, safe_cell(title), title_fmt)
     subtitle = SUBTITLE.format(
         start=timezone.localtime(case.infectious_from),
         end=timezone.localtime(case.infectious_to),
         now=timezone.localtime(),
     )
-    sheet.merge_range(1, 0, 1, last_col, subtitle, subtitle_fmt)
+    sheet.merge_range(1, 0, 1, last_col, safe_cell(subtitle), subtitle_fmt)
     header_row = 3
-    sheet.write_row(header_row, 0, HEADER, header_fmt)
+    write_cells(sheet, header_row, 0, HEADER, header_fmt)
     row = header_row
     with translation.override("vi"):
         for number, c in enumerate(contacts, start=1):
             row += 1
             person = c.person
             sheet.write_number(row, 0, number, center_fmt)
-            sheet.write_string(row, 1, person.full_name, text_fmt)
+            write_cell(sheet, row, 1, person.full_name, text_fmt)
             if person.birth_year:
                 sheet.write_number(row, 2, person.birth_year, center_fmt)
             else:
                 sheet.write_blank(row, 2, None, center_fmt)
-            sheet.write_string(
-                row, 3, display_phone(person.phone) if person.phone else "", text_fmt
-            )
-            sheet.write_string(row, 4, person.address, text_fmt)
-            sheet.write_string(row, 5, f"F{c.degree}", center_fmt)
-            sheet.write_string(row, 6, c.venue.name, text_fmt)
-            sheet.write_string(row, 7, local(c.overlap_from), text_fmt)
-            sheet.write_string(row, 8, local(c.overlap_to), text_fmt)
-            sheet.write_string(row, 9, str(c.get_status_display()), text_fmt)
-            sheet.write_string(row, 10, local(c.notified_at), text_fmt)
-            sheet.write_string(row, 11, c.notes, text_fmt)
+            write_cell(sheet, row, 3, display_phone(person.phone) if person.phone else "", text_fmt)
+            write_cell(sheet, row, 4, person.address, text_fmt)
+            write_cell(sheet, row, 5, f"F{c.degree}", center_fmt)
+            write_cell(sheet, row, 6, c.venue.name, text_fmt)
+            write_cell(sheet, row, 7, local(c.overlap_from), text_fmt)
+            write_cell(sheet, row, 8, local(c.overlap_to), text_fmt)
+            write_cell(sheet, row, 9, str(c.get_status_display()), text_fmt)
+            write_cell(sheet, row, 10, local(c.notified_at), text_fmt)
+            write_cell(sheet, row, 11, c.notes, text_fmt)
 
     sheet.set_paper(9)  # A4
     sheet.set_landscape()

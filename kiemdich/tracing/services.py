@@ -14,7 +14,7 @@ from kiemdich.accounts.access import may_see_unit
 from kiemdich.declarations.models import Person
 from kiemdich.declarations.services import person_for_token, person_from_qr
 from kiemdich.geo.models import Unit
-from kiemdich.messaging.services import queue
+from kiemdich.messaging.services import queue, safe_sms_text
 from kiemdich.messaging.tasks import send_outbox
 from kiemdich.phones import normalize_phone
 from kiemdich.venues.models import Venue
@@ -214,7 +214,11 @@ def notify_contacts(case: Case) -> int:
                 "You may have been in close contact with a COVID-19 case at %(venue)s on "
                 "%(date)s around %(time)s. Watch your health, limit contacts, and call your "
                 "commune health station or 1022 for advice."
-            ) % {"venue": contact.venue.name, "date": f"{at:%d/%m}", "time": f"{at:%H:%M}"}
+            ) % {
+                "venue": safe_sms_text(contact.venue.name),
+                "date": f"{at:%d/%m}",
+                "time": f"{at:%H:%M}",
+            }
             queue(f"contact:{case.pk}:{contact.person_id}", contact.person.phone, body)
             contact.notified_at = now
     Contact.objects.bulk_update(contacts, ["notified_at"])

@@ -19,7 +19,7 @@ from kiemdich.accounts.audit import record_read
 from kiemdich.checkins.scanner import may_scan
 from kiemdich.geo.models import Unit
 from kiemdich.ratelimit import limit
-from kiemdich.web.uploads import import_upload
+from kiemdich.web.uploads import job_page, queue_upload
 
 from . import poster, services
 from .forms import VenueForm
@@ -192,25 +192,34 @@ def venue_action(request: HttpRequest, venue_id: int, action: str) -> HttpRespon
 
 
 @login_required
+def venue_import_job(request: HttpRequest, job_id: int) -> HttpResponse:
+    """A checkpoint import's progress, then its result (only for the official who uploaded)."""
+    return job_page(
+        request,
+        job_id,
+        kind="venues",
+        title=_("Import checkpoints"),
+        again_url=reverse("venues:import"),
+        done_url=reverse("venues:list"),
+    )
+
+
+@login_required
 def venue_import(request: HttpRequest) -> HttpResponse:
     """Officials upload an existing list (.xlsx or .csv); nothing is saved if a line is wrong."""
     if request.user.role not in OFFICER_ROLES and not request.user.is_superuser:
         raise PermissionDenied(_("Only officials can import checkpoint lists."))
-    report, file_error = None, ""
+    file_error = ""
     if request.method == "POST":
-        report, file_error = import_upload(request, services.import_venues)
-        if report is not None and report.ok:
-            messages.success(
-                request,
-                _("Imported: %(created)d new, %(updated)d updated checkpoints.")
-                % {"created": report.created, "updated": report.updated},
-            )
-            return redirect("venues:list")
+        # Checked and saved in the background (a province's list takes minutes): the job's
+        # page follows it.
+        job, file_error = queue_upload(request, "venues")
+        if job is not None:
+            return redirect("venues:import-job", job_id=job.pk)
     return render(
         request,
         "venues/import.html",
         {
-            "report": report,
             "file_error": file_error,
             "columns": services.IMPORT_COLUMNS + services.OPTIONAL_COLUMNS,
             "categories": Category.choices,

@@ -51,3 +51,44 @@ def test_schema_names_are_unique():
 
     names = Counter(c.__name__ for c in set(walk(Schema)) if c.__module__.startswith("kiemdich."))
     assert [name for name, n in names.items() if n > 1] == []
+
+
+def test_an_unexpected_exception_under_api_is_a_json_500(binh_phuoc, client, monkeypatch):
+    """A bug in an endpoint answers in the API's shape, not with Django's HTML error page."""
+    from django.test import Client
+
+    from kiemdich.checkins import api as checkins_api
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(checkins_api, "fast_entry", broken)
+    quiet = Client(raise_request_exception=False)
+    response = quiet.post(
+        "/api/v1/checkins",
+        {"client_id": "8a0f3d38-5c55-4a0a-9b1e-5f7f2d8f6b11", "venue": "x", "person_token": "1:x"},
+        content_type="application/json",
+    )
+    assert response.status_code == 500
+    assert response["Content-Type"].startswith("application/json")
+    assert response.json()["code"] == "server_error" and "a bug" not in response.content.decode()
+    # Outside /api/ a 500 stays a page.
+    assert quiet.get("/api-like-but-not/").status_code == 404
+    for path in ("/api/nope", "/api/v2/units", "/api/"):
+        missing = client.get(path)
+        assert missing.status_code == 404 and missing.json()["code"] == "not_found"
+
+
+def test_the_error_handlers_answer_json_only_under_api(db, rf):
+    from django.http import Http404
+    from django.urls import get_resolver
+
+    resolver = get_resolver()
+    not_found = resolver.resolve_error_handler(404)
+    server_error = resolver.resolve_error_handler(500)
+    api_404 = not_found(rf.get("/api/v1/zzz"), Http404())
+    assert api_404.status_code == 404 and api_404["Content-Type"] == "application/json"
+    api_500 = server_error(rf.get("/api/v1/units"))
+    assert api_500.status_code == 500 and api_500["Content-Type"] == "application/json"
+    page_500 = server_error(rf.get("/venues/"))
+    assert page_500.status_code == 500 and "html" in page_500["Content-Type"]

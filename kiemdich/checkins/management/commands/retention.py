@@ -11,8 +11,10 @@ from kiemdich.checkins.tasks import next_purge_time, schedule_purge
 
 class Command(BaseCommand):
     help = (
-        "Delete scans, declarations and people older than KIEMDICH_RETENTION_DAYS "
-        "(statistics are kept). With --schedule, book the daily purge for the task worker."
+        "Delete personal data older than KIEMDICH_RETENTION_DAYS: scans, declarations, people, "
+        "cases and contact lists, the message outbox, expired sessions, the admin log about "
+        "them and finished task results (statistics are kept). With --schedule, book the daily "
+        "purge for the task worker."
     )
 
     def add_arguments(self, parser) -> None:
@@ -53,3 +55,9 @@ class Command(BaseCommand):
             f"Deleted {report.checkins:,} scans, {report.declarations:,} declarations and "
             f"{report.people:,} people. Statistics are unchanged."
         )
+        if any(report.other.values()):
+            self.stdout.write(
+                "Also deleted: "
+                + ", ".join(f"{n:,} {label}" for label, n in report.other.items() if n)
+                + "."
+            )
