@@ -216,7 +216,9 @@ def django_wsgi_app():
 def test_every_operation_survives_schemathesis(personas, django_wsgi_app):
     started = time.monotonic()
     _, token = create_token(personas["district"], name="schemathesis")
-    person = Person.objects.create(full_name="Nguyễn Văn An", phone="+84912345678")
+    person = Person.objects.create(
+        full_name="Nguyễn Văn An", phone="+84912345678", commune_id="25396"
+    )
     declaration = Declaration.objects.create(
         person=person,
         client_id=uuid.uuid4(),

@@ -30,8 +30,8 @@ BAD_QRS = [
 
 
 @pytest.fixture
-def shop(binh_phuoc):
-    return make_venue(name="Tạp hóa Minh Phương", category="shop")
+def shop(personas):
+    return make_venue(name="Tạp hóa Minh Phương", category="shop", owner=personas["venue_owner"])
 
 
 @pytest.fixture
