@@ -430,7 +430,7 @@ ENDPOINTS: dict[str, Endpoint] = {
     ),
     "/tracing/": Endpoint(
         lambda c, w: c.page("GET", "/tracing/"),
-        showing(lambda r, w: w.person.full_name in r.content.decode()),
+        showing(lambda r, w: f'href="/tracing/{w.case.pk}/"' in r.content.decode()),
         people=_person,
     ),
     "/tracing/{id}/": Endpoint(lambda c, w: c.page("GET", f"/tracing/{w.case.pk}/"), people=_both),
