@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from django.apps import apps
 from django.contrib import admin
 from django.http import HttpRequest
 
@@ -48,6 +49,26 @@ def _row(actor, read: Read, ip: str | None) -> AuditLog:
     )
 
 
+def common_unit(codes: Iterable[str | None]) -> str:
+    """The code of the smallest unit holding every unit of `codes` ("" if they share none): the
+    unit of a read that spans several communes, for a reader whose own area is everything."""
+    codes = {code for code in codes if code}
+    if len(codes) <= 1:
+        return next(iter(codes), "")
+    paths = apps.get_model("geo", "Unit").objects.filter(code__in=codes).values_list("path")
+    shared = None
+    for (path,) in paths:
+        parts = path.strip("/").split("/")
+        if shared is None:
+            shared = parts
+        else:
+            n = 0
+            while n < min(len(shared), len(parts)) and shared[n] == parts[n]:
+                n += 1
+            shared = shared[:n]
+    return shared[-1] if shared else ""
+
+
 def record_reads(actor, reads: Iterable[Read], request: HttpRequest | None = None) -> None:
     """Log many reads in one statement (a batch of staff scans, an export)."""
     rows = [_row(actor, read, client_ip(request)) for read in reads]
@@ -77,6 +98,8 @@ class AuditedAdmin(admin.ModelAdmin):
 
     #: The field holding the person whose data a row is (None: the row names no person).
     audit_person_field: str | None = None
+    #: The attribute path to the code of the unit a row belongs to (e.g. "venue.commune_id").
+    audit_unit_field: str | None = None
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).visible_to(request.user)
@@ -84,6 +107,16 @@ class AuditedAdmin(admin.ModelAdmin):
     def _people(self, rows) -> list[int]:
         field = self.audit_person_field
         return [getattr(row, field) for row in rows] if field else []
+
+    def _unit(self, rows) -> str:
+        if not self.audit_unit_field:
+            return ""
+        codes = []
+        for row in rows:
+            for name in self.audit_unit_field.split("."):
+                row = getattr(row, name, None)
+            codes.append(row)
+        return common_unit(codes)
 
     def changelist_view(self, request: HttpRequest, extra_context=None):
         response = super().changelist_view(request, extra_context)
@@ -94,6 +127,7 @@ class AuditedAdmin(admin.ModelAdmin):
                 request.user,
                 f"admin {self.opts.label_lower} list ({len(rows)} rows)",
                 subjects=self._people(rows),
+                unit=self._unit(rows),
                 reason="admin list",
                 request=request,
             )
@@ -107,6 +141,7 @@ class AuditedAdmin(admin.ModelAdmin):
                 request.user,
                 f"admin {self.opts.label_lower} {row.pk}",
                 subjects=self._people([row]),
+                unit=self._unit([row]),
                 reason="admin record",
                 request=request,
             )

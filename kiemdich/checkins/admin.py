@@ -8,6 +8,7 @@ from .models import Checkin, ScanDaily
 @admin.register(Checkin)
 class CheckinAdmin(AuditedAdmin):
     audit_person_field = "person_id"
+    audit_unit_field = "venue.commune_id"
     list_display = ["t_in", "t_out", "venue", "method", "source_app"]
     list_filter = ["method", "source_app"]
     search_fields = ["venue__name", "client_id"]

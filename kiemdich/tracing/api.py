@@ -204,13 +204,33 @@ def create_case(request: HttpRequest, payload: CaseIn):
 
 @router.get("/{case_id}", response=CaseOut, summary="One case")
 def get_case(request: HttpRequest, case_id: int):
-    return _case_out(_case(request, case_id))
+    case = _case(request, case_id)
+    body = _case_out(case)
+    record_read(
+        request.user,
+        f"case {case.pk}",
+        subjects=[case.person_id],
+        unit=case.unit_id,
+        reason="case record",
+        request=request,
+    )
+    return body
 
 
 @router.post("/{case_id}/trace", response=TracedOut, summary="Trace again (degree 2: with F2)")
 def retrace(request: HttpRequest, case_id: int, degree: Degree = 2):
     case = _case(request, case_id)
-    return _case_out(case, services.trace_case(case, degree))
+    body = _case_out(case, services.trace_case(case, degree))
+    record_read(
+        request.user,
+        f"case {case.pk} trace (degree {degree})",
+        subjects=[case.person_id, *(crowd["met_person_id"] for crowd in body["crowds"])],
+        action="trace",
+        unit=case.unit_id,
+        reason="case traced again",
+        request=request,
+    )
+    return body
 
 
 @router.get(

@@ -31,7 +31,7 @@ from kiemdich.accounts.access import (
     may_see_unit,
     works_with_personal_data,
 )
-from kiemdich.accounts.audit import record_read
+from kiemdich.accounts.audit import common_unit, record_read
 from kiemdich.geo.models import Unit
 from kiemdich.venues.models import Venue
 
@@ -128,8 +128,16 @@ def case_list(request: HttpRequest) -> HttpResponse:
     )
     page = Paginator(qs, PER_PAGE).get_page(request.GET.get("page"))
     rows = [(case, may_see_person(user, unit=case.unit)) for case in page.object_list]
-    if any(named for _case, named in rows):
-        record_read(user, f"case list page {page.number}", unit=user.unit, request=request)
+    named = [case for case, sees in rows if sees]
+    if named:
+        record_read(
+            user,
+            f"case list page {page.number}",
+            subjects=[case.person_id for case in named],
+            unit=user.unit_id or common_unit(case.unit_id for case in named),
+            reason="case list (names)",
+            request=request,
+        )
     return render(
         request,
         "tracing/list.html",
@@ -205,7 +213,16 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
         ]
         visited.sort(key=lambda item: item[0].path)
 
-    record_read(user, f"case {case.pk}", unit=case.unit, request=request)
+    graph = graph_data(case, contacts, sees_f0)
+    shown = [node["id"] for node in graph["nodes"] if node["f"] > 0 and not node.get("out")]
+    record_read(
+        user,
+        f"case {case.pk}",
+        subjects=[case.person_id, *shown] if sees_f0 else shown,
+        unit=case.unit,
+        reason="case page",
+        request=request,
+    )
     totals = {
         "f1": sum(row["f1"] for row in by_commune),
         "f2": sum(row["f2"] for row in by_commune),
@@ -222,7 +239,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             "timeline": timeline,
             "visited": visited,
             "crowds": kept_crowds(request, case),
-            "graph": graph_data(case, contacts, sees_f0),
+            "graph": graph,
             "graph_limit": GRAPH_LIMIT,
         },
     )
@@ -286,7 +303,14 @@ def commune_list(request: HttpRequest, case_id: int, code: str) -> HttpResponse:
     status = request.GET.get("status", "")
     shown = qs.filter(status=status) if status in Status.values else qs
     page = Paginator(shown, PER_PAGE).get_page(request.GET.get("page"))
-    record_read(user, f"case {case.pk} contacts {commune.code}", unit=commune, request=request)
+    record_read(
+        user,
+        f"case {case.pk} contacts {commune.code}",
+        subjects=[contact.person_id for contact in page.object_list],
+        unit=commune,
+        reason="contact list",
+        request=request,
+    )
     return render(
         request,
         "tracing/commune.html",
@@ -317,8 +341,10 @@ def commune_export(request: HttpRequest, case_id: int, code: str) -> HttpRespons
     record_read(
         user,
         f"case {case.pk} contacts {commune.code}",
+        subjects=[contact.person_id for contact in contacts],
         action="export",
         unit=commune,
+        reason="contact list export",
         request=request,
     )
     response = HttpResponse(
@@ -344,7 +370,13 @@ def contact_update(request: HttpRequest, case_id: int, contact_id: int) -> HttpR
             user, contact, form.cleaned_data["status"], form.cleaned_data["notes"]
         )
         record_read(
-            user, f"contact {contact.pk}", action="update", unit=contact.commune, request=request
+            user,
+            f"contact {contact.pk}",
+            subjects=[contact.person_id],
+            action="update",
+            unit=contact.commune,
+            reason="contact follow-up",
+            request=request,
         )
         messages.success(request, _("Saved."))
         if became is not None:

@@ -8,6 +8,7 @@ from .services import forget_usual_stays
 
 @admin.register(Venue)
 class VenueAdmin(AuditedAdmin):
+    audit_unit_field = "commune_id"
     list_display = ["name", "category", "commune", "status", "created_at", "activated_at"]
     list_filter = ["status", "category"]
     search_fields = ["name", "address", "contact_phone", "plate_number", "commune__name"]

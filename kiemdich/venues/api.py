@@ -13,7 +13,8 @@ from ninja import Status as HttpStatus
 from ninja.pagination import paginate
 from pydantic import ValidationError as PydanticValidationError
 
-from kiemdich.accounts.access import may_administer
+from kiemdich.accounts.access import is_official, may_administer
+from kiemdich.accounts.audit import Read, record_reads
 from kiemdich.api import ApiError, file_response, invalid_form
 from kiemdich.geo.api import Page, unit_or_404
 from kiemdich.ratelimit import hit
@@ -120,6 +121,33 @@ def form_data(payload: Schema) -> dict:
     return {renames.get(k, k): v for k, v in data.items()}
 
 
+def audit_contacts(request: HttpRequest, venues) -> None:
+    """An official's read of checkpoints that are not their own logs each one, as its page
+    does: the answer holds its contact phone."""
+    if not is_official(request.user):
+        return
+    reads = [
+        Read(
+            f"venue {venue.pk}",
+            unit=venue.commune_id,
+            reason="checkpoint contact phone",
+        )
+        for venue in venues
+        if venue.owner_id != request.user.pk
+    ]
+    record_reads(request.user, reads, request)
+
+
+class AuditedVenuePage(Page):
+    """A page of checkpoints, each one an official reads logged (`audit_contacts`)."""
+
+    def paginate_queryset(self, queryset, pagination, request: HttpRequest, **params):
+        page = super().paginate_queryset(queryset, pagination, request, **params)
+        page["items"] = list(page["items"])
+        audit_contacts(request, page["items"])
+        return page
+
+
 def invalid(form: VenueForm) -> ApiError:
     return invalid_form(form, {"commune": "commune_code", "organization": "organization_code"})
 
@@ -134,7 +162,7 @@ def register(request: HttpRequest, payload: VenueIn):
 
 
 @router.get("", response=list[VenueOut], summary="Checkpoints you may see")
-@paginate(Page)
+@paginate(AuditedVenuePage)
 def list_venues(request: HttpRequest, filters: Query[VenueFilter]):
     qs = Venue.objects.visible_to(request.user).select_related("commune", "organization")
     if filters.unit:
@@ -187,7 +215,9 @@ def area_posters_pdf(request: HttpRequest, unit: str = Query(..., max_length=10)
 
 @router.get("/{venue_id}", response=VenueOut, summary="One checkpoint")
 def get_venue(request: HttpRequest, venue_id: int):
-    return services.visible_or_404(request.user, venue_id)
+    venue = services.visible_or_404(request.user, venue_id)
+    audit_contacts(request, [venue])
+    return venue
 
 
 @router.patch("/{venue_id}", response=VenueOut, summary="Change a checkpoint's details")

@@ -1,0 +1,537 @@
+"""The permission matrix: every role against every endpoint and page that reads or writes
+personal data, with the answer the product must give (DESIGN.md §4).
+
+One small world (Bình Phước; a checkpoint in Đức Phong 25396 run by its owner for a school, a
+second checkpoint of another owner, a person who declared through the API, their visit and a
+neighbour's, a case with that neighbour as F1, an organization with its admin, a campaign), one
+table `MATRIX` (endpoint -> the answer of each role, in `ROLES` order), one test per endpoint
+that asks it as each role. Each role's request runs in a savepoint rolled back afterwards, so
+every role meets the same world and one role's writes never change another's answer.
+
+Answers: an HTTP status; `LOGIN` a redirect to the login page (pages, anonymous); `NONE` an
+answer that holds nothing of the world (a list without the person or checkpoint asked about, a
+personal QR that names nobody, a staff change that was not made). Default deny: a row outside
+one's area is the same 404 as a missing one; a role that may never do it gets 403; the API
+answers 401 without credentials.
+
+Every answer that gives an official (officers, tracers, organization admins, the superuser)
+personal data must leave an audit record of that request: its actor, the people read
+(`subjects`, at least those the endpoint names in `PEOPLE`), the unit, an action or reason.
+
+Deliberately left out (nothing personal, or the same gate as a row above):
+- `POST /api/v1/installs` (an app's pseudonymous install id, no person), `/adoption/`,
+  `/api/v1/adoption`, `/units/...`, `/api/v1/units/...`: figures only.
+- `POST /api/v1/declarations`, `/declare/`, `/c/<payload>`: a person's own writes, public and
+  rate-limited; the first is how the world's person declares.
+- `PUT /api/v1/declarations/mine/{id}`, `POST /me/declarations/{id}/`: the same person gate as
+  `GET /api/v1/declarations/mine` and `/me/declarations/{id}/` (both in the table).
+- `/tracing/new/`, `/tracing/{id}/trace-f2/`, `/tracing/{id}/communes/{code}/notify/`: the page
+  twins of `POST /api/v1/cases`, `/trace` and `/notify`, behind the same `case_or_404`.
+- Venue writes that hold no personal data (register, edit, approve...), the campaign and
+  organization writes: tested in their apps; here only their reads.
+- The hotline operator: an area role with the tracer's reach (PERSONAL_DATA_ROLES), whose
+  rows would repeat the tracer's.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from django.core.cache import cache
+from django.db import transaction
+from django.test import Client
+from django.utils import timezone
+
+from kiemdich.accounts.models import AuditLog, Role
+from kiemdich.accounts.tokens import create_token
+from kiemdich.checkins.models import Checkin
+from kiemdich.declarations.cookies import PERSON_COOKIE
+from kiemdich.declarations.models import Person
+from kiemdich.declarations.services import personal_qr_url
+from kiemdich.messaging.models import Campaign
+from kiemdich.orgs.models import Organization
+from kiemdich.tracing import services as tracing
+from kiemdich.tracing.models import Contact
+from kiemdich.venues.models import VenueStaff
+from kiemdich.venues.services import qr_url
+from tests.conftest import make_user
+from tests.declarations.conftest import DECLARATION
+from tests.venues.conftest import make_venue
+
+LOGIN = "login"  # redirected to the login page
+NONE = "none"  # answered, but with nothing of the world (or nothing done)
+
+ROLES = (
+    "anonymous",
+    "person",  # no account: the API's X-Person-Token, the pages' person cookie
+    "citizen",
+    "owner",  # owns the checkpoint (for the school, so its admin runs it too)
+    "other_owner",  # owns another checkpoint of the same commune
+    "commune",  # officer of Đức Phong (25396): the person's, the checkpoint's commune
+    "other_commune",  # officer of Thống Nhất (25420), same district
+    "district",  # Bù Đăng (696)
+    "province",  # Bình Phước (70)
+    "tracer",  # health tracer of Bù Đăng
+    "tracer_out",  # health tracer of Lộc Ninh (692)
+    "org_admin",  # admin of the school the checkpoint belongs to
+    "superuser",
+)
+
+#: Roles whose reads of personal data are audited (DESIGN.md §4: "by an official").
+OFFICIALS = {
+    "commune",
+    "other_commune",
+    "district",
+    "province",
+    "tracer",
+    "tracer_out",
+    "org_admin",
+    "superuser",
+}
+
+# fmt: off
+#: endpoint -> the answer of each role, in ROLES order:
+#   anonymous  person  citizen  owner  other_owner  commune  other_commune  district  province
+#   tracer  tracer_out  org_admin  superuser
+MATRIX: dict[str, tuple] = {
+    # API: tracing. Outside the area a phone names nobody: the same 422 as an unknown phone.
+    "POST /api/v1/cases":                (401, 401, 403, 403, 403, 201, 422, 201, 201, 201, 422, 403, 201),  # noqa: E501
+    "GET /api/v1/cases/{id}":            (401, 401, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
+    "GET /api/v1/cases/{id}/contacts":   (401, 401, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
+    "PATCH /api/v1/cases/{id}/contacts/{cid}":
+                                         (401, 401, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
+    "POST /api/v1/cases/{id}/trace":     (401, 401, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
+    "POST /api/v1/cases/{id}/notify":    (401, 401, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
+    # API: staff scans. The poster is public, so a checkpoint one may not scan at is a 403.
+    # Tracers trace; they do not staff checkpoints (accounts.access.scan_q).
+    "POST /api/v1/checkins (person)":    (401, 401, 403, 201, 403, 201, 403, 201, 201, 403, 403, 201, 201),  # noqa: E501
+    "POST /api/v1/checkins (ID card)":   (401, 401, 403, 201, 403, 201, 403, 201, 201, 403, 403, 201, 201),  # noqa: E501
+    "POST /api/v1/checkins/batch":       (401, 401, 403, 201, 403, 201, 403, 201, 201, 403, 403, 201, 201),  # noqa: E501
+    # API: checkpoints (their contact phone), posters
+    "GET /api/v1/venues":                (401, 401, NONE, 200, NONE, 200, NONE, 200, 200, 200, NONE, 200, 200),  # noqa: E501
+    "GET /api/v1/venues/{id}":           (401, 401, 404, 200, 404, 200, 404, 200, 200, 200, 404, 200, 200),  # noqa: E501
+    "GET /api/v1/venues/{id}/qr.png":    (401, 401, 404, 200, 404, 200, 404, 200, 200, 200, 404, 200, 200),  # noqa: E501
+    "GET /api/v1/venues/posters.pdf":    (401, 401, 403, 403, 403, 200, 403, 200, 200, 403, 403, 403, 200),  # noqa: E501
+    # API: figures (no person in them; the unit's area decides)
+    "GET /api/v1/stats/checkpoints":     (401, 401, 403, 403, 403, 200, 403, 200, 200, 200, 403, 403, 200),  # noqa: E501
+    "GET /api/v1/reports/daily":         (401, 401, 403, 403, 403, 200, 403, 200, 200, 200, 403, 403, 200),  # noqa: E501
+    "GET /api/v1/orgs":                  (401, 401, NONE, NONE, NONE, 200, NONE, 200, 200, 200, NONE, 200, 200),  # noqa: E501
+    "GET /api/v1/campaigns":             (401, 401, 403, 403, 403, 200, NONE, 200, 200, 403, 403, NONE, 200),  # noqa: E501
+    # API: a person's own data, only with their own token
+    "GET /api/v1/declarations/mine":     (401, 200, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401),  # noqa: E501
+    "GET /api/v1/declarations/mine.xlsx":(401, 200, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401),  # noqa: E501
+    # Pages: tracing
+    "/tracing/":                         (LOGIN, LOGIN, 403, 403, 403, 200, NONE, 200, 200, 200, NONE, 403, 200),  # noqa: E501
+    "/tracing/{id}/":                    (LOGIN, LOGIN, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
+    "/tracing/{id}/communes/25396/":     (LOGIN, LOGIN, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
+    "/tracing/{id}/communes/25396/export.xlsx":
+                                         (LOGIN, LOGIN, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
+    "POST /tracing/{id}/contacts/{cid}/":(LOGIN, LOGIN, 403, 403, 403, 302, 404, 302, 302, 302, 404, 403, 302),  # noqa: E501
+    # Pages: checkpoints
+    "/venues/":                          (LOGIN, LOGIN, NONE, 200, NONE, 200, NONE, 200, 200, 200, NONE, 200, 200),  # noqa: E501
+    "/venues/{id}/":                     (LOGIN, LOGIN, 404, 200, 404, 200, 404, 200, 200, 200, 404, 200, 200),  # noqa: E501
+    "/venues/{id}/scanner/":             (LOGIN, LOGIN, 404, 200, 404, 200, 404, 200, 200, 403, 404, 200, 200),  # noqa: E501
+    "POST /venues/{id}/staff/":          (LOGIN, LOGIN, 404, 302, 404, 302, 404, 302, 302, 403, 404, 302, 302),  # noqa: E501
+    # Pages: a person's own data (the cookie's person; everyone else is sent to declare)
+    "/me/":                              (302, 200, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302),  # noqa: E501
+    "/me/export.xlsx":                   (302, 200, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302),  # noqa: E501
+    "/me/declarations/{id}/":            (302, 200, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302),  # noqa: E501
+    # A personal QR opened with a phone's camera: only those who scan somewhere learn who
+    # (masked), as their scanner would show it: the other owner runs a checkpoint too; the
+    # officer of Thống Nhất has no checkpoint in the commune, so scans nowhere.
+    "/p/<payload>":                      (NONE, NONE, NONE, 200, 200, 200, NONE, 200, 200, NONE, NONE, 200, 200),  # noqa: E501
+    # Pages: figures, campaigns, organizations, reports
+    "/stats/checkpoints/?unit=25396":    (LOGIN, LOGIN, 403, 403, 403, 200, 403, 200, 200, 200, 403, 403, 200),  # noqa: E501
+    "/campaigns/":                       (LOGIN, LOGIN, 403, 403, 403, 200, NONE, 200, 200, 403, 403, NONE, 200),  # noqa: E501
+    "/orgs/":                            (LOGIN, LOGIN, 403, 403, 403, 200, NONE, 200, 200, 403, 403, 200, 200),  # noqa: E501
+    "/reports/?unit=25396":              (LOGIN, LOGIN, 403, 403, 403, 200, 403, 200, 200, 200, 403, 403, 200),  # noqa: E501
+    # The admin: staff accounts only (the superuser here)
+    "/admin/checkins/checkin/":          (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 200),  # noqa: E501
+}
+# fmt: on
+
+CCCD = "079190001234|123456789|Phạm Văn Đức|15081990|Nam|12 Lê Lợi, Đồng Xoài|01012021"
+TYPED = {"full_name": "Lê Thị Cúc", "phone": "0987654321"}
+
+
+@dataclass
+class World:
+    users: dict
+    person: Person  # declared through the API; the case (F0)
+    neighbour: Person  # met the person at the checkpoint: the case's F1
+    token: str  # the person's X-Person-Token
+    shop: object
+    other: object
+    case: object
+    contact: Contact
+    school: Organization
+    campaign: Campaign
+    guard: object  # an account the staff form adds
+
+
+@pytest.fixture
+def world(personas) -> World:
+    school = Organization.objects.create(
+        code="BP-THCS-DUCPHONG", name="Trường THCS Đức Phong", kind="school", unit_id="25396"
+    )
+    other_owner = make_user("chudiem_khac", Role.VENUE_OWNER)
+    users = {
+        **{role: personas[role] for role in ("citizen", "commune", "other_commune", "district")},
+        "province": personas["province"],
+        "tracer": personas["tracer"],
+        "owner": personas["venue_owner"],
+        "other_owner": other_owner,
+        "tracer_out": make_user("truyvet_locninh", Role.HEALTH_TRACER, "692"),
+        "org_admin": make_user("truong_ducphong", Role.ORG_ADMIN, organization=school),
+        "superuser": make_user("quantri", Role.CITIZEN, is_superuser=True, is_staff=True),
+    }
+    shop = make_venue(name="Tạp hóa Minh Phương", owner=users["owner"], organization=school)
+    other = make_venue(name="Quán của người khác", owner=other_owner)
+
+    declared = Client().post("/api/v1/declarations", DECLARATION, content_type="application/json")
+    assert declared.status_code == 201, declared.json()
+    token = declared.json()["person_token"]
+    person = Person.objects.get(id_number=DECLARATION["id_number"])
+    neighbour = Person.objects.create(
+        full_name="Trần Thị Hàng", phone="+84912000002", commune_id="25396"
+    )
+    day = timezone.now() - dt.timedelta(days=1)
+    Checkin.objects.bulk_create(
+        [
+            Checkin(
+                client_id=uuid.uuid4(),
+                venue=shop,
+                person=who,
+                method="self",
+                t_in=start,
+                t_out=start + dt.timedelta(minutes=20),
+            )
+            for who, start in ((person, day), (neighbour, day + dt.timedelta(minutes=5)))
+        ]
+    )
+    case, _report = tracing.open_case(
+        personas["tracer"], phone=person.phone, confirmed_at=timezone.now()
+    )
+    contact = Contact.objects.get(case=case)
+    assert contact.person_id == neighbour.pk and contact.commune_id == "25396"
+    campaign = Campaign.objects.create(
+        name="Nhắc cài đặt",
+        kind="install",
+        text="Hãy cài PC-Covid.",
+        channel="sms",
+        unit_id="25396",
+        created_by=personas["commune"],
+    )
+    guard = make_user("0900000009", Role.CITIZEN)
+    cache.clear()  # the declaration's rate-limit count
+    return World(
+        users, person, neighbour, token, shop, other, case, contact, school, campaign, guard
+    )
+
+
+class Caller:
+    """One role's credentials: a bearer token (or the person's header) for the API, a session
+    (or the person's cookie) for pages."""
+
+    def __init__(self, role: str, world: World) -> None:
+        self.role, self.world = role, world
+        self.user = world.users.get(role)
+        self.client = Client()
+        self._headers: dict | None = None
+
+    def api_headers(self) -> dict:
+        if self._headers is None:
+            if self.role == "person":
+                self._headers = {"HTTP_X_PERSON_TOKEN": self.world.token}
+            elif self.user is not None:
+                self._headers = {"HTTP_AUTHORIZATION": f"Bearer {create_token(self.user)[1]}"}
+            else:
+                self._headers = {}
+        return self._headers
+
+    def api(self, method: str, path: str, body: dict | None = None):
+        call = getattr(self.client, method.lower())
+        if body is None:
+            return call(path, **self.api_headers())
+        return call(path, body, content_type="application/json", **self.api_headers())
+
+    def page(self, method: str, path: str, data: dict | None = None):
+        if self.role == "person":
+            self.client.cookies[PERSON_COOKIE] = self.world.token
+        elif self.user is not None:
+            self.client.force_login(self.user)
+        call = getattr(self.client, method.lower())
+        return call(path, data) if data is not None else call(path)
+
+
+def status(response):
+    """The answer as the table writes it."""
+    if response.status_code == 302 and response["Location"].split("?")[0] in (
+        "/login/",
+        "/admin/login/",
+    ):
+        return LOGIN
+    return response.status_code
+
+
+def showing(test: Callable) -> Callable:
+    """`status`, but NONE for a 200 whose body does not pass `test(response, world)`."""
+
+    def answer(response, world):
+        got = status(response)
+        return NONE if got == 200 and not test(response, world) else got
+
+    return answer
+
+
+def batch_item(response, world):
+    if response.status_code != 200:
+        return response.status_code
+    return response.json()["results"][0]["status"]
+
+
+def lists_shop(response, world) -> bool:
+    return any(item["id"] == world.shop.pk for item in response.json()["items"])
+
+
+def scan(world: World, **fields) -> dict:
+    return {
+        "client_id": str(uuid.uuid4()),
+        "venue": qr_url(world.shop),
+        "direction": "in",
+        **fields,
+    }
+
+
+def new_person(**lookup) -> Callable:
+    return lambda world: set(Person.objects.filter(**lookup).values_list("pk", flat=True))
+
+
+def personal_qr_path(world: World) -> str:
+    return "/p/" + personal_qr_url(world.person).rsplit("/p/", 1)[1]
+
+
+@dataclass
+class Endpoint:
+    ask: Callable  # (caller, world) -> response
+    answer: Callable = lambda response, world: status(response)
+    #: Personal data: an official's answer must be audited with (at least) these people.
+    people: Callable | None = None
+
+
+def _person(w: World) -> set[int]:
+    return {w.person.pk}
+
+
+def _neighbour(w: World) -> set[int]:
+    return {w.neighbour.pk}
+
+
+def _both(w: World) -> set[int]:
+    return {w.person.pk, w.neighbour.pk}
+
+
+def _nobody(w: World) -> set[int]:
+    """Personal data of no declared person (a checkpoint's contact phone): audited, no ids."""
+    return set()
+
+
+def _staff_added(response, world):
+    got = status(response)
+    if got == 302 and not VenueStaff.objects.filter(venue=world.shop, user=world.guard).exists():
+        return NONE
+    return got
+
+
+def _case_body(w: World) -> dict:
+    return {"phone": w.person.phone, "confirmed_at": timezone.now().isoformat()}
+
+
+def _contacts_of(response, w: World) -> bool:
+    return any(c["person_id"] == w.neighbour.pk for c in response.json()["items"])
+
+
+ENDPOINTS: dict[str, Endpoint] = {
+    "POST /api/v1/cases": Endpoint(
+        lambda c, w: c.api("POST", "/api/v1/cases", _case_body(w)), people=_person
+    ),
+    "GET /api/v1/cases/{id}": Endpoint(
+        lambda c, w: c.api("GET", f"/api/v1/cases/{w.case.pk}"), people=_person
+    ),
+    "GET /api/v1/cases/{id}/contacts": Endpoint(
+        lambda c, w: c.api("GET", f"/api/v1/cases/{w.case.pk}/contacts"),
+        showing(_contacts_of),
+        people=_neighbour,
+    ),
+    "PATCH /api/v1/cases/{id}/contacts/{cid}": Endpoint(
+        lambda c, w: c.api(
+            "PATCH",
+            f"/api/v1/cases/{w.case.pk}/contacts/{w.contact.pk}",
+            {"status": "reached", "notes": "Đã gọi"},
+        ),
+        people=_neighbour,
+    ),
+    "POST /api/v1/cases/{id}/trace": Endpoint(
+        lambda c, w: c.api("POST", f"/api/v1/cases/{w.case.pk}/trace"), people=_person
+    ),
+    # Queues the warnings: its answer is a count, it shows nobody.
+    "POST /api/v1/cases/{id}/notify": Endpoint(
+        lambda c, w: c.api("POST", f"/api/v1/cases/{w.case.pk}/notify")
+    ),
+    "POST /api/v1/checkins (person)": Endpoint(
+        lambda c, w: c.api("POST", "/api/v1/checkins", scan(w, person=TYPED)),
+        people=new_person(full_name=TYPED["full_name"]),
+    ),
+    "POST /api/v1/checkins (ID card)": Endpoint(
+        lambda c, w: c.api("POST", "/api/v1/checkins", scan(w, person_qr=CCCD)),
+        people=new_person(id_number="079190001234"),
+    ),
+    "POST /api/v1/checkins/batch": Endpoint(
+        lambda c, w: c.api("POST", "/api/v1/checkins/batch", {"items": [scan(w, person=TYPED)]}),
+        batch_item,
+        people=new_person(full_name=TYPED["full_name"]),
+    ),
+    "GET /api/v1/venues": Endpoint(
+        lambda c, w: c.api("GET", "/api/v1/venues"), showing(lists_shop), people=_nobody
+    ),
+    "GET /api/v1/venues/{id}": Endpoint(
+        lambda c, w: c.api("GET", f"/api/v1/venues/{w.shop.pk}"), people=_nobody
+    ),
+    "GET /api/v1/venues/{id}/qr.png": Endpoint(
+        lambda c, w: c.api("GET", f"/api/v1/venues/{w.shop.pk}/qr.png")
+    ),
+    "GET /api/v1/venues/posters.pdf": Endpoint(
+        lambda c, w: c.api("GET", "/api/v1/venues/posters.pdf?unit=25396")
+    ),
+    "GET /api/v1/stats/checkpoints": Endpoint(
+        lambda c, w: c.api("GET", "/api/v1/stats/checkpoints?unit=25396")
+    ),
+    "GET /api/v1/reports/daily": Endpoint(
+        lambda c, w: c.api("GET", "/api/v1/reports/daily?unit=25396")
+    ),
+    "GET /api/v1/orgs": Endpoint(
+        lambda c, w: c.api("GET", "/api/v1/orgs"),
+        showing(lambda r, w: any(o["code"] == w.school.code for o in r.json()["items"])),
+    ),
+    "GET /api/v1/campaigns": Endpoint(
+        lambda c, w: c.api("GET", "/api/v1/campaigns"),
+        showing(lambda r, w: any(x["id"] == w.campaign.pk for x in r.json()["items"])),
+    ),
+    "GET /api/v1/declarations/mine": Endpoint(
+        lambda c, w: c.api("GET", "/api/v1/declarations/mine"),
+        showing(lambda r, w: r.json()["items"][0]["id_number"] == DECLARATION["id_number"]),
+    ),
+    "GET /api/v1/declarations/mine.xlsx": Endpoint(
+        lambda c, w: c.api("GET", "/api/v1/declarations/mine.xlsx")
+    ),
+    "/tracing/": Endpoint(
+        lambda c, w: c.page("GET", "/tracing/"),
+        showing(lambda r, w: f'href="/tracing/{w.case.pk}/"' in r.content.decode()),
+        people=_person,
+    ),
+    "/tracing/{id}/": Endpoint(lambda c, w: c.page("GET", f"/tracing/{w.case.pk}/"), people=_both),
+    "/tracing/{id}/communes/25396/": Endpoint(
+        lambda c, w: c.page("GET", f"/tracing/{w.case.pk}/communes/25396/"), people=_neighbour
+    ),
+    "/tracing/{id}/communes/25396/export.xlsx": Endpoint(
+        lambda c, w: c.page("GET", f"/tracing/{w.case.pk}/communes/25396/export.xlsx"),
+        people=_neighbour,
+    ),
+    "POST /tracing/{id}/contacts/{cid}/": Endpoint(
+        lambda c, w: c.page(
+            "POST",
+            f"/tracing/{w.case.pk}/contacts/{w.contact.pk}/",
+            {"status": "reached", "notes": "Đã gọi"},
+        ),
+        people=_neighbour,
+    ),
+    "/venues/": Endpoint(
+        lambda c, w: c.page("GET", "/venues/"),
+        showing(lambda r, w: w.shop.name in r.content.decode()),
+    ),
+    "/venues/{id}/": Endpoint(lambda c, w: c.page("GET", f"/venues/{w.shop.pk}/"), people=_nobody),
+    "/venues/{id}/scanner/": Endpoint(lambda c, w: c.page("GET", f"/venues/{w.shop.pk}/scanner/")),
+    "POST /venues/{id}/staff/": Endpoint(
+        lambda c, w: c.page("POST", f"/venues/{w.shop.pk}/staff/", {"login": w.guard.username}),
+        _staff_added,
+    ),
+    "/me/": Endpoint(lambda c, w: c.page("GET", "/me/")),
+    "/me/export.xlsx": Endpoint(lambda c, w: c.page("GET", "/me/export.xlsx")),
+    "/me/declarations/{id}/": Endpoint(
+        lambda c, w: c.page("GET", f"/me/declarations/{w.person.declarations.get().pk}/")
+    ),
+    "/p/<payload>": Endpoint(
+        lambda c, w: c.page("GET", personal_qr_path(w)),
+        showing(lambda r, w: "N*****" in r.content.decode()),
+        people=_person,
+    ),
+    "/stats/checkpoints/?unit=25396": Endpoint(
+        lambda c, w: c.page("GET", "/stats/checkpoints/?unit=25396")
+    ),
+    "/campaigns/": Endpoint(
+        lambda c, w: c.page("GET", "/campaigns/"),
+        showing(lambda r, w: w.campaign.name in r.content.decode()),
+    ),
+    "/orgs/": Endpoint(
+        lambda c, w: c.page("GET", "/orgs/"),
+        showing(lambda r, w: w.school.name in r.content.decode()),
+    ),
+    "/reports/?unit=25396": Endpoint(lambda c, w: c.page("GET", "/reports/?unit=25396")),
+    "/admin/checkins/checkin/": Endpoint(
+        lambda c, w: c.page("GET", "/admin/checkins/checkin/"), people=_both
+    ),
+}
+
+
+def test_the_table_is_whole():
+    assert set(MATRIX) == set(ENDPOINTS)
+    assert all(len(row) == len(ROLES) for row in MATRIX.values())
+
+
+def _success(answer) -> bool:
+    return answer in (200, 201, 302)
+
+
+def _audit_problem(caller: Caller, endpoint: Endpoint, world: World, before: int) -> str | None:
+    """What is wrong with the audit of an official's read that just happened, if anything."""
+    rows = list(AuditLog.objects.filter(pk__gt=before, actor=caller.user))
+    if not rows:
+        return "no audit record"
+    people = endpoint.people(world)
+    good = [
+        row
+        for row in rows
+        if row.unit_code
+        and (row.reason or row.action)
+        and people <= set(row.subjects)
+        and (row.subjects or not people)
+    ]
+    if not good:
+        seen = [(r.action, r.subject, r.subjects, r.unit_code, r.reason) for r in rows]
+        return f"audit records {seen} lack people {sorted(people)}, the unit or a reason"
+    return None
+
+
+@pytest.mark.parametrize("name", list(MATRIX))
+def test_permission_matrix(name, world):
+    endpoint = ENDPOINTS[name]
+    wrong = []
+    for role, expected in zip(ROLES, MATRIX[name], strict=True):
+        before = AuditLog.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+        with transaction.atomic():
+            caller = Caller(role, world)
+            response = endpoint.ask(caller, world)
+            got = endpoint.answer(response, world)
+            if got != expected:
+                wrong.append(f"{role}: expected {expected}, got {got}")
+            elif role in OFFICIALS and endpoint.people and _success(got):
+                problem = _audit_problem(caller, endpoint, world, before)
+                if problem:
+                    wrong.append(f"{role}: {problem}")
+            transaction.set_rollback(True)
+        cache.clear()
+    assert not wrong, f"{name}:\n  " + "\n  ".join(wrong)
