@@ -5,8 +5,13 @@ PostgreSQL or a throw-away one). Only that URL's server and login are used: the 
 database of its own, `kiemdich_bench`, dropped and recreated first, so the developer's data is
 never read or written and every run starts from the same state.
 
-Exit status: 0 when every benchmark ran (whether or not it met its targets: times depend on the
-machine, so a MISS is information, not a failure), 1 when one raised, 2 without PostgreSQL.
+It ends with one table of every figure, its baseline, ratio, target and PASS/MISS
+(bench/summary.py), also written as Markdown with the machine to bench/latest.md (`--markdown`);
+a whole run at the default sizes also refreshes the table in README.md.
+
+Exit status: 0 when every benchmark ran and every correctness check agreed (whether or not the
+times met their targets: times depend on the machine, so a MISS is information, not a failure),
+1 when one raised or a check found a mismatch, 2 without PostgreSQL, 3 on a MISS with `--strict`.
 """
 
 from __future__ import annotations
@@ -15,26 +20,65 @@ import argparse
 import datetime as dt
 import os
 import platform
+import shlex
 import sys
 import time
 import traceback
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 from functools import partial
 from pathlib import Path
 
 import psycopg
 
 from . import BENCH_DB
-from .common import Figure, Options, log, print_table
+from .common import Figure, Options, log
 from .db import NotPostgres, Server, recreate_bench_db
+from .summary import (
+    Machine,
+    exit_status,
+    markdown_block,
+    markdown_report,
+    replace_readme_block,
+    text_table,
+    write_markdown,
+)
 
 #: In the order they run: `scans` last of those sharing the data, so its own random draws never
 #: change the others' data; `tracing` after it, since its 2 M check-ins of its own would change
 #: the table the load tests write to; `adoption` last, since it loads every province's units.
 NAMES = ("checkpoints", "posters", "scans", "tracing", "adoption")
+ROOT = Path(__file__).resolve().parent.parent
+LATEST = ROOT / "bench" / "latest.md"
+README = ROOT / "README.md"
+TRACING_SCALE = 1.0
+INSTALLS = 10_000_000
 
 
-def parse_args(argv: list[str]) -> tuple[list[str], Options, float, int]:
+@dataclass(frozen=True)
+class Run:
+    """What the command line asked for."""
+
+    names: list[str]
+    options: Options
+    tracing_scale: float
+    installs: int
+    strict: bool
+    markdown: Path | None
+
+    @property
+    def whole(self) -> bool:
+        """Every benchmark at its default size: the run README.md shows."""
+        sizes = replace(self.options, explain=False) == Options()
+        return (
+            list(self.names) == list(NAMES)
+            and sizes
+            and self.tracing_scale == TRACING_SCALE
+            and self.installs == INSTALLS
+        )
+
+
+def parse_args(argv: list[str]) -> Run:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.splitlines()[0])
     parser.add_argument("names", nargs="*", metavar="name", help=f"any of {', '.join(NAMES)}")
     parser.add_argument(
@@ -61,14 +105,26 @@ def parse_args(argv: list[str]) -> tuple[list[str], Options, float, int]:
     parser.add_argument(
         "--tracing-scale",
         type=float,
-        default=1.0,
+        default=TRACING_SCALE,
         help="fraction of `tracing`'s venues, people and check-ins, default %(default)s",
     )
     parser.add_argument(
         "--installs",
         type=int,
-        default=10_000_000,
+        default=INSTALLS,
         help="registered installs of `adoption`, default %(default)s",
+    )
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="exit with status 3 when a figure misses its target (by default a MISS is only shown)",
+    )
+    parser.add_argument(
+        "--markdown",
+        type=Path,
+        default=None,
+        help="write the results table as Markdown here; default bench/latest.md for a run of "
+        "every benchmark at the default sizes, none otherwise",
     )
     args = parser.parse_args(argv)
     if args.installs < 1:
@@ -86,7 +142,10 @@ def parse_args(argv: list[str]) -> tuple[list[str], Options, float, int]:
         scan_seconds=args.scan_seconds,
         scan_workers=args.scan_workers,
     )
-    return names, options, args.tracing_scale, args.installs
+    run = Run(names, options, args.tracing_scale, args.installs, args.strict, args.markdown)
+    if run.markdown is None and run.whole:
+        run = replace(run, markdown=LATEST)
+    return run
 
 
 def _cpu_model() -> str:
@@ -109,7 +168,7 @@ def _memory_gib() -> str:
     return "RAM unknown"
 
 
-def print_header(server: Server) -> None:
+def machine(server: Server) -> Machine:
     """Machine and server facts, so figures from different runs can be compared fairly."""
     import django
     from django.db import connection
@@ -121,16 +180,28 @@ def print_header(server: Server) -> None:
         for name in ("shared_buffers", "work_mem", "max_parallel_workers_per_gather", "jit"):
             cur.execute(f"SHOW {name}")
             pg_settings.append(f"{name}={cur.fetchone()[0]}")
-    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    log(f"kiemdich benchmarks, {dt.datetime.now():%Y-%m-%d %H:%M}")
-    log(f"  machine:    {os.cpu_count()} CPUs ({usable} usable), {_cpu_model()}, {_memory_gib()}")
-    log(
-        f"  software:   Python {platform.python_version()}, Django {django.get_version()}, "
-        f"psycopg {psycopg.__version__} ({psycopg.pq.__impl__}), {platform.system()} "
-        f"{platform.release()}"
+    cpus = os.cpu_count() or 1
+    usable = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else cpus
+    return Machine(
+        date=f"{dt.datetime.now():%Y-%m-%d %H:%M}",
+        cpus=cpus,
+        usable_cpus=usable,
+        cpu_model=_cpu_model(),
+        memory=_memory_gib(),
+        system=f"{platform.system()} {platform.release()}",
+        software=(
+            f"Python {platform.python_version()}, Django {django.get_version()}, "
+            f"psycopg {psycopg.__version__} ({psycopg.pq.__impl__})"
+        ),
+        postgres=f"{version} on {server.where}, database {BENCH_DB}",
+        postgres_settings=", ".join(pg_settings),
     )
-    log(f"  PostgreSQL: {version} on {server.where}, database {BENCH_DB}")
-    log(f"              {', '.join(pg_settings)}")
+
+
+def print_header(facts: Machine) -> None:
+    log(f"kiemdich benchmarks, {facts.date}")
+    for label, text in facts.lines():
+        log(f"  {label + ':':<11} {text}")
 
 
 def setup_django(server: Server) -> None:
@@ -144,7 +215,8 @@ def setup_django(server: Server) -> None:
 
 
 def main(argv: list[str]) -> int:
-    names, options, tracing_scale, installs = parse_args(argv)
+    run = parse_args(argv)
+    names, options = run.names, run.options
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kiemdich.settings")
     os.environ.setdefault("SECRET_KEY", "bench-only-not-secret-bench-only-not-secret-bench-only")
     os.environ.setdefault("KIEMDICH_QR_SIGNING_KEY", "bench-only-qr-signing-key-0123456789")
@@ -166,7 +238,8 @@ def main(argv: list[str]) -> int:
         return 2
     start = time.perf_counter()
     setup_django(server)
-    print_header(server)
+    facts = machine(server)
+    print_header(facts)
 
     from . import adoption, checkpoints, posters, scans, tracing
     from .data import Dataset
@@ -175,8 +248,8 @@ def main(argv: list[str]) -> int:
         "checkpoints": checkpoints.run,
         "posters": posters.run,
         "scans": scans.run,
-        "tracing": partial(tracing.run, scale=tracing_scale),
-        "adoption": partial(adoption.run, installs=installs),
+        "tracing": partial(tracing.run, scale=run.tracing_scale),
+        "adoption": partial(adoption.run, installs=run.installs),
     }
     dataset = Dataset(server)
     figures: list[Figure] = []
@@ -184,19 +257,40 @@ def main(argv: list[str]) -> int:
     for name in names:
         log(f"\n{name}")
         try:
-            figures.extend(benchmarks[name](dataset, options))
+            measured = benchmarks[name](dataset, options)
+            figures.extend(replace(f, benchmark=name) for f in measured)
         except Exception:
             log(f"  {name} FAILED:\n{traceback.format_exc()}")
             failed.append(name)
     elapsed = time.perf_counter() - start
-    log(
-        f"\nresults ({dataset.venues:,} venues, {dataset.checkins:,} check-ins; "
-        f"whole run {elapsed:.0f} s)"
+    summary = (
+        f"{dataset.venues:,} venues, {dataset.checkins:,} check-ins; whole run {elapsed:.0f} s"
     )
-    print_table(figures)
+    log(f"\nresults ({summary})")
+    print(text_table(figures), end="", flush=True)
     if failed:
         log(f"\nfailed to run: {', '.join(failed)}")
-    return 1 if failed else 0
+    report(run, figures, facts, summary, failed, argv)
+    return exit_status(figures, failed, strict=run.strict)
+
+
+def report(
+    run: Run, figures: list[Figure], facts: Machine, summary: str, failed: list[str], argv
+) -> None:
+    """The table as Markdown (bench/latest.md) and, after a whole run, in README.md."""
+    if run.markdown is None:
+        log("\n(not written to bench/latest.md: not every benchmark at the default sizes)")
+        return
+    command = shlex.join(["python", "-m", "bench", *argv])
+    write_markdown(run.markdown, markdown_report(figures, facts, command, summary, failed))
+    log(f"\nwritten to {run.markdown}")
+    if run.whole and run.markdown == LATEST and not failed:
+        block = markdown_block(figures, facts, command, summary, failed)
+        try:
+            README.write_text(replace_readme_block(README.read_text(), block))
+            log(f"and to {README.name}'s Benchmarks section")
+        except (OSError, ValueError) as exc:
+            log(f"README.md not updated: {exc}")
 
 
 if __name__ == "__main__":

@@ -95,7 +95,7 @@ def explain(unit: Unit) -> None:
                 log(f"    {line}")
 
 
-def measure(unit: Unit, options: Options) -> Figure:
+def measure(unit: Unit, options: Options) -> list[Figure]:
     """Time checkpoint_table(unit) and its count(*) baseline; check that they agree first."""
     table = checkpoint_table(unit, DATE)
     counted = direct_count(unit)
@@ -112,8 +112,9 @@ def measure(unit: Unit, options: Options) -> Figure:
         f"  {unit.full_name}: table {median(samples):.1f} ms median over {RUNS} runs, "
         f"count(*) {median(baseline):.1f} ms median over {BASELINE_RUNS}"
     )
+    name = f"table {YEAR}, {'province' if unit.code == PROVINCE else 'district'} {unit.code}"
     figure = Figure(
-        name=f"table {YEAR}, {'province' if unit.code == PROVINCE else 'district'} {unit.code}",
+        name=name,
         unit="ms",
         median=median(samples),
         p90=p90(samples),
@@ -123,7 +124,7 @@ def measure(unit: Unit, options: Options) -> Figure:
     )
     if options.explain or not figure.passed:
         explain(unit)
-    return figure
+    return [figure, Figure.check(f"{name}: its totals", agrees, "count(*) of check-ins, venues")]
 
 
 def run(dataset: Dataset, options: Options) -> list[Figure]:
@@ -131,5 +132,12 @@ def run(dataset: Dataset, options: Options) -> list[Figure]:
     dataset.ensure_checkins(options.checkins)
     district = Unit.objects.get(code=DISTRICT)
     province = Unit.objects.get(code=PROVINCE)
-    check_consistency(district)
-    return [measure(unit, options) for unit in (district, province)]
+    consistent = check_consistency(district)
+    figures = [
+        Figure.check(
+            f"ScanDaily {YEAR}, district {DISTRICT}", consistent, "count(*), record_checkins"
+        )
+    ]
+    for unit in (district, province):
+        figures += measure(unit, options)
+    return figures

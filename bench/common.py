@@ -1,4 +1,4 @@
-"""What every benchmark shares: timing, progress lines and the results table.
+"""What every benchmark shares: timing, progress lines and the figures they return.
 
 Kept free of Django so the poster child process and the header can use it before (or without)
 `django.setup()`.
@@ -7,7 +7,6 @@ Kept free of Django so the poster child process and the header can use it before
 from __future__ import annotations
 
 import statistics
-import sys
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -59,13 +58,21 @@ def p90(samples: list[float]) -> float:
     return statistics.quantiles(samples, n=10, method="inclusive")[8]
 
 
+#: `Figure.unit` of a correctness check: the value is 1 (agrees) or 0 (differs).
+CHECK = "check"
+
+
 @dataclass(frozen=True)
 class Figure:
-    """One line of the results table: a measured value against its target.
+    """One line of the results table: a measured value, its baseline and its target(s).
 
     Times are better lower (`median < target`); rates set `higher_is_better` and pass at or
-    above the target. `errors` counts failed requests of a load test: any makes it a MISS,
-    whatever the rate, since a target "with no error" is not met by a fast server that fails.
+    above the target. `ratio_target` is a target on `median / baseline` as well (the single
+    scans' share of `GET /health`, F1 against its self-join), in the same direction. `errors`
+    counts failed requests of a load test: any makes it a MISS, whatever the rate, since a target
+    "with no error" is not met by a fast server that fails. `Figure.check` makes the line of a
+    correctness check (the figures agree with a direct count), which passes or fails.
+    `benchmark` is the module that measured it; `python -m bench` fills it in.
     """
 
     name: str
@@ -77,12 +84,27 @@ class Figure:
     baseline_label: str = ""
     higher_is_better: bool = False
     errors: int = 0
+    ratio_target: float | None = None
+    benchmark: str = ""
+
+    @classmethod
+    def check(cls, name: str, ok: bool, against: str = "") -> Figure:
+        """A correctness check: `name` agrees with `against` (e.g. "count(*) of check-ins")."""
+        return cls(
+            name=name,
+            unit=CHECK,
+            median=1.0 if ok else 0.0,
+            target=1.0,
+            baseline_label=against,
+            higher_is_better=True,
+        )
 
     @property
-    def passed(self) -> bool:
-        if self.errors:
-            return False
-        return self.median >= self.target if self.higher_is_better else self.median < self.target
+    def is_check(self) -> bool:
+        return self.unit == CHECK
+
+    def _meets(self, value: float, target: float) -> bool:
+        return value >= target if self.higher_is_better else value < target
 
     @property
     def ratio(self) -> float | None:
@@ -90,46 +112,23 @@ class Figure:
             return None
         return self.median / self.baseline
 
+    @property
+    def misses(self) -> list[str]:
+        """Why it is a MISS ("value", "ratio", "N errors"); empty when it passes."""
+        reasons = []
+        if not self._meets(self.median, self.target):
+            reasons.append("value")
+        if self.ratio_target is not None and (
+            self.ratio is None or not self._meets(self.ratio, self.ratio_target)
+        ):
+            reasons.append("ratio")
+        if self.errors:
+            reasons.append(f"{self.errors:,} errors")
+        return reasons
 
-def _num(value: float | None, unit: str) -> str:
-    if value is None:
-        return "–"
-    if unit == "ms":
-        return f"{value:.1f} ms" if value < 100 else f"{value:.0f} ms"
-    if unit == "s":
-        return f"{value:.2f} s" if value < 10 else f"{value:.1f} s"
-    if unit == "%":
-        return f"{value:.0f} %"
-    return f"{value:,.0f} {unit}"
-
-
-def print_table(figures: list[Figure], file=sys.stdout) -> None:
-    """The results as a plain-text table; the baseline column says what was measured."""
-    header = ("figure", "median", "p90", "baseline median", "ratio", "target", "result")
-    rows = [
-        (
-            f.name,
-            _num(f.median, f.unit),
-            _num(f.p90, f.unit),
-            f"{_num(f.baseline, f.unit)}{f' ({f.baseline_label})' if f.baseline_label else ''}"
-            if f.baseline is not None
-            else "–",
-            f"{f.ratio:.2f}x" if f.ratio is not None else "–",
-            f"{'≥' if f.higher_is_better else '<'} {_num(f.target, f.unit)}",
-            "PASS" if f.passed else f"MISS ({f.errors:,} errors)" if f.errors else "MISS",
-        )
-        for f in figures
-    ]
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-
-    def line(cells: tuple[str, ...]) -> str:
-        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
-
-    print(line(header), file=file)
-    print("  ".join("-" * w for w in widths), file=file)
-    for row in rows:
-        print(line(row), file=file)
-    file.flush()
+    @property
+    def passed(self) -> bool:
+        return not self.misses
 
 
 @dataclass(frozen=True)
