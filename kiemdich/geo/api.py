@@ -48,6 +48,17 @@ class Page(PageNumberPagination):
         super().__init__(page_size=100, max_page_size=1000, **kwargs)
 
 
+class AuditedPage(Page):
+    """A page of personal data. The endpoint leaves `request.audit_page(items)`, which logs the
+    read; the page calls it with the rows it returns, so the log names who is on that page."""
+
+    def paginate_queryset(self, queryset, pagination, request: HttpRequest, **params):
+        page = super().paginate_queryset(queryset, pagination, request, **params)
+        page["items"] = list(page["items"])
+        request.audit_page(page["items"])
+        return page
+
+
 @router.get("", response=list[UnitOut], auth=None, summary="List administrative units")
 @paginate(Page)
 def list_units(request: HttpRequest, filters: Query[UnitFilter]):

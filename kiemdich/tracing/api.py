@@ -20,7 +20,7 @@ from ninja.pagination import paginate
 from kiemdich.accounts.access import works_with_personal_data
 from kiemdich.accounts.audit import Read, record_read, record_reads
 from kiemdich.api import ApiError
-from kiemdich.geo.api import Page
+from kiemdich.geo.api import AuditedPage
 
 from . import services
 from .models import Case, Contact
@@ -137,18 +137,6 @@ def _case_out(case: Case, report: services.TraceReport | None = None) -> dict:
     return body
 
 
-class AuditedPage(Page):
-    """A page of contacts, logged with the people on it: the endpoint says what it read
-    (`request.audit_read`), the page adds whose data it returns."""
-
-    def paginate_queryset(self, queryset, pagination, request: HttpRequest, **params):
-        page = super().paginate_queryset(queryset, pagination, request, **params)
-        read = request.audit_read
-        subjects = [row["person_id"] for row in page["items"]]
-        record_reads(request.user, [replace(read, subjects=subjects)], request)
-        return page
-
-
 def _contact_out(contact: Contact) -> dict:
     person = contact.person
     return {
@@ -246,10 +234,13 @@ def contacts(request: HttpRequest, case_id: int, filters: Query[ContactFilter]):
         qs = qs.filter(degree=filters.degree)
     if filters.commune:
         qs = qs.filter(commune_id=filters.commune)
-    request.audit_read = Read(
+    read = Read(
         f"case {case.pk} contacts",
         unit=filters.commune or request.user.unit_id or case.unit_id,
         reason="contact list",
+    )
+    request.audit_page = lambda rows: record_reads(
+        request.user, [replace(read, subjects=[row["person_id"] for row in rows])], request
     )
     return [_contact_out(c) for c in qs.select_related("person", "venue").order_by("degree", "pk")]
 

@@ -16,7 +16,7 @@ from pydantic import ValidationError as PydanticValidationError
 from kiemdich.accounts.access import is_official, may_administer
 from kiemdich.accounts.audit import Read, record_reads
 from kiemdich.api import ApiError, file_response, invalid_form
-from kiemdich.geo.api import Page, unit_or_404
+from kiemdich.geo.api import AuditedPage, unit_or_404
 from kiemdich.ratelimit import hit
 
 from . import poster, services, signing
@@ -138,16 +138,6 @@ def audit_contacts(request: HttpRequest, venues) -> None:
     record_reads(request.user, reads, request)
 
 
-class AuditedVenuePage(Page):
-    """A page of checkpoints, each one an official reads logged (`audit_contacts`)."""
-
-    def paginate_queryset(self, queryset, pagination, request: HttpRequest, **params):
-        page = super().paginate_queryset(queryset, pagination, request, **params)
-        page["items"] = list(page["items"])
-        audit_contacts(request, page["items"])
-        return page
-
-
 def invalid(form: VenueForm) -> ApiError:
     return invalid_form(form, {"commune": "commune_code", "organization": "organization_code"})
 
@@ -162,8 +152,9 @@ def register(request: HttpRequest, payload: VenueIn):
 
 
 @router.get("", response=list[VenueOut], summary="Checkpoints you may see")
-@paginate(AuditedVenuePage)
+@paginate(AuditedPage)
 def list_venues(request: HttpRequest, filters: Query[VenueFilter]):
+    request.audit_page = lambda venues: audit_contacts(request, venues)
     qs = Venue.objects.visible_to(request.user).select_related("commune", "organization")
     if filters.unit:
         qs = qs.under(unit_or_404(filters.unit))
