@@ -7,6 +7,7 @@ and scripts can branch on `code` without parsing prose, while `detail` stays rea
 from __future__ import annotations
 
 import logging
+import sys
 import traceback
 
 from csp.constants import UNSAFE_INLINE
@@ -22,6 +23,7 @@ from ninja.errors import AuthenticationError, AuthorizationError, HttpError, Val
 from ninja.security import HttpBearer, django_auth
 from ninja.utils import check_csrf
 
+from kiemdich import unavailable
 from kiemdich.accounts.tokens import user_for_token
 from kiemdich.ratelimit import RateLimited
 from kiemdich.venues.services import TransitionError
@@ -138,6 +140,17 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     return error(request, exc.status_code, getattr(exc, "detail", None) or str(exc), code)
 
 
+def on_database_unavailable(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """The database cannot be reached: 503 with Retry-After (kiemdich/unavailable.py), in
+    DEBUG too; nothing was written, and the client sends the same request again later."""
+    unavailable.report(exc, request.path)
+    return unavailable.response(request)
+
+
+for _error in unavailable.ERRORS:
+    api.add_exception_handler(_error, on_database_unavailable)
+
+
 @api.exception_handler(Exception)
 def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     """A bug. Off DEBUG, Django's own handling runs (logging, error mails) and ends in
@@ -168,7 +181,11 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
 
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500 (kiemdich/urls.py): an unexpected exception answers JSON under /api/, with
-    nothing of the exception in it; pages keep Django's 500 page."""
+    nothing of the exception in it; pages keep Django's 500 page. An unreachable database
+    (raised by a page, a middleware, or the session and user lookups) is no bug: 503 with
+    Retry-After (kiemdich/unavailable.py)."""
+    if unavailable.is_unavailable(sys.exc_info()[1]):
+        return unavailable.response(request)
     if _is_api(request):
         detail = _("Something went wrong on the server. Please try again later.")
         return JsonResponse({"detail": detail, "code": "server_error"}, status=500)

@@ -163,7 +163,9 @@ DATABASES = {
         conn_max_age=int(os.environ.get("CONN_MAX_AGE", "60")),
         # A health check is one more round trip at the start of every request (measured: a
         # tenth of a scan's cost). Off by default; after a database restart each worker's
-        # first request fails once. Turn it on where connections die often (DB_HEALTH_CHECKS=1).
+        # first request fails once, answered 503 with Retry-After (kiemdich/unavailable.py),
+        # and the next one connects again. Turn it on where connections die often
+        # (DB_HEALTH_CHECKS=1).
         conn_health_checks=env_bool("DB_HEALTH_CHECKS"),
     )
 }
@@ -187,6 +189,11 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # it to "off".
     threshold = os.environ.get("DB_PREPARE_THRESHOLD", "5")
     options = DATABASES["default"].setdefault("OPTIONS", {})
+    # While PostgreSQL is unreachable a request must not wait: refused connections fail at once,
+    # and one that gets no answer (a host gone, a full backlog) gives up after this many seconds
+    # (libpq's connect_timeout; 2 is its least). The request is then answered 503 with
+    # Retry-After (kiemdich/unavailable.py), well within gunicorn's timeout.
+    options.setdefault("connect_timeout", int(os.environ.get("DB_CONNECT_TIMEOUT", "3")))
     options["prepare_threshold"] = (
         None if threshold.lower() in ("off", "none", "") else int(threshold)
     )

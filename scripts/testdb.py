@@ -305,35 +305,52 @@ class ThrowAwayServer:
         last_error = ""
         for _attempt in range(3):
             port = free_port()
-            options = " ".join(
-                [
-                    f"-p {port}",
-                    f"-k {shlex.quote(str(self.tmp))}",
-                    "-c listen_addresses=127.0.0.1",
-                    "-c fsync=off",
-                    "-c full_page_writes=off",
-                    "-c synchronous_commit=off",
-                ]
-            )
-            result = self._run(
-                [
-                    self.pg_ctl,
-                    "-D",
-                    str(self.data),
-                    "-l",
-                    str(self.logfile),
-                    "-o",
-                    options,
-                    "-w",
-                    "start",
-                ]
-            )
+            result = self._start_on(port)
             if result.returncode == 0:
                 self.port = port
                 return
             last_error = result.stdout + result.stderr + self._log_tail()
             self._kill_leftover()
         raise SetupError(f"pg_ctl start failed:\n{last_error}")
+
+    def _start_on(self, port: int) -> subprocess.CompletedProcess[str]:
+        """pg_ctl start on `port`, waiting until the server accepts connections."""
+        assert self.pg_ctl is not None and self.tmp is not None
+        options = " ".join(
+            [
+                f"-p {port}",
+                f"-k {shlex.quote(str(self.tmp))}",
+                "-c listen_addresses=127.0.0.1",
+                "-c fsync=off",
+                "-c full_page_writes=off",
+                "-c synchronous_commit=off",
+            ]
+        )
+        return self._run(
+            [
+                *(self.pg_ctl, "-D", str(self.data), "-l", str(self.logfile)),
+                *("-o", options, "-w", "-t", "60", "start"),
+            ]
+        )
+
+    def stop(self, mode: str = "fast") -> None:
+        """Stop the server (`fast`: sessions are ended, their transactions rolled back, and
+        what was committed is written out) and keep its data, for `start_again`."""
+        assert self.pg_ctl is not None
+        result = self._run(
+            [self.pg_ctl, "-D", str(self.data), "-m", mode, "-w", "-t", "60", "stop"]
+        )
+        if result.returncode != 0:
+            raise SetupError(f"pg_ctl stop failed:\n{result.stdout}{result.stderr}")
+
+    def start_again(self) -> None:
+        """Start the stopped server again on its port (the load test's fault: a restart)."""
+        assert self.port is not None
+        result = self._start_on(self.port)
+        if result.returncode != 0:
+            raise SetupError(
+                f"pg_ctl start failed:\n{result.stdout}{result.stderr}{self._log_tail()}"
+            )
 
     def _log_tail(self, lines: int = 20) -> str:
         """Last lines of the server log, for error messages."""

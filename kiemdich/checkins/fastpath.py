@@ -12,6 +12,11 @@ The rate limits of a scan (`api.scan_limits`) are counted here, before the scan 
 the outcome is left in the environ (kiemdich.ratelimit.COUNTED): over a limit, the request goes
 to Django, whose view answers the 429 without counting again; handed over for another reason,
 the view does not count it a second time either.
+
+An unreachable database (kiemdich/unavailable.py) is answered here, as Django would answer it:
+503 with `Retry-After`, in the API's error shape. Handing it over would only try the database
+a second time, and keep the phone waiting twice as long for the same answer. The connection
+that failed is dropped when the next request starts (`close_old_connections`).
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ from types import SimpleNamespace
 from django.conf import settings
 from django.db import close_old_connections
 from django.http.request import split_domain_port, validate_host
+
+from kiemdich import unavailable
 
 PATH = "/api/v1/checkins"
 #: A scan body is a few hundred bytes; anything bigger is left to Django's own limits.
@@ -58,14 +65,30 @@ class ScanFastPath:
             return self.django_app(environ, start_response)
         body = environ["wsgi.input"].read(length)
         environ["wsgi.input"] = io.BytesIO(body)  # Django reads it again if we pass
-        answer = self.answer(environ, body)
+        try:
+            answer = self.answer(environ, body)
+        except unavailable.ERRORS as exc:
+            unavailable.report(exc, "scan fast path")
+            language = unavailable.language(unavailable.cookies_of(environ))
+            content = unavailable.json_body(language)
+            start_response(
+                "503 Service Unavailable",
+                [
+                    *HEADERS,
+                    ("Retry-After", str(unavailable.RETRY_AFTER)),
+                    ("Content-Language", language),
+                    ("Content-Length", str(len(content))),
+                ],
+            )
+            return [content]
         if answer is None:
             return self.django_app(environ, start_response)
         start_response("201 Created", [*HEADERS, ("Content-Length", str(len(answer)))])
         return [answer]
 
     def answer(self, environ: dict, body: bytes) -> bytes | None:
-        """The 201 body of a stored entry, or None to let Django answer."""
+        """The 201 body of a stored entry, or None to let Django answer. Raises what
+        kiemdich.unavailable.ERRORS holds when the database cannot be reached."""
         from kiemdich.ratelimit import COUNTED, RateLimited, hit
 
         from .api import ScanIn, scan_from, scan_limits, stored_entry_json
@@ -84,12 +107,16 @@ class ScanFastPath:
         except RateLimited as exc:
             environ[COUNTED] = exc  # Django's view answers it (429, in the request's language)
             return None
+        except unavailable.ERRORS:
+            raise
         except Exception:  # the cache failed: Django's view counts again and answers
             log.exception("rate limit failed on the fast scan path; handing over to Django")
             return None
         environ[COUNTED] = True
         try:
             entry = fast_entry(scan_from(payload))
+        except unavailable.ERRORS:
+            raise
         except Exception:  # let Django answer (and log) whatever went wrong
             log.exception("fast scan path failed; handing over to Django")
             return None
