@@ -1,4 +1,5 @@
-# kiemdich: `make demo` runs the demo on SQLite, `make test` runs every check on PostgreSQL.
+# kiemdich: `make demo` runs the demo on SQLite, `make test` runs every check on PostgreSQL
+# (and the scan and tracing tests on SQLite too, first: test-sqlite).
 PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
@@ -6,7 +7,7 @@ HOST ?= 127.0.0.1:8000
 # The test suite runs with DEBUG off, like production; it needs a (throw-away) key.
 TEST_ENV := SECRET_KEY=test-only-not-secret-test-only-not-secret-test-only KIEMDICH_QR_SIGNING_KEY=test-only-qr-signing-key-0123456789 KIEMDICH_DATA_DIR=$(CURDIR)/var/test
 
-.PHONY: install demo serve test lint format messages clean bench
+.PHONY: install demo serve test test-sqlite lint format messages clean bench
 
 $(BIN)/kiemdich: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -33,8 +34,20 @@ format: install
 	$(BIN)/ruff check --fix .
 	$(BIN)/ruff format .
 
-test: lint
+test: lint test-sqlite
 	$(TEST_ENV) $(BIN)/python scripts/testdb.py -- $(BIN)/pytest $(PYTEST_ARGS)
+
+# The scan, tracing and declaration tests again on SQLite, the embedded default `make demo`
+# runs: settings.py's SQLite options (WAL, IMMEDIATE, timeout) on a throw-away file,
+# var/test/test_kiemdich.sqlite3 (tests/conftest.py), made and removed by the run. Tests of what
+# only PostgreSQL has are marked `postgresql` and skipped here with their reason. Run before
+# the whole suite, so the output ends with the whole suite's summary; either failing fails.
+SQLITE_TESTS ?= tests/checkins tests/tracing tests/declarations
+
+test-sqlite: install
+	mkdir -p var/test
+	$(TEST_ENV) DATABASE_URL=sqlite:///$(CURDIR)/var/test/kiemdich.sqlite3 \
+	  $(BIN)/pytest $(SQLITE_TESTS) $(SQLITE_PYTEST_ARGS)
 
 # Recompile translations after editing locale/*/LC_MESSAGES/django.po (needs gettext).
 messages: install

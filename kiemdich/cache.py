@@ -9,7 +9,9 @@ flush its commit, which cost a count about as much as the scan it limits.
 Two changes, nothing else:
 
 - `incr` locks the row (`SELECT ... FOR UPDATE`) in the transaction that reads and writes it,
-  so concurrent hits queue on the row and none is lost;
+  so concurrent hits queue on the row and none is lost. SQLite has no row locks (nor the
+  syntax): there the transaction itself is the lock, as settings.py begins every one
+  IMMEDIATE (the database's write lock is taken before the read);
 - on PostgreSQL, a count's own transaction commits without waiting for the disk
   (`synchronous_commit = off`, for that transaction only): a crash may forget the last counts of
   the last fraction of a second, which a rate limit can afford. Inside a transaction someone
@@ -46,6 +48,8 @@ class DatabaseCache(DjangoDatabaseCache):
 
     def incr(self, key, delta=1, version=None):
         with self._counting() as connection:
+            if not connection.features.has_select_for_update:
+                return super().incr(key, delta, version)  # SQLite: see the module's docstring
             table = connection.ops.quote_name(self._table)
             with connection.cursor() as cursor:
                 cursor.execute(

@@ -1,12 +1,44 @@
 """Shared fixtures: Bình Phước's units and one user per persona (DESIGN.md §4 persona tests)."""
 
+import os
+
 import pytest
+from django.db import connection
 
 from kiemdich.accounts.models import Role, User
 from kiemdich.geo import services as geo
 from kiemdich.geo.models import Unit
 
 PASSWORD = "a-long-test-password"
+
+
+def pytest_collection_modifyitems(config, items):
+    """`@pytest.mark.postgresql("why")`: a test of what only PostgreSQL has (the fast scan
+    statements, prepared statements, its locks and triggers), skipped elsewhere with its reason.
+    `make test` runs the scan and tracing tests on SQLite too (Makefile: test-sqlite)."""
+    if connection.vendor == "postgresql":
+        return
+    for item in items:
+        marker = item.get_closest_marker("postgresql")
+        if marker is not None:
+            why = marker.args[0] if marker.args else marker.kwargs.get("reason", "")
+            item.add_marker(pytest.mark.skip(reason=f"PostgreSQL only: {why}"))
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix):
+    """On SQLite, test in a file beside DATABASE_URL's (`test_<name>`, made and removed by the
+    run) rather than Django's in-memory default: the file runs in WAL with settings.py's
+    options, as the embedded default does. Never DATABASE_URL's own file (a demo's data)."""
+    from django.conf import settings
+
+    db = settings.DATABASES["default"]
+    name = str(db["NAME"])
+    test = db.setdefault("TEST", {})
+    in_a_file = name and name != ":memory:" and not name.startswith("file:")
+    if db["ENGINE"] == "django.db.backends.sqlite3" and in_a_file and not test.get("NAME"):
+        folder, base = os.path.split(name)
+        test["NAME"] = os.path.join(folder, f"test_{base}")
 
 
 @pytest.fixture(autouse=True)

@@ -384,34 +384,55 @@ def _conflict() -> ScanRefused:
     )
 
 
+#: The longest a visit lasts: an exit scan up to this long after the entry still ends it.
+MAX_STAY = dt.timedelta(minutes=MAX_STAY_MINUTES)
+
+
 class _Visits:
-    """The open (estimated-exit) visits of the people in a batch, as the batch changes them."""
+    """The visits of the people in a batch whose scans may be exits, from MAX_STAY before the
+    batch on (only those can still be ended by an exit in it), as the batch changes them."""
 
     def __init__(self, person_ids: set[int], since: dt.datetime, until: dt.datetime) -> None:
         self.by_person: dict[int, list[Checkin]] = {}
         self.changed: dict[int, Checkin] = {}
         if person_ids:
-            open_visits = (
+            # Scanned out or not: any later visit of the person ended the ones before it.
+            visits = (
                 Checkin.objects.filter(
-                    person_id__in=person_ids,
-                    t_out_auto=True,
-                    t_in__gte=since - dt.timedelta(minutes=MAX_STAY_MINUTES),
-                    t_in__lte=until,
-                    t_out__gt=since,  # visits over before the batch cannot change
+                    person_id__in=person_ids, t_in__gte=since - MAX_STAY, t_in__lte=until
                 )
                 .select_related("venue")  # an exit's answer names the checkpoint
-                .order_by("t_in")
+                .order_by("t_in", "pk")
             )
-            for visit in open_visits:
+            for visit in visits:
                 self.by_person.setdefault(visit.person_id, []).append(visit)
 
-    def open_at(self, person_id: int, at: dt.datetime, venue_id: int | None = None):
-        """The person's visit going on at `at` (at `venue_id` if given), latest first."""
-        for visit in reversed(self.by_person.get(person_id, [])):
-            ongoing = visit.t_out_auto and visit.t_in <= at < visit.t_out
-            if ongoing and (venue_id is None or visit.venue_id == venue_id):
-                return visit
-        return None
+    def _last(self, person_id: int, at: dt.datetime):
+        """The person's latest visit begun by `at` (the later one stored of the same time)."""
+        last = None
+        for visit in self.by_person.get(person_id, []):
+            if visit.t_in <= at and (last is None or visit.t_in >= last.t_in):
+                last = visit
+        return last
+
+    def exit_of(self, person_id: int, at: dt.datetime, venue_id: int):
+        """The visit an exit scanned at `venue_id` at `at` ends, or None (an exit with no entry
+        on record). The one rule for every exit, single or batched, on any database: the
+        person's latest visit, if it is at this checkpoint, not scanned out yet, and began at
+        most MAX_STAY_MINUTES before, even if its usual stay is over (a long visit). An entry
+        anywhere since (the person's later visit) ended it for real."""
+        visit = self._last(person_id, at)
+        if visit is None or visit.venue_id != venue_id or not visit.t_out_auto:
+            return None
+        return visit if at - visit.t_in <= MAX_STAY else None
+
+    def inside(self, person_id: int, at: dt.datetime, venue_id: int):
+        """The visit at `venue_id` the person is still in at `at` by its estimated end (usual
+        stay, or next entry): what makes a scan with no direction an exit rather than an
+        entry. Only a scan said to be an exit ends a visit after its usual stay (`exit_of`):
+        someone back hours later is more likely a new visit than a long one."""
+        visit = self.exit_of(person_id, at, venue_id)
+        return visit if visit is not None and at < visit.t_out else None
 
     def enter(self, visit: Checkin) -> None:
         """A new entry ends whatever visit the person was still in (they left it)."""
@@ -434,8 +455,10 @@ def _save_exits(visits: Iterable[Checkin]) -> None:
     """Write the changed ends of visits: one pipelined UPDATE per visit (executemany), which
     PostgreSQL runs far faster than bulk_update's one statement of CASE WHEN per row.
 
-    An exit scan lowers the visit's bound in the tracing index too (`Checkin.t_out_max`); a
-    visit ended by its person's next entry keeps it, so that update changes no index."""
+    An exit scan sets the visit's bound in the tracing index too (`Checkin.t_out_max`) to the
+    exit: lower, or higher for an exit after the usual stay (`_Visits.exit_of`; the bound was
+    that stay, and the CHECK `t_out <= t_out_max` holds the row to it). A visit ended by its
+    person's next entry keeps its bound, so that update changes no index."""
     rows = [
         (
             _db("t_out", v.t_out),
@@ -596,11 +619,14 @@ def _end_visits_before(new: list[NewVisit], since: dt.datetime) -> None:
 def _apply(item: _Item, visits: _Visits, actor) -> tuple[NewVisit | None, Recorded]:
     """Turn one scan (taken in time order) into a new visit, or the end of an open one."""
     scan, venue, at = item.scan, item.venue, item.at
-    current = visits.open_at(item.person_id, at, venue.pk) if item.person_id else None
-    direction = scan.direction or (OUT if current else IN)
+    direction = scan.direction
+    if direction is None:
+        inside = visits.inside(item.person_id, at, venue.pk) if item.person_id else None
+        direction = OUT if inside else IN
     if direction == OUT and item.person_id is None:
         raise ScanRefused(422, "exit_needs_person", _("An exit scan needs to know who is leaving."))
-    if direction == OUT and current is not None:
+    current = visits.exit_of(item.person_id, at, venue.pk) if direction == OUT else None
+    if current is not None:
         visits.leave(current, at, scan.client_id)
         return None, Recorded(201, OUT, current, item.person, item.shown)
     visit = NewVisit(

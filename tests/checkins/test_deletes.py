@@ -19,8 +19,9 @@ from tests.checkins.conftest import other_connection
 from tests.declarations.conftest import make_person
 from tests.venues.conftest import make_venue
 
-pytestmark = pytest.mark.skipif(
-    connection.vendor != "postgresql", reason="the triggers are PostgreSQL's (migration 0003)"
+TRIGGERS = pytest.mark.postgresql("the triggers are PostgreSQL's (migration 0003)")
+LOCKS = pytest.mark.postgresql(
+    "PostgreSQL's row and table locks between two sessions (SQLite writes one at a time)"
 )
 
 
@@ -38,6 +39,7 @@ def orphans() -> int:
         return cursor.fetchone()[0]
 
 
+@TRIGGERS
 def test_a_visited_venue_is_not_deleted_even_by_sql(binh_phuoc):
     shop, quiet = make_venue(), make_venue(name="Quán chưa ai quét")
     record_scans([entry(shop, make_person())])
@@ -47,6 +49,7 @@ def test_a_visited_venue_is_not_deleted_even_by_sql(binh_phuoc):
     assert Checkin.objects.filter(venue=shop).count() == 1
 
 
+@TRIGGERS
 def test_deleting_people_even_by_sql_empties_their_checkins(binh_phuoc):
     shop = make_venue()
     gone, kept = make_person(1), make_person(2)
@@ -81,6 +84,7 @@ def run_while_a_delete_is_open(person: Person, scan_it) -> object:
     return outcome["result"]
 
 
+@LOCKS
 @pytest.mark.django_db(transaction=True)
 def test_a_single_scan_waits_for_a_delete_and_finds_the_person_gone(binh_phuoc):
     shop, person = make_venue(), make_person()
@@ -98,6 +102,7 @@ def test_a_single_scan_waits_for_a_delete_and_finds_the_person_gone(binh_phuoc):
     assert not Checkin.objects.exists() and orphans() == 0
 
 
+@LOCKS
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("store", [record_scan_batch, record_scans])
 def test_a_batch_waits_for_a_delete_and_finds_the_person_gone(binh_phuoc, store):
@@ -110,6 +115,7 @@ def test_a_batch_waits_for_a_delete_and_finds_the_person_gone(binh_phuoc, store)
     assert orphans() == 0
 
 
+@LOCKS
 @pytest.mark.django_db(transaction=True)
 def test_a_delete_waits_for_scans_being_stored_and_empties_them(binh_phuoc):
     shop, person = make_venue(), make_person()
@@ -134,6 +140,7 @@ def test_a_delete_waits_for_scans_being_stored_and_empties_them(binh_phuoc):
     assert orphans() == 0
 
 
+@LOCKS
 @pytest.mark.django_db(transaction=True)
 def test_a_django_delete_queues_behind_scans_instead_of_deadlocking(binh_phuoc):
     """Django empties the check-ins' person before its DELETE runs; unless it takes the delete

@@ -311,7 +311,9 @@ def test_a_batch_of_entries_stores_what_the_general_path_stores(shop):
 
     fast_results, fast = run(record_scan_batch)
     general_results, general = run(record_scans)
-    assert all(isinstance(r, Entry) for r in fast_results), fast_results
+    # Elsewhere than on PostgreSQL the batch takes the general path too (no fast statement).
+    stored_as = Entry if connection.vendor == "postgresql" else Recorded
+    assert all(isinstance(r, stored_as) for r in fast_results), fast_results
     assert [r.status for r in fast_results] == [r.status for r in general_results]
     assert [r.status for r in fast_results] == [201, 201, 201, 201, 201, 200, 201]
     assert fast == general
@@ -365,12 +367,14 @@ def test_a_replay_in_a_batch_does_not_end_a_new_entry(shop):
     assert isinstance(record_scans([online])[0], Recorded)
     offline = Scan(uuid.uuid4(), qr_url(cafe), "in", now - dt.timedelta(minutes=30), token)
     results = record_scan_batch([offline, online])
-    assert isinstance(results[0], Entry) and [r.status for r in results] == [201, 200]
+    stored_as = Entry if connection.vendor == "postgresql" else Recorded  # the fast path or not
+    assert isinstance(results[0], stored_as) and [r.status for r in results] == [201, 200]
     visit = Checkin.objects.get(client_id=offline.client_id)
     assert visit.t_out == offline.at + dt.timedelta(minutes=90)
     assert Checkin.objects.count() == 2
 
 
+@pytest.mark.postgresql("a PL/pgSQL function raising PostgreSQL's deadlock error in the fast path")
 @pytest.mark.parametrize(
     "inside",
     [
@@ -416,7 +420,7 @@ def test_a_client_id_stored_by_another_request_meanwhile_is_answered_as_a_replay
     assert Checkin.objects.count() == 1 and scans_today() == 1
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="the fast paths are PostgreSQL's")
+@pytest.mark.postgresql("the fast paths are PostgreSQL's")
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize(
     "store",
@@ -443,7 +447,7 @@ def test_a_lost_connection_fails_one_request_and_the_next_reconnects(shop, store
     assert Checkin.objects.count() == 2
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's isolation levels")
+@pytest.mark.postgresql("PostgreSQL's isolation levels")
 @pytest.mark.django_db(transaction=True)
 def test_sessions_read_committed_whatever_the_database_default(binh_phuoc):
     """The scan statements' lock against deletes comes before their snapshot only in READ
@@ -514,7 +518,7 @@ def updates_so_far() -> tuple[int, int]:
         return cursor.fetchone()
 
 
-@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's HOT updates")
+@pytest.mark.postgresql("PostgreSQL's HOT updates")
 @pytest.mark.parametrize("path", ["single", "batch", "general"])
 def test_ending_a_visit_at_the_next_entry_changes_no_index(shop, path):
     """Most scans end their person's previous visit: that update must stay in place (HOT), which

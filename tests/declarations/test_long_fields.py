@@ -31,6 +31,7 @@ BAD_QRS = [
 
 @pytest.fixture
 def shop(personas):
+    # Run by the staff below (a checkpoint with no owner lets nobody scan others in: 403).
     return make_venue(name="Tạp hóa Minh Phương", category="shop", owner=personas["venue_owner"])
 
 
