@@ -2,6 +2,11 @@
 
 Every error leaves as `{"detail": ..., "code": ...}` with a 4xx status (DESIGN.md §3), so apps
 and scripts can branch on `code` without parsing prose, while `detail` stays readable for people.
+
+This module only composes: it builds the NinjaAPI, registers the error handlers (one for every
+`DomainError`) and mounts the apps' routers. The pieces the routers share (errors, auth,
+pagination, file responses) are in `kiemdich/core/`, which imports no app; nothing imports this
+module but kiemdich/urls.py (and tests that need the composed API).
 """
 
 from __future__ import annotations
@@ -13,65 +18,17 @@ import traceback
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
 from django.conf import settings
-from django.contrib.auth.models import AnonymousUser
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.utils.translation import gettext as _
 from django.views import defaults
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, AuthorizationError, HttpError, ValidationError
-from ninja.security import HttpBearer, django_auth
-from ninja.utils import check_csrf
 
 from kiemdich import unavailable
-from kiemdich.accounts.tokens import user_for_token
+from kiemdich.core.auth import auth_required
+from kiemdich.core.errors import DomainError, error_body
 from kiemdich.ratelimit import RateLimited
-from kiemdich.venues.services import TransitionError
-from kiemdich.venues.signing import InvalidPayload
-
-
-class ApiError(HttpError):
-    """An HTTP error with a stable machine-readable code."""
-
-    def __init__(self, status_code: int, detail, code: str) -> None:
-        super().__init__(status_code, str(detail))
-        self.code = code
-        self.detail = detail
-
-
-class BearerAuth(HttpBearer):
-    """`Authorization: Bearer kd_...` tokens from `kiemdich token create`."""
-
-    def authenticate(self, request: HttpRequest, token: str):
-        user = user_for_token(token)
-        if user is not None:
-            request.user = user
-        return user
-
-
-#: Endpoints that need a signed-in caller accept a bearer token or the browser session.
-auth_required = [BearerAuth(), django_auth]
-
-
-def optional_caller(request: HttpRequest):
-    """The caller of a public endpoint (`auth=None`) that does more for signed-in staff.
-
-    A bearer token must be valid (401 otherwise). A browser session counts only with its CSRF
-    token, as in django_auth; without one the request is treated as anonymous, so a page on
-    another site can never act with a visitor's session.
-    """
-    header = request.headers.get("Authorization", "")
-    if header:
-        scheme, _sep, token = header.partition(" ")
-        user = user_for_token(token.strip()) if scheme.lower() == "bearer" else None
-        if user is None:
-            raise AuthenticationError()
-        return user
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated and check_csrf(request) is None:
-        return user
-    return AnonymousUser()
-
 
 api = NinjaAPI(
     title="kiemdich API",
@@ -87,7 +44,7 @@ api = NinjaAPI(
 
 
 def error(request: HttpRequest, status: int, detail, code: str) -> HttpResponse:
-    return api.create_response(request, {"detail": detail, "code": code}, status=status)
+    return api.create_response(request, error_body(detail, code), status=status)
 
 
 @api.exception_handler(ValidationError)
@@ -115,9 +72,11 @@ def on_permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpRes
     return error(request, 403, str(exc) or _("You may not access this."), "forbidden")
 
 
-@api.exception_handler(TransitionError)
-def on_conflict(request: HttpRequest, exc: TransitionError) -> HttpResponse:
-    return error(request, 409, str(exc), "conflict")
+@api.exception_handler(DomainError)
+def on_refused(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    """Every refusal of a service or an API call (kiemdich/core/errors.py): its own status and
+    code, and its message (or structured detail)."""
+    return error(request, exc.status, exc.detail, exc.code)
 
 
 @api.exception_handler(RateLimited)
@@ -126,12 +85,6 @@ def on_rate_limited(request: HttpRequest, exc: RateLimited) -> HttpResponse:
     response = error(request, 429, exc.detail, "rate_limited")
     response["Retry-After"] = str(exc.retry_after)
     return response
-
-
-@api.exception_handler(InvalidPayload)
-def on_invalid_payload(request: HttpRequest, exc: InvalidPayload) -> HttpResponse:
-    """A genuine poster of a closed or revoked checkpoint is gone (410); a bad one is 400."""
-    return error(request, 410 if exc.gone else 400, exc.message, exc.code)
 
 
 @api.exception_handler(HttpError)
@@ -175,7 +128,7 @@ def _is_api(request: HttpRequest) -> bool:
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     """handler404 (kiemdich/urls.py): JSON under /api/, Django's page elsewhere."""
     if _is_api(request):
-        return JsonResponse({"detail": _("Not found."), "code": "not_found"}, status=404)
+        return JsonResponse(error_body(_("Not found."), "not_found"), status=404)
     return defaults.page_not_found(request, exception)
 
 
@@ -188,27 +141,8 @@ def server_error(request: HttpRequest) -> HttpResponse:
         return unavailable.response(request)
     if _is_api(request):
         detail = _("Something went wrong on the server. Please try again later.")
-        return JsonResponse({"detail": detail, "code": "server_error"}, status=500)
+        return JsonResponse(error_body(detail, "server_error"), status=500)
     return defaults.server_error(request)
-
-
-def invalid_form(form, names: dict[str, str] | None = None) -> ApiError:
-    """A 422 listing a Django form's messages by API field name (`names` renames fields), so
-    the API says exactly what the page says next to the same field."""
-    names = names or {}
-    detail = [
-        {"loc": ["body", names.get(field, field)], "msg": str(message)}
-        for field, messages in form.errors.items()
-        for message in messages
-    ]
-    return ApiError(422, detail, "invalid")
-
-
-def file_response(content: bytes, content_type: str, filename: str) -> HttpResponse:
-    """A download (posters, exports) that browsers save under `filename`."""
-    response = HttpResponse(content, content_type=content_type)
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    return response
 
 
 @api.get("/health", auth=None, summary="Is the server up? (for load balancers; no database)")

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja import Status as HttpStatus
 
-from kiemdich.api import ApiError
+from kiemdich.core.errors import ApiError
 from kiemdich.geo.api import visible_unit
 from kiemdich.geo.models import Level, Unit
 from kiemdich.orgs.models import Organization

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
 from ninja import Status as HttpStatus
 
-from kiemdich.api import ApiError
+from kiemdich.core.errors import ApiError
 from kiemdich.geo.api import unit_or_404, visible_unit
 
 from .models import DailyReport

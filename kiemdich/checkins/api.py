@@ -23,8 +23,11 @@ from ninja.responses import NinjaJSONEncoder
 from pydantic import BaseModel
 
 from kiemdich.accounts.audit import Read, record_reads
-from kiemdich.api import ApiError, file_response, optional_caller
-from kiemdich.geo.api import Page, visible_unit
+from kiemdich.core.auth import optional_caller
+from kiemdich.core.errors import ApiError
+from kiemdich.core.files import file_response
+from kiemdich.core.pagination import Page
+from kiemdich.geo.api import visible_unit
 from kiemdich.ratelimit import hit
 
 from .exports import checkpoint_table_pdf, checkpoint_table_xlsx
@@ -341,10 +344,7 @@ def record_one(request: HttpRequest, payload: ScanIn):
     if entry is not None:
         return _json_text(stored_entry_json(entry, str(scan.client_id)), 201)
     caller = optional_caller(request)
-    try:
-        recorded = record_scan(scan, caller)
-    except ScanRefused as exc:
-        raise ApiError(exc.status, exc.message, exc.code) from None
+    recorded = record_scan(scan, caller)
     audit_shown(request, caller, [recorded])
     return HttpStatus(recorded.status, checkin_out(recorded, scan.client_id))
 

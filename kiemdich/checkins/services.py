@@ -23,6 +23,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kiemdich.accounts.access import scannable
+from kiemdich.core.errors import DomainError
 from kiemdich.declarations.models import Person
 from kiemdich.declarations.services import (
     Shown,
@@ -142,14 +143,8 @@ class Scan:
     source_app: str = ""
 
 
-class ScanRefused(Exception):
+class ScanRefused(DomainError):
     """A scan that is not stored; `status` is the HTTP status, `code` stable, `message` human."""
-
-    def __init__(self, status: int, code: str, message: str) -> None:
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.message = message
 
 
 @dataclass

@@ -20,8 +20,9 @@ from ninja import Status as HttpStatus
 from ninja.pagination import paginate
 from ninja.security import APIKeyHeader
 
-from kiemdich.api import ApiError, file_response, invalid_form
-from kiemdich.geo.api import Page
+from kiemdich.core.errors import ApiError, invalid_form
+from kiemdich.core.files import file_response
+from kiemdich.core.pagination import Page
 from kiemdich.orgs.models import Organization
 from kiemdich.ratelimit import hit
 
@@ -139,12 +140,9 @@ def declare(request: HttpRequest, payload: DeclarationIn):
     form = _form(payload)
     organization = _organization(payload.organization_code)
     with transaction.atomic():
-        try:
-            declaration, created = services.declare(
-                form.cleaned_data, person=person, client_id=payload.client_id
-            )
-        except services.ReusedClientId as exc:
-            raise ApiError(exc.status, exc.message, exc.code) from None
+        declaration, created = services.declare(
+            form.cleaned_data, person=person, client_id=payload.client_id
+        )
         declared = declaration.person
         if created and organization is not None and declared.organization_id != organization.pk:
             declared.organization = organization

@@ -28,6 +28,7 @@ from django.dispatch import receiver
 from django.utils.encoding import force_bytes
 from django.utils.translation import gettext as _
 
+from kiemdich.core.errors import DomainError
 from kiemdich.phones import normalize_phone
 from kiemdich.venues import signing
 from kiemdich.venues.signing import InvalidPayload
@@ -214,18 +215,15 @@ def masked_name(name: str) -> str:
 # Declaring
 
 
-class ReusedClientId(ValueError):
-    """A client id sent again with another declaration, or from another phone (HTTP 409)."""
-
-    status = 409
-    code = "client_id_conflict"
+class ReusedClientId(DomainError, ValueError):
+    """A client id sent again with another declaration, or from another phone (409)."""
 
     def __init__(self) -> None:
-        self.message = _(
+        message = _(
             "This client_id was already used for another declaration. Make a new one for each "
             "declaration."
         )
-        super().__init__(self.message)
+        super().__init__(409, "client_id_conflict", message)
 
 
 def _same_declaration(earlier: Declaration, data: dict, person: Person | None) -> bool:

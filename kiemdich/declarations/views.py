@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 
 from kiemdich.accounts.access import scans_anywhere
 from kiemdich.accounts.audit import record_read
-from kiemdich.api import file_response
+from kiemdich.core.files import file_response
 from kiemdich.geo.models import Unit
 from kiemdich.ratelimit import limit
 from kiemdich.venues import signing

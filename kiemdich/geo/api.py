@@ -6,9 +6,10 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Field, Query, Router, Schema
-from ninja.pagination import PageNumberPagination, paginate
+from ninja.pagination import paginate
 
 from kiemdich.accounts.access import may_see_unit
+from kiemdich.core.pagination import Page
 
 from .models import Level, Unit, UnitStat
 
@@ -35,28 +36,6 @@ class UnitStatOut(Schema):
     date: dt.date
     population: int | None
     smartphone_users: int | None
-
-
-class Page(PageNumberPagination):
-    """100 per page; bounded so a huge page number is a 422, not a database overflow."""
-
-    class Input(Schema):
-        page: int = Field(1, ge=1, le=1_000_000)
-        page_size: int | None = Field(None, ge=1, le=1000)
-
-    def __init__(self, **kwargs) -> None:
-        super().__init__(page_size=100, max_page_size=1000, **kwargs)
-
-
-class AuditedPage(Page):
-    """A page of personal data. The endpoint leaves `request.audit_page(items)`, which logs the
-    read; the page calls it with the rows it returns, so the log names who is on that page."""
-
-    def paginate_queryset(self, queryset, pagination, request: HttpRequest, **params):
-        page = super().paginate_queryset(queryset, pagination, request, **params)
-        page["items"] = list(page["items"])
-        request.audit_page(page["items"])
-        return page
 
 
 @router.get("", response=list[UnitOut], auth=None, summary="List administrative units")

@@ -17,8 +17,8 @@ from ninja import Field, Router, Schema
 from ninja import Status as HttpStatus
 from ninja.pagination import paginate
 
-from kiemdich.api import ApiError, invalid_form
-from kiemdich.geo.api import Page
+from kiemdich.core.errors import invalid_form
+from kiemdich.core.pagination import Page
 
 from . import campaigns
 from .forms import CampaignForm
@@ -103,12 +103,9 @@ def create_campaign(request: HttpRequest, payload: CampaignIn):
     if not form.is_valid():
         raise invalid_form(form, API_NAMES)
     cleaned = form.cleaned_data
-    try:
-        campaign, created = campaigns.create(
-            request.user, **{k: cleaned[k] for k in campaigns.FORM_FIELDS}
-        )
-    except campaigns.CampaignError as exc:
-        raise ApiError(422, [{"loc": ["body"], "msg": str(exc)}], "invalid") from None
+    campaign, created = campaigns.create(
+        request.user, **{k: cleaned[k] for k in campaigns.FORM_FIELDS}
+    )
     campaign.refresh_from_db()
     return HttpStatus(201 if created else 200, _progress(campaign))
 

@@ -18,11 +18,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Count, Q, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.module_loading import import_string
 from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 
 from kiemdich.accounts.access import OFFICER_ROLES, may_administer
 from kiemdich.accounts.models import Role
+from kiemdich.core.errors import FieldError
 from kiemdich.declarations.models import Person
 from kiemdich.geo.models import Unit
 from kiemdich.orgs.models import Organization
@@ -42,8 +44,17 @@ GSM_BASIC = set(
 GSM_EXTENDED = set("^{}\\[~]|€\f")
 
 
-class CampaignError(ValueError):
-    """A campaign that cannot be made as asked (the form or the API says why)."""
+#: The task that sends a campaign, looked up when one is made: tasks.py imports this module (the
+#: task calls `run` and `progress`), so this module must not import it back.
+SEND_CAMPAIGN = "kiemdich.messaging.tasks.send_campaign"
+
+
+class CampaignError(FieldError, ValueError):
+    """A campaign that cannot be made as asked (the form or the API says why; 422 `invalid`,
+    about the body as a whole)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(None, message)
 
 
 # Who ------------------------------------------------------------------------------------------
@@ -212,9 +223,7 @@ def create(
         if client_id is None:
             raise
         return Campaign.objects.get(client_id=client_id), False  # the same form, a blink earlier
-    from .tasks import send_campaign
-
-    send_campaign.enqueue(campaign.pk)
+    import_string(SEND_CAMPAIGN).enqueue(campaign.pk)
     return campaign, True
 
 

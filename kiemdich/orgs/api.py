@@ -11,8 +11,8 @@ from ninja import Field, Query, Router, Schema
 from ninja.pagination import paginate
 
 from kiemdich.accounts.access import may_see_unit
-from kiemdich.api import ApiError
-from kiemdich.geo.api import Page, unit_or_404
+from kiemdich.core.pagination import Page
+from kiemdich.geo.api import unit_or_404
 
 from . import services
 from .models import Group, Organization, OrgKind
@@ -136,10 +136,7 @@ def put_installed(request: HttpRequest, code: str, payload: InstalledIn):
     org = services.visible_or_404(request.user, code)
     if not services.may_edit(request.user, org):
         raise PermissionDenied(_("You may not change this organization's figures."))
-    try:
-        services.set_installed(request.user, org, payload.group, payload.installed)
-    except services.InstalledError as exc:
-        raise ApiError(422, [{"loc": ["body", exc.field], "msg": exc.message}], "invalid") from None
+    services.set_installed(request.user, org, payload.group, payload.installed)
     org = services.visible_or_404(request.user, code)
     return org_out(
         org, services.group_targets(), timezone.localdate(), services.registered_installs(org)

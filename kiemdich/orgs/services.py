@@ -25,6 +25,7 @@ from kiemdich.accounts.access import OFFICER_ROLES, may_administer
 from kiemdich.accounts.models import Role
 from kiemdich.adoption.figures import rate, shortfall
 from kiemdich.adoption.models import Install, Target
+from kiemdich.core.errors import FieldError
 from kiemdich.geo.models import Unit
 from kiemdich.geo.services import unit_code
 from kiemdich.tabular import ImportReport, LineError, cell, column_index, parse_count, read_table
@@ -202,13 +203,9 @@ def group_totals(orgs: QuerySet) -> list[GroupTotal]:
 # Installed counts
 
 
-class InstalledError(ValueError):
-    """A reported installed count that cannot be saved; `field` is "group" or "installed"."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class InstalledError(FieldError, ValueError):
+    """A reported installed count that cannot be saved; `field` is "group" or "installed"
+    (422 `invalid`)."""
 
 
 def installed_problem(headcount: int, installed: int) -> str | None:

@@ -19,8 +19,7 @@ from ninja.pagination import paginate
 
 from kiemdich.accounts.access import works_with_personal_data
 from kiemdich.accounts.audit import Read, record_read, record_reads
-from kiemdich.api import ApiError
-from kiemdich.geo.api import AuditedPage
+from kiemdich.core.pagination import AuditedPage
 
 from . import services
 from .models import Case, Contact
@@ -164,21 +163,18 @@ def _contact_out(contact: Contact) -> dict:
 @router.post("", response={201: TracedOut}, summary="Record a confirmed case (F0) and trace it")
 def create_case(request: HttpRequest, payload: CaseIn):
     user = _tracer(request)
-    try:
-        case, report = services.open_case(
-            user,
-            person_token=payload.person_token,
-            phone=payload.phone,
-            id_number=payload.id_number,
-            person_qr=payload.person_qr,
-            confirmed_at=payload.confirmed_at,
-            onset_at=payload.onset_at,
-            infectious_from=payload.infectious_from,
-            infectious_to=payload.infectious_to,
-            degree=payload.degree,
-        )
-    except services.CaseError as exc:
-        raise ApiError(422, [{"loc": ["body", exc.field], "msg": exc.message}], "invalid") from None
+    case, report = services.open_case(
+        user,
+        person_token=payload.person_token,
+        phone=payload.phone,
+        id_number=payload.id_number,
+        person_qr=payload.person_qr,
+        confirmed_at=payload.confirmed_at,
+        onset_at=payload.onset_at,
+        infectious_from=payload.infectious_from,
+        infectious_to=payload.infectious_to,
+        degree=payload.degree,
+    )
     record_read(
         user,
         f"case {case.pk}",

@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kiemdich.accounts.access import may_see_unit
+from kiemdich.core.errors import FieldError
 from kiemdich.declarations.models import Person
 from kiemdich.declarations.services import person_for_token, person_from_qr
 from kiemdich.geo.models import Unit
@@ -24,13 +25,8 @@ from . import search
 from .models import AFTER_CONFIRMATION, BEFORE_ONSET, Case, Contact, Status
 
 
-class CaseError(ValueError):
-    """A case that cannot be recorded as asked; `field` names what to fix."""
-
-    def __init__(self, field: str, message: str) -> None:
-        super().__init__(message)
-        self.field = field
-        self.message = message
+class CaseError(FieldError, ValueError):
+    """A case that cannot be recorded as asked; `field` names what to fix (422 `invalid`)."""
 
 
 #: The ways of naming a person, in the order `find_person` tries them.

@@ -15,8 +15,10 @@ from pydantic import ValidationError as PydanticValidationError
 
 from kiemdich.accounts.access import is_official, may_administer
 from kiemdich.accounts.audit import Read, record_reads
-from kiemdich.api import ApiError, file_response, invalid_form
-from kiemdich.geo.api import AuditedPage, unit_or_404
+from kiemdich.core.errors import ApiError, invalid_form
+from kiemdich.core.files import file_response
+from kiemdich.core.pagination import AuditedPage
+from kiemdich.geo.api import unit_or_404
 from kiemdich.ratelimit import hit
 
 from . import poster, services, signing

@@ -23,6 +23,7 @@ from django.utils.translation import gettext_lazy
 from kiemdich.accounts import access
 from kiemdich.accounts.access import may_administer
 from kiemdich.accounts.models import Role, User
+from kiemdich.core.errors import DomainError
 from kiemdich.geo.models import Unit
 from kiemdich.phones import normalize_phone
 from kiemdich.tabular import ImportReport, LineError, cell, column_index, read_table
@@ -41,8 +42,11 @@ from .models import (
 from .poster import PosterInfo
 
 
-class TransitionError(Exception):
-    """The action does not apply to the checkpoint in its current status (HTTP 409)."""
+class TransitionError(DomainError):
+    """The action does not apply to the checkpoint in its current status (409 `conflict`)."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(409, "conflict", str(message))
 
 
 def approval_required(venue: Venue) -> bool:

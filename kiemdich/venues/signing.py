@@ -41,6 +41,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kiemdich.core.errors import DomainError
+
 from .models import SigningKey
 
 _B36 = string.digits + string.ascii_lowercase
@@ -52,13 +54,12 @@ _PAYLOAD = re.compile(r"([1-9a-z][0-9a-z]{0,12})\.([0-9a-z]{2,8})\.([A-Za-z0-9_-
 GONE = frozenset({"revoked", "closed", "not_approved", "key_retired", "person_gone"})
 
 
-class InvalidPayload(ValueError):
-    """A QR payload the server refuses; `code` is stable, `message` is for people."""
+class InvalidPayload(DomainError, ValueError):
+    """A QR payload the server refuses; `code` is stable, `message` is for people. A genuine
+    code that is no longer valid is 410, a malformed or forged one 400."""
 
     def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+        super().__init__(410 if code in GONE else 400, code, str(message))
 
     @property
     def gone(self) -> bool:

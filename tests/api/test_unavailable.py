@@ -41,7 +41,7 @@ def test_an_api_call_whose_database_is_gone_is_told_to_retry(
     def gone(token):
         raise error("connection to server at 127.0.0.1 failed: Connection refused")
 
-    monkeypatch.setattr("kiemdich.api.user_for_token", gone)
+    monkeypatch.setattr("kiemdich.core.auth.user_for_token", gone)
     response = client.get(
         "/api/v1/stats/checkpoints?unit=696", headers={"Authorization": f"Bearer {plain}"}
     )
@@ -75,7 +75,7 @@ def test_other_server_errors_stay_500(client, binh_phuoc, monkeypatch):
     def bug(token):
         raise ValueError("a bug")
 
-    monkeypatch.setattr("kiemdich.api.user_for_token", bug)
+    monkeypatch.setattr("kiemdich.core.auth.user_for_token", bug)
     client.raise_request_exception = False
     response = client.get(
         "/api/v1/stats/checkpoints?unit=696", headers={"Authorization": "Bearer x"}
