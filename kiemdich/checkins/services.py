@@ -284,11 +284,9 @@ def _stored_direction(checkin: Checkin) -> str:
 
 
 def _stored(status: int, direction: str, checkin: Checkin) -> Recorded:
-    person = checkin.person
-    shown = None
-    if person is not None and checkin.method != Method.SELF:
-        shown = Shown.of(person.full_name, person.birth_year, person.gender)
-    return Recorded(status, direction, checkin, person, shown)
+    """A stored scan's answer. It shows nobody: what the visitor presented is not kept, and
+    what is stored for their ID number must never reach a scanner (an ID-number lookup)."""
+    return Recorded(status, direction, checkin, checkin.person, None)
 
 
 def _venue_ids(items: list[tuple[int, Scan]]) -> dict[int, int | ScanRefused]:
