@@ -144,7 +144,9 @@ class Shown:
         return cls(masked_name(full_name), birth_year, gender)
 
 
-def identify_qr(text: str, people: QuerySet[Person] | None = None) -> tuple[Person, Shown]:
+def identify_qr(
+    text: str, people: QuerySet[Person] | None = None, *, create: bool = True
+) -> tuple[Person, Shown]:
     """The person a staff scanner read, and what the screen may show of them: our signed QR
     (a credential the person shows), else an ID-card or 1405 QR, whose number is looked up
     among `people` (everyone by default) and stored as a new person if not found there."""
@@ -168,6 +170,8 @@ def identify_qr(text: str, people: QuerySet[Person] | None = None) -> tuple[Pers
         )
     refuse_too_long(asdict(card), in_qr=True)
     person = people.filter(id_number=card.id_number).order_by("-pk").first()
+    if person is None and not create:
+        raise InvalidPayload("unknown_person", _("Nobody in your area has declared with this ID."))
     if person is None:
         person = Person.objects.create(
             full_name=card.full_name,
@@ -179,9 +183,11 @@ def identify_qr(text: str, people: QuerySet[Person] | None = None) -> tuple[Pers
     return person, Shown.of(card.full_name, card.birth_year, card.gender)
 
 
-def person_from_qr(text: str, people: QuerySet[Person] | None = None) -> Person:
-    """The person a staff scanner read (see `identify_qr`)."""
-    return identify_qr(text, people)[0]
+def person_from_qr(
+    text: str, people: QuerySet[Person] | None = None, *, create: bool = True
+) -> Person:
+    """The person a staff scanner read (see `identify_qr`); `create=False` looks only."""
+    return identify_qr(text, people, create=create)[0]
 
 
 def person_from_details(full_name: str, phone: str, id_number: str = "") -> Person:

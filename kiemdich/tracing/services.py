@@ -50,7 +50,7 @@ def find_person(
         return person
     if person_qr:
         try:
-            return person_from_qr(person_qr, people)
+            return person_from_qr(person_qr, people, create=False)  # no phantom people
         except InvalidPayload as exc:
             raise CaseError("person_qr", exc.message) from None
     if id_number:

@@ -208,3 +208,15 @@ def test_reads_of_contacts_are_audited_with_whose_data_and_where(client, outbrea
     )
     patched = AuditLog.objects.get(actor=officer, subject=f"contact {contact.pk}")
     assert patched.subjects == [outbreak["neighbour"].pk] and patched.unit_code == "25396"
+
+
+def test_an_id_card_of_someone_outside_the_area_creates_nobody(client, outbreak, personas):
+    """Before: a tracer's unknown ID card made a new person with that number, and every later
+    ID-card scan of the real person (elsewhere) was attached to that phantom."""
+    Person.objects.filter(pk=outbreak["diner"].pk).update(id_number="079190001234")
+    cccd = "079190001234|123456789|Lê Văn Thực|15081990|Nam|x|01012021"
+    people = Person.objects.count()
+    response = record(client, personas["other_district"], phone="", person_qr=cccd)
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "person_qr"]
+    assert Person.objects.count() == people and not Case.objects.exists()
