@@ -30,6 +30,7 @@ from kiemdich.declarations.services import (
     identify_qr,
     person_from_details,
     person_id_from_token,
+    shown_of_qr,
 )
 from kiemdich.venues import signing
 from kiemdich.venues.models import MAX_STAY_MINUTES, SigningKey, Status, Venue
@@ -255,6 +256,21 @@ def _identify(
     return None, None, Method.STAFF, None
 
 
+def _presented(scan: Scan) -> Shown | None:
+    """What a resent staff scan shows: what its request presents (the card, the typed name),
+    the same as the first answer, built without looking anyone up."""
+    if scan.person_token:
+        return None
+    if scan.person_qr:
+        try:
+            return shown_of_qr(scan.person_qr)
+        except InvalidPayload:
+            return None
+    if scan.person is not None:
+        return Shown.of(scan.person.full_name, None, "")
+    return None
+
+
 def _venues(items: list[tuple[int, Scan]]) -> dict[int, Venue | ScanRefused]:
     """The venue of each scan (by index), verified and open for scans, in two queries (the
     retired keys among the scans' keys, then the venues)."""
@@ -284,8 +300,8 @@ def _stored_direction(checkin: Checkin) -> str:
 
 
 def _stored(status: int, direction: str, checkin: Checkin) -> Recorded:
-    """A stored scan's answer. It shows nobody: what the visitor presented is not kept, and
-    what is stored for their ID number must never reach a scanner (an ID-number lookup)."""
+    """A stored scan's answer. It shows nobody: what is stored for an ID number must never
+    reach a scanner (an ID-number lookup); a replay shows what its own request presents."""
     return Recorded(status, direction, checkin, checkin.person, None)
 
 
@@ -687,7 +703,7 @@ def _record_scans(scans: list[Scan], actor) -> list[Recorded | ScanRefused]:
         if isinstance(venue_id, ScanRefused):
             results[index] = venue_id
         elif _same_request(scan, replays[scan.client_id], venue_id, actor, staff):
-            results[index] = replays[scan.client_id]
+            results[index] = replace(replays[scan.client_id], shown=_presented(scan))
         else:
             results[index] = _conflict()
     items: list[_Item] = []

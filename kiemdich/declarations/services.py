@@ -34,7 +34,7 @@ from kiemdich.venues import signing
 from kiemdich.venues.signing import InvalidPayload
 
 from .forms import clean_id_number, clean_name
-from .idqr import parse_id_qr
+from .idqr import IdCard, parse_id_qr
 from .models import Declaration, Person
 
 _TOKEN_SALT = "kiemdich.person-token"  # noqa: S105 (a namespace, not a secret)
@@ -144,14 +144,10 @@ class Shown:
         return cls(masked_name(full_name), birth_year, gender)
 
 
-def identify_qr(
-    text: str, people: QuerySet[Person] | None = None, *, create: bool = True
-) -> tuple[Person, Shown]:
-    """The person a staff scanner read, and what the screen may show of them: our signed QR
-    (a credential the person shows), else an ID-card or 1405 QR, whose number is looked up
-    among `people` (everyone by default) and stored as a new person if not found there."""
+def _read_qr(text: str) -> Person | IdCard:
+    """The person whose signed personal QR this is (a credential they show), or the ID card
+    (CCCD or 1405) it holds, not yet looked up."""
     text = (text or "").strip()
-    people = Person.objects.all() if people is None else people
     match = _PERSON_URL.search(text)
     if match or (text.count(".") == 2 and "|" not in text):
         verified = signing.verify(match.group(1) if match else text, kind=signing.PERSON)
@@ -161,7 +157,7 @@ def identify_qr(
                 "person_gone",
                 _("This personal code is no longer valid (its data was deleted). Declare again."),
             )
-        return person, Shown.of(person.full_name, person.birth_year, person.gender)
+        return person
     card = parse_id_qr(text)
     if card is None:
         raise InvalidPayload(
@@ -169,18 +165,39 @@ def identify_qr(
             _("This QR code is not a personal code, an ID card or a checkpoint poster."),
         )
     refuse_too_long(asdict(card), in_qr=True)
-    person = people.filter(id_number=card.id_number).order_by("-pk").first()
+    return card
+
+
+def shown_of_qr(text: str) -> Shown:
+    """What a scanner screen shows for this QR: the card's own details, never those stored
+    for its number, so answering a resent scan looks nobody up."""
+    read = _read_qr(text)
+    return Shown.of(read.full_name, read.birth_year, read.gender)
+
+
+def identify_qr(
+    text: str, people: QuerySet[Person] | None = None, *, create: bool = True
+) -> tuple[Person, Shown]:
+    """The person a staff scanner read, and what the screen may show of them: our signed QR
+    (a credential the person shows), else an ID-card or 1405 QR, whose number is looked up
+    among `people` (everyone by default) and stored as a new person if not found there."""
+    read = _read_qr(text)
+    shown = Shown.of(read.full_name, read.birth_year, read.gender)
+    if isinstance(read, Person):
+        return read, shown
+    people = Person.objects.all() if people is None else people
+    person = people.filter(id_number=read.id_number).order_by("-pk").first()
     if person is None and not create:
         raise InvalidPayload("unknown_person", _("Nobody in your area has declared with this ID."))
     if person is None:
         person = Person.objects.create(
-            full_name=card.full_name,
-            birth_year=card.birth_year,
-            gender=card.gender,
-            id_number=card.id_number,
+            full_name=read.full_name,
+            birth_year=read.birth_year,
+            gender=read.gender,
+            id_number=read.id_number,
             entered_by_staff=True,
         )
-    return person, Shown.of(card.full_name, card.birth_year, card.gender)
+    return person, shown
 
 
 def person_from_qr(

@@ -45,6 +45,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from collections import Counter
@@ -459,6 +460,24 @@ def stored_ids(database_url: str) -> list[str]:
 # The test
 
 
+def run_outside_any_loop(coroutine) -> None:
+    """Run the clients on a thread of their own: the browser tests before this one leave
+    Playwright's event loop running on the main thread, where asyncio.run refuses to start."""
+    failure: list[BaseException] = []
+
+    def main() -> None:
+        try:
+            asyncio.run(coroutine)
+        except BaseException as exc:  # re-raised on the test's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=main, name="load-clients")
+    thread.start()
+    thread.join()
+    if failure:
+        raise failure[0]
+
+
 def test_scans_survive_load_and_a_postgresql_restart(capsys):
     with (
         own_postgres() as pg,
@@ -483,7 +502,7 @@ def test_scans_survive_load_and_a_postgresql_restart(capsys):
         busy = cpu_busy(1.0)
         with gunicorn(env, logfile) as port:
             clients = Clients(port, record, seed)
-            asyncio.run(clients.run(restart))
+            run_outside_any_loop(clients.run(restart))
             seconds = clients.now()
         stored = stored_ids(pg.url)
         text = report(record, (outage[0], outage[1]), seconds, len(seed["officials"]))
