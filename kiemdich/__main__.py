@@ -9,10 +9,22 @@ import sys
 
 
 def main() -> None:
-    """Run the management command named on the command line."""
+    """Run the management command named on the command line.
+
+    Settings are loaded first: Django swallows a settings error while listing its commands and
+    then reports it under a `KeyError` for the command's name, so a missing secret would read
+    as "collectstatic does not exist". Here it is the one line that says what to set.
+    """
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "kiemdich.settings")
+    from django.conf import settings
+    from django.core.exceptions import ImproperlyConfigured
     from django.core.management import execute_from_command_line
 
+    try:
+        settings.INSTALLED_APPS
+    except ImproperlyConfigured as exc:
+        sys.stderr.write(f"kiemdich: {exc}\n")
+        raise SystemExit(2) from None
     execute_from_command_line(sys.argv)
 
 

@@ -57,6 +57,24 @@ def test_production_refuses_a_weak_secret(tmp_path, name, weak):
     assert len(weak) < 4 or weak not in result.stderr  # the message does not print it
 
 
+def test_a_command_without_its_secrets_says_which_one_to_set(tmp_path):
+    """Django alone would answer `KeyError: 'collectstatic'` above the real reason."""
+    env = production_env(tmp_path, SECRET_KEY=None)
+    result = subprocess.run(
+        [str(KIEMDICH), "collectstatic", "--noinput"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=60,
+    )
+    assert result.returncode == 2
+    assert result.stderr.strip() == (
+        "kiemdich: SECRET_KEY is not set. Set it (a long random string) in the environment, "
+        "or DEBUG=1 for a local demo."
+    )
+
+
 def test_production_starts_with_strong_secrets_and_the_demo_with_any(tmp_path):
     assert import_settings(production_env(tmp_path)).returncode == 0
     demo = import_settings(production_env(tmp_path, DEBUG="1", KIEMDICH_QR_SIGNING_KEY="x"))
