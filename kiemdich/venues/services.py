@@ -6,7 +6,6 @@ so the page, the API and the command line cannot disagree.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 import json
 import time
@@ -22,7 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from kiemdich.accounts import access
 from kiemdich.accounts.access import may_administer
-from kiemdich.accounts.models import Role, User
+from kiemdich.accounts.models import Role
 from kiemdich.core.errors import DomainError
 from kiemdich.geo.models import Unit
 from kiemdich.phones import normalize_phone
@@ -89,24 +88,37 @@ def _staff_manager(actor, venue: Venue) -> None:
         raise PermissionDenied(_("Only the checkpoint's owner and officials choose its staff."))
 
 
+#: Checkpoints whose staff may still change: closed and refused ones scan nobody.
+STAFFED = (Status.PENDING, Status.ACTIVE, Status.PAUSED)
+
+
+def staff_login(login: str) -> str:
+    """The login a staff member signs in with: a phone number as sign-up stores it, else the
+    text as typed (an official's user name)."""
+    login = (login or "").strip()
+    try:
+        return normalize_phone(login)
+    except ValidationError:
+        return login
+
+
 @transaction.atomic
 def add_staff(actor, venue: Venue, login: str) -> VenueStaff:
-    """Let the account whose login (its phone number for those who signed up) is `login` scan
-    visitors in at `venue`. Adding someone twice changes nothing."""
+    """Let whoever signs in as `login` (the phone number they signed up or will sign up with)
+    scan visitors in at `venue`. The answer does not depend on whether that account exists.
+    Adding someone twice changes nothing."""
     _staff_manager(actor, venue)
-    login = (login or "").strip()
-    candidates = [login, login.replace(" ", "")]
-    with contextlib.suppress(ValidationError):
-        candidates.append(normalize_phone(login))
-    user = User.objects.filter(username__in=candidates, is_active=True).first()
-    if user is None:
-        raise StaffError(
-            _("No account with this login. Ask them to sign up first, then add their phone.")
-        )
-    if user.pk == venue.owner_id:
+    if venue.status not in STAFFED:
+        raise StaffError(_("This checkpoint no longer takes scans, so it has no staff."))
+    login = staff_login(login)
+    if not login:
+        raise StaffError(_("Enter the phone number they sign in with."))
+    if len(login) > VenueStaff._meta.get_field("login").max_length:
+        raise StaffError(_("This is too long for a login."))
+    if venue.owner_id and login == venue.owner.username:
         raise StaffError(_("The owner can already scan here."))
     staff, _created = VenueStaff.objects.get_or_create(
-        venue=venue, user=user, defaults={"added_by": actor}
+        venue=venue, login=login, defaults={"added_by": actor}
     )
     return staff
 

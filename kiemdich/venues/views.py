@@ -139,7 +139,7 @@ def venue_detail(request: HttpRequest, venue_id: int) -> HttpResponse:
             "may_manage": may_manage,
             "may_scan": may_scan(request.user, venue),
             "area": services.area_line(venue),
-            "staff": venue.staff.select_related("user") if may_manage else (),
+            "staff": venue.staff.all() if may_manage else (),
         },
     )
 
@@ -157,8 +157,11 @@ def venue_staff(request: HttpRequest, venue_id: int) -> HttpResponse:
             staff = services.add_staff(request.user, venue, request.POST.get("login", ""))
             messages.success(
                 request,
-                _("%(name)s can now scan visitors in here.")
-                % {"name": staff.user.get_full_name() or staff.user.username},
+                _(
+                    "%(login)s can scan visitors in here once signed in with this login "
+                    "(sign up with this phone number first if they have not)."
+                )
+                % {"login": staff.login},
             )
     except services.StaffError as exc:
         messages.error(request, str(exc))

@@ -10,6 +10,7 @@ from kiemdich.accounts.tokens import create_token
 from kiemdich.checkins.models import Checkin
 from kiemdich.declarations.models import Person
 from kiemdich.venues import services as venue_services
+from kiemdich.venues.models import Status
 from kiemdich.venues.services import qr_url
 from tests.conftest import make_user
 from tests.declarations.conftest import DECLARATION, make_person
@@ -58,7 +59,7 @@ def test_another_venues_owner_cannot_plant_scans_or_look_people_up(client, shop,
 
 
 def test_staff_the_owner_adds_may_scan_until_removed(client, shop, personas):
-    guard = make_user("0900000002", Role.VENUE_OWNER)
+    guard = make_user("+84900000002", Role.VENUE_OWNER)
     assert post(client, scan(shop, person=TYPED), **bearer(guard)).status_code == 403
     staff = venue_services.add_staff(personas["venue_owner"], shop, "0900000002")
     assert post(client, scan(shop, person=TYPED), **bearer(guard)).status_code == 201
@@ -67,6 +68,24 @@ def test_staff_the_owner_adds_may_scan_until_removed(client, shop, personas):
     # A staff member cannot add others: only the owner and officials choose the staff.
     with pytest.raises(venue_services.PermissionDenied):
         venue_services.add_staff(guard, shop, "0900000002")
+
+
+def test_adding_staff_tells_nothing_about_who_has_an_account(client, shop, personas):
+    """A phone with no account is added the same way; whoever signs up with it later scans."""
+    owner = personas["venue_owner"]
+    client.force_login(owner)
+    url = f"/venues/{shop.pk}/staff/"
+    answers = []
+    for phone in ("0900000003", "0900000004"):
+        response = client.post(url, {"login": phone}, follow=True)
+        answers.append([str(m).replace(phone[1:], "") for m in response.context["messages"]])
+    assert answers[0] == answers[1]
+    late = make_user("+84900000003", Role.VENUE_OWNER)  # signs up after being added
+    assert post(client, scan(shop, person=TYPED), **bearer(late)).status_code == 201
+    shop.status = Status.CLOSED
+    shop.save()
+    with pytest.raises(venue_services.StaffError):
+        venue_services.add_staff(owner, shop, "0900000005")
 
 
 @pytest.mark.parametrize(
