@@ -152,16 +152,26 @@ def limit(group: str, key: Callable[[HttpRequest], str] | None = None) -> Callab
 
 
 def login_lockout(view: Callable) -> Callable:
-    """Lock out sign-ins after too many failures, per username and per client address.
+    """Lock out sign-ins after too many failures: of a username from one address, of a
+    username from anywhere (a wider limit), and from one address.
 
-    Before a sign-in is tried, a username or address that failed too often in the window is
-    refused with 429 and told when to retry. A failure is a POST the login view answers without
-    redirecting (it shows the form again); each counts for both keys.
+    Keying the tight limit on the username alone would let anyone lock an official out by
+    typing wrong passwords under their name; from the official's own address they still get in
+    until guesses from many addresses add up to the wide limit.
+
+    Before a sign-in is tried, a key that failed too often in the window is refused with 429
+    and told when to retry. A failure is a POST the login view answers without redirecting (it
+    shows the form again); each counts for every key.
     """
 
     def keys(request: HttpRequest) -> list[tuple[str, str]]:
         username = request.POST.get("username", "").strip().lower()
-        return [("login-user", username), ("login-address", address(request))]
+        client = address(request)
+        return [
+            ("login-user", f"{username}@{client}"),
+            ("login-account", username),
+            ("login-address", client),
+        ]
 
     @wraps(view)
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:

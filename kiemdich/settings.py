@@ -247,7 +247,11 @@ RATELIMIT_DEFAULTS = {
     "install": "300/m",  # app installs reported by phones
     "signup": "10/h",
     "venue-register": "30/h",  # per signed-in user, API and page together
-    "login-user": "5/15m",  # failed sign-ins per username, then locked out until the window ends
+    # Failed sign-ins, then locked out until the window ends: of one username from one address
+    # (so a stranger cannot lock an official out everywhere), of one username from anywhere
+    # (guessing from many addresses), and from one address whatever the username.
+    "login-user": "5/15m",
+    "login-account": "50/h",
     "login-address": "30/15m",  # failed sign-ins per client address
 }
 RATELIMITS = {

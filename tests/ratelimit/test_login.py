@@ -31,6 +31,19 @@ def test_a_username_is_locked_out_and_told_when_to_retry(client, officer, limits
     assert sign_in(client, "xa", PASSWORD).status_code == 302
 
 
+def test_a_stranger_cannot_lock_an_official_out_from_elsewhere(client, officer, limits):
+    limits(login_user="3/15m", login_account="5/h")
+    for _ in range(3):
+        assert sign_in(client, "huyen", "wrong", REMOTE_ADDR="203.0.113.7").status_code == 200
+    assert_limited(sign_in(client, "huyen", PASSWORD, REMOTE_ADDR="203.0.113.7"), api=False)
+    assert sign_in(client, "huyen", PASSWORD).status_code == 302  # the official's own address
+    client.logout()
+    # Guessing from many addresses adds up to the account's own limit.
+    for n in range(2):
+        assert sign_in(client, "huyen", "wrong", REMOTE_ADDR=f"198.51.100.{n}").status_code == 200
+    assert_limited(sign_in(client, "huyen", PASSWORD), api=False)
+
+
 def test_an_address_is_locked_out_whatever_the_username(client, officer, limits):
     limits(login_address="3/15m")
     for n in range(3):
