@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import ipaddress
+import time
 from collections.abc import Callable, Iterable
 from functools import wraps
 
@@ -27,6 +28,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import ngettext
+from django.core.cache import caches
+from django_ratelimit import core as ratelimit_core
 from django_ratelimit.core import get_usage
 
 from kiemdich.clientip import client_ip
@@ -111,6 +114,37 @@ def hit(request, groups: Iterable[str], key: str | None = None) -> None:
             over = RateLimited(group, usage["time_left"])
     if over is not None:
         raise over
+
+
+def take(request, group: str, wanted: int, key: str | None = None) -> int:
+    """How many of `wanted` requests counted together (a batch's back-dated scans) still fit in
+    `group` for `key` (else the client's address); those that fit are counted.
+
+    django-ratelimit counts one per call; this uses its own window and key functions (pinned
+    version) so the single requests and the batches of a group share one count. Between the
+    read and the count another worker may take part of the room: the limit can be passed by
+    what one concurrent batch takes, never by more.
+    """
+    rate = _rate(group, request)
+    if wanted <= 0 or rate is None or not getattr(settings, "RATELIMIT_ENABLE", True):
+        return max(wanted, 0)
+    value = address(request) if key is None else key
+    limit, period = ratelimit_core._split_rate(rate)
+    window = ratelimit_core._get_window(value, period)
+    cache_key = ratelimit_core._make_cache_key(group, window, rate, value, ratelimit_core.ALL)
+    cache = caches[settings.RATELIMIT_USE_CACHE]
+    room = max(0, limit - int(cache.get(cache_key, 0) or 0))
+    fits = min(wanted, room)
+    if fits and not cache.add(cache_key, fits, period + ratelimit_core.EXPIRATION_FUDGE):
+        cache.incr(cache_key, fits)
+    return fits
+
+
+def retry_after(request, group: str, key: str | None = None) -> RateLimited:
+    """The refusal of a request over `group`, with the seconds until its window ends."""
+    value = address(request) if key is None else key
+    _limit, period = ratelimit_core._split_rate(_rate(group, request))
+    return RateLimited(group, ratelimit_core._get_window(value, period) - int(time.time()))
 
 
 def blocked(request, group: str, key: str) -> RateLimited | None:

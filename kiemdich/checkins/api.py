@@ -28,7 +28,7 @@ from kiemdich.core.errors import ApiError
 from kiemdich.core.files import file_response
 from kiemdich.core.pagination import Page
 from kiemdich.geo.api import visible_unit
-from kiemdich.ratelimit import hit
+from kiemdich.ratelimit import hit, retry_after, take
 
 from .exports import checkpoint_table_pdf, checkpoint_table_xlsx
 from .services import (
@@ -349,6 +349,24 @@ def record_one(request: HttpRequest, payload: ScanIn):
     return HttpStatus(recorded.status, checkin_out(recorded, scan.client_id))
 
 
+def _within_backdated_limit(request: HttpRequest, key: str | None, items: list[Scan], caller):
+    """Record the batch's scans, its back-dated ones counted one by one in "scan-backdated" as
+    single scans are: those beyond the limit are answered 429 and not stored (a scanner keeps
+    them queued and sends them again after Retry-After), so a batch is no way around it."""
+    backdated = sorted(
+        (i for i, item in enumerate(items) if "scan-backdated" in scan_limits(item.at)),
+        key=lambda i: items[i].at,
+    )  # the earliest first, so an entry fits before its exit
+    over = set(backdated[take(request, "scan-backdated", len(backdated), key) :])
+    if not over:
+        return record_scan_batch(items, caller)
+    limited = retry_after(request, "scan-backdated", key)
+    refused = ScanRefused(429, "rate_limited", limited.detail)
+    kept = [item for i, item in enumerate(items) if i not in over]
+    stored = iter(record_scan_batch(kept, caller) if kept else ())
+    return [refused if i in over else next(stored) for i in range(len(items))]
+
+
 @scans.post(
     "/batch",
     auth=None,
@@ -362,9 +380,10 @@ def record_one(request: HttpRequest, payload: ScanIn):
 def record_batch(request: HttpRequest, payload: BatchIn):
     caller = optional_caller(request)
     # Staff scanners are counted per user (a checkpoint's staff may share a carrier's address).
-    hit(request, ["scan-batch"], key=f"user:{caller.pk}" if caller.is_authenticated else None)
+    key = f"user:{caller.pk}" if caller.is_authenticated else None
+    hit(request, ["scan-batch"], key=key)
     items = [scan_from(item) for item in payload.items]
-    outcome = record_scan_batch(items, caller)
+    outcome = _within_backdated_limit(request, key, items, caller)
     audit_shown(request, caller, outcome)
     results: list[str] = []
     statuses: Counter[int] = Counter()

@@ -101,6 +101,23 @@ def test_batches(client, shop, token, limits):
     assert Checkin.objects.count() == stored
 
 
+def test_a_batch_counts_its_back_dated_scans_as_single_ones_would(client, shop, token, limits):
+    """Scans beyond the back-dated limit get 429 each and are not stored; the rest are."""
+    limits(scan_backdated="3/m")
+    two_hours_ago = timezone.now() - dt.timedelta(hours=2)
+    assert post(client, "/api/v1/checkins", scan(shop, token, at=two_hours_ago.isoformat()))
+    items = [
+        scan(shop, token, direction="in", at=(two_hours_ago + dt.timedelta(minutes=i)).isoformat())
+        for i in range(1, 5)
+    ] + [scan(shop, token, direction="in")]  # a live one
+    body = post(client, "/api/v1/checkins/batch", {"items": items}).json()
+    assert [r["status"] for r in body["results"]] == [201, 201, 429, 429, 201]
+    assert body["results"][2]["code"] == "rate_limited"
+    assert not Checkin.objects.filter(client_id__in=[i["client_id"] for i in items[2:4]]).exists()
+    # The next single back-dated scan finds the limit used up by the batch.
+    assert_limited(post(client, "/api/v1/checkins", scan(shop, token, at=two_hours_ago.isoformat())))
+
+
 def test_batches_of_signed_in_staff_are_counted_per_user(client, shop, token, limits, personas):
     from kiemdich.accounts.tokens import create_token
 
