@@ -92,6 +92,9 @@ class Declaration(models.Model):
     )
     #: A device's retry of the same declaration is recognised by this and not stored twice.
     client_id = models.UUIDField(_("client id"), unique=True)
+    #: Sent with the person's token (a phone that had declared before): its replay answers
+    #: only a request with that token, since the answer holds the token.
+    with_token = models.BooleanField(_("made with the person's token"), default=True)
     full_name = models.CharField(_("full name"), max_length=100)
     birth_year = models.PositiveSmallIntegerField(_("year of birth"))
     gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices)

@@ -251,7 +251,10 @@ class ReusedClientId(DomainError, ValueError):
 
 def _same_declaration(earlier: Declaration, data: dict, person: Person | None) -> bool:
     """Is this the stored declaration sent again: the same details, from the same person's
-    phone (its token), or again with no token if it was made with none?"""
+    phone (its token), or again with no token if it was made with none? One made with a token
+    is never answered without it: the answer would hand the token to whoever knew the id."""
+    if person is None and earlier.with_token:
+        return False
     if person is not None and person.pk != earlier.person_id:
         return False
     fields = {**data, "commune": data["commune_code"]}
@@ -291,6 +294,7 @@ def declare(
                 raise ReusedClientId()
             return earlier, False
     data = {**data, "commune": data["commune_code"]}
+    with_token = person is not None
     if person is None:
         person = Person()
     _copy_to_person(person, data)
@@ -299,6 +303,7 @@ def declare(
     declaration = Declaration.objects.create(
         person=person,
         client_id=client_id or uuid.uuid4(),
+        with_token=with_token,
         **{field: data[field] for field in PERSON_FIELDS},
         purpose=data["purpose"],
         symptoms=list(data.get("symptoms") or []),

@@ -74,6 +74,17 @@ def test_the_same_client_id_twice_stores_one_declaration(binh_phuoc, declare):
     assert Declaration.objects.count() == 1
 
 
+def test_a_declaration_made_with_a_token_is_not_replayed_without_it(binh_phuoc, declare):
+    """The replay holds the token: knowing the client id and the details must not give it."""
+    token = declare().json()["person_token"]
+    client_id = str(uuid.uuid4())
+    assert declare(client_id=client_id, person_token=token).status_code == 201
+    assert declare(client_id=client_id, person_token=token).status_code == 200
+    stolen = declare(client_id=client_id)
+    assert stolen.status_code == 409 and "person_token" not in stolen.json()
+    assert Declaration.objects.count() == 2
+
+
 def test_a_later_declaration_with_the_token_updates_the_same_person(binh_phuoc, declare):
     token = declare().json()["person_token"]
     second = declare(person_token=token, address="Thôn 3", symptoms=["fever"])
