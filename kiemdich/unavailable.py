@@ -1,4 +1,5 @@
-"""The database cannot be reached: answer 503 with `Retry-After`, never a 500 and never a hang.
+"""The database (or Redis) cannot be reached: answer 503 with `Retry-After`, never a 500 and
+never a hang.
 
 PostgreSQL restarting, refusing connections or dropping them (a failover, a restart for an
 upgrade, a full disk) is not a bug of the request: it comes out of Django and psycopg as an
@@ -27,6 +28,7 @@ import json
 import logging
 
 import psycopg
+import redis.exceptions
 from django.conf import settings
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
@@ -39,8 +41,16 @@ from django.utils.translation import gettext as _
 #: Seconds a client should wait before it tries again: about what a PostgreSQL restart takes.
 RETRY_AFTER = 3
 #: What an unreachable database raises: Django's wrappers, and psycopg's own from code that
-#: talks to psycopg directly.
-ERRORS = (OperationalError, InterfaceError, psycopg.OperationalError, psycopg.InterfaceError)
+#: talks to psycopg directly; and what an unreachable Redis (the shared cache with REDIS_URL,
+#: where rate limits count) raises, which stops a request just as surely.
+ERRORS = (
+    OperationalError,
+    InterfaceError,
+    psycopg.OperationalError,
+    psycopg.InterfaceError,
+    redis.exceptions.ConnectionError,
+    redis.exceptions.TimeoutError,
+)
 
 log = logging.getLogger(__name__)
 

@@ -211,3 +211,27 @@ def test_the_production_application_answers_503_when_postgresql_never_answers():
         )
     assert time.monotonic() - start < 60
     check(results, slowest=5.0)
+
+
+def test_a_redis_that_is_down_is_a_503_and_nothing_is_written(client, binh_phuoc, settings):
+    """With REDIS_URL the rate limits count in Redis: when it is gone, phones are told to retry
+    (the counts cannot be kept, so nothing is stored), as when the database is gone."""
+    from kiemdich.declarations.models import Declaration
+    from tests.declarations.conftest import DECLARATION
+
+    with socket.socket() as probe:  # a port where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{port}/0",
+            "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
+        },
+    }
+    started = time.monotonic()
+    response = client.post("/api/v1/declarations", DECLARATION, content_type="application/json")
+    assert_api_503(response)
+    assert time.monotonic() - started < 10
+    assert not Declaration.objects.exists()
