@@ -164,11 +164,14 @@ def may_scan_at(user, venue) -> bool:
 
 
 def scans_anywhere(user) -> bool:
-    """Does `user` record staff scans at some checkpoint? (A personal QR opened with a phone's
-    camera then shows them who it is, as their scanner would.)"""
+    """Does `user` record staff scans at some checkpoint that takes scans? (A personal QR
+    opened with a phone's camera then shows them who it is, as their scanner would.) A
+    checkpoint still waiting for approval, or refused, does not count: anyone can sign up and
+    register one."""
     if not _active(user):
         return False
-    return apps.get_model("venues", "Venue").objects.filter(scan_q(user)).exists()
+    venues = apps.get_model("venues", "Venue").objects.filter(status="active")
+    return venues.filter(scan_q(user)).exists()
 
 
 def scannable(user, venues: QuerySet) -> set[int]:

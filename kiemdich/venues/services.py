@@ -55,12 +55,17 @@ def approval_required(venue: Venue) -> bool:
 
 
 def may_manage(user, venue: Venue) -> bool:
-    """Owners and the officials of the area may edit, print, pause and close."""
+    """Owners, their organization's admins and the officials of the area may edit, print,
+    pause and close; an organization's other members may not."""
     if not getattr(user, "is_authenticated", False):
         return False
     if venue.owner_id == user.pk:
         return True
-    if user.organization_id and venue.organization_id == user.organization_id:
+    if (
+        user.role == Role.ORG_ADMIN
+        and user.organization_id
+        and venue.organization_id == user.organization_id
+    ):
         return True
     return may_administer(user, venue.commune)
 
