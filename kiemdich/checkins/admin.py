@@ -12,9 +12,12 @@ class CheckinAdmin(AuditedAdmin):
     list_display = ["t_in", "t_out", "venue", "method", "source_app"]
     list_filter = ["method", "source_app"]
     search_fields = ["venue__name", "client_id"]
-    raw_id_fields = ["venue"]
+    raw_id_fields = ["venue", "person"]  # a select would list every person on record
     date_hierarchy = "t_in"
     list_select_related = ["venue"]
+
+    def has_add_permission(self, request) -> bool:
+        return False  # scans come from scanners, through the service that keeps the daily counts
 
     def get_readonly_fields(self, request, obj=None) -> list[str]:
         # A stored visit keeps its venue and person: moving it would skip the lock that

@@ -69,3 +69,14 @@ def test_the_superuser_sees_every_checkpoint(superuser, client):
     assert "Chợ Đức Phong" in client.get("/venues/").content.decode()
     listed = client.get("/api/v1/venues").json()
     assert [v["name"] for v in listed["items"]] == ["Chợ Đức Phong"]
+
+
+def test_the_admin_adds_no_scan_and_lists_no_people_to_pick(superuser, client):
+    """Scans are stored by the scan service with their daily counts; the admin's add form would
+    have skipped the counts and offered every person on record in a drop-down."""
+    from tests.declarations.conftest import make_person
+
+    make_person()
+    assert client.get(reverse("admin:checkins_checkin_add")).status_code == 403
+    changelist = client.get(reverse("admin:checkins_checkin_changelist")).content.decode()
+    assert reverse("admin:checkins_checkin_add") not in changelist
