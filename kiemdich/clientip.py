@@ -55,6 +55,13 @@ def _trusted(address, networks: tuple[Network, ...]) -> bool:
     return any(address in network for network in networks)
 
 
+def from_trusted_proxy(meta: Mapping[str, str]) -> bool:
+    """Did this request come straight from one of the trusted proxies?"""
+    networks = _networks(tuple(getattr(settings, "TRUSTED_PROXIES", ())))
+    peer = _address(meta.get("REMOTE_ADDR") or "")
+    return peer is not None and _trusted(peer, networks)
+
+
 def client_ip(meta: Mapping[str, str]) -> str:
     """The client's address for a request's META (or a WSGI environ); "" if none is known."""
     remote = meta.get("REMOTE_ADDR") or ""

@@ -125,6 +125,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "kiemdich.web.middleware.ForwardedProtoMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -316,6 +317,12 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 # `proxy_set_header X-Forwarded-Proto $scheme;`): that header is how Django knows a request came
 # in over HTTPS, and without it every request is redirected to itself.
 HTTPS = env_bool("KIEMDICH_HTTPS")
+if HTTPS and not TRUSTED_PROXIES:
+    raise ImproperlyConfigured(
+        "KIEMDICH_HTTPS=1 needs KIEMDICH_TRUSTED_PROXIES, the address of the proxy that holds "
+        "the certificate (e.g. 127.0.0.1 for nginx on this machine): X-Forwarded-Proto is "
+        "believed from it only."
+    )
 if HTTPS or (not DEBUG and PUBLIC_URL.startswith("https://")):
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True

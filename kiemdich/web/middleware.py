@@ -12,6 +12,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonR
 from django.utils import translation
 from django.utils.translation import gettext as _
 
+from kiemdich.clientip import from_trusted_proxy
+
 
 class LanguageMiddleware:
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
@@ -27,6 +29,21 @@ class LanguageMiddleware:
         response = self.get_response(request)
         response.headers.setdefault("Content-Language", language)
         return response
+
+
+class ForwardedProtoMiddleware:
+    """`X-Forwarded-Proto` (settings.SECURE_PROXY_SSL_HEADER: "this came in over HTTPS") is
+    believed only from the trusted proxies (kiemdich.clientip), like `X-Forwarded-For`: from
+    anyone else it is dropped before Django's security middleware reads it, so a client that
+    reaches the server past the proxy cannot pass plain HTTP off as HTTPS."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if "HTTP_X_FORWARDED_PROTO" in request.META and not from_trusted_proxy(request.META):
+            del request.META["HTTP_X_FORWARDED_PROTO"]
+        return self.get_response(request)
 
 
 class RequestHygieneMiddleware:

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from django.http import HttpResponse
 
 import kiemdich
 
@@ -85,6 +86,7 @@ def https_env(tmp_path) -> dict[str, str]:
     return production_env(
         tmp_path,
         KIEMDICH_HTTPS="1",
+        KIEMDICH_TRUSTED_PROXIES="127.0.0.1",
         KIEMDICH_PUBLIC_URL="https://kiemdich.example.gov.vn",
         ALLOWED_HOSTS="kiemdich.example.gov.vn",
     )
@@ -122,6 +124,25 @@ def test_kiemdich_https_turns_on_hsts_redirects_and_secure_cookies(tmp_path):
     assert result.stdout.split(" ", 5)[:5] == ["True", "31536000", "True", "True", "True"]
     assert "('HTTP_X_FORWARDED_PROTO', 'https')" in result.stdout
     assert re.search(r"\^api/v1/health\$", result.stdout)
+
+
+def test_kiemdich_https_needs_the_proxy_it_believes(tmp_path):
+    result = import_settings(https_env(tmp_path) | {"KIEMDICH_TRUSTED_PROXIES": ""})
+    assert result.returncode != 0
+    assert "KIEMDICH_HTTPS=1 needs KIEMDICH_TRUSTED_PROXIES" in result.stderr
+
+
+@pytest.mark.parametrize(("peer", "secure"), [("127.0.0.1", True), ("203.0.113.7", False)])
+def test_forwarded_proto_is_believed_from_the_trusted_proxy_only(rf, settings, peer, secure):
+    """A client that reaches gunicorn past nginx cannot pass plain HTTP off as HTTPS."""
+    from kiemdich.web.middleware import ForwardedProtoMiddleware
+
+    settings.TRUSTED_PROXIES = ("127.0.0.1",)
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    request = rf.get("/", HTTP_X_FORWARDED_PROTO="https", REMOTE_ADDR=peer)
+    seen = []
+    ForwardedProtoMiddleware(lambda r: seen.append(r.is_secure()) or HttpResponse())(request)
+    assert seen == [secure]
 
 
 def test_pages_answer_with_a_strict_content_security_policy(db, client):
