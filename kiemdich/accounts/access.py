@@ -82,6 +82,13 @@ def _personal_area_q(user, path_field: str) -> Q:
     return _NOTHING
 
 
+def may_trace(user, case) -> bool:
+    """May `user` trace this case again and warn its contacts? Its own area's tracers and
+    officers only: the communes holding some of its contacts see it (`_case_q`) to follow
+    their people up, not to work the case."""
+    return works_with_personal_data(user) and may_see_unit(user, case.unit)
+
+
 def may_see_unit(user, unit) -> bool:
     """May `user` read this unit's figures, reports and lists?"""
     prefix = area_path(user)
@@ -216,6 +223,19 @@ def _superuser_only(user) -> Q:
 
 #: Each model's rule, by its label. A model with personal data that is missing here cannot
 #: answer `visible_to` (KeyError), so it cannot be read by accident.
+def _case_q(user) -> Q:
+    """Cases of the user's area, and cases with contacts to follow up in it: a commune's
+    officers see the case their people met (its F0's name and places), for the page and the
+    API alike."""
+    own = _personal_area_q(user, "unit__path")
+    if own is _NOTHING or own == _EVERYTHING:
+        return own
+    contacts = apps.get_model("tracing", "Contact").objects.filter(
+        _personal_area_q(user, "commune__path")
+    )
+    return _either(own, Q(pk__in=contacts.values("case_id")))
+
+
 _RULES = {
     "geo.unit": lambda user: area_q(user, "path"),
     "venues.venue": venue_q,
@@ -223,7 +243,7 @@ _RULES = {
     "declarations.person": lambda user: _personal_area_q(user, "commune__path"),
     "declarations.declaration": lambda user: _personal_area_q(user, "commune__path"),
     "checkins.checkin": _checkin_q,
-    "tracing.case": lambda user: _personal_area_q(user, "unit__path"),
+    "tracing.case": _case_q,
     "tracing.contact": lambda user: _personal_area_q(user, "commune__path"),
     "messaging.message": _superuser_only,
     "messaging.campaign": _campaign_q,

@@ -17,7 +17,7 @@ from ninja import Field, Query, Router, Schema
 from ninja import Status as HttpStatus
 from ninja.pagination import paginate
 
-from kiemdich.accounts.access import works_with_personal_data
+from kiemdich.accounts.access import may_trace, works_with_personal_data
 from kiemdich.accounts.audit import Read, record_read, record_reads
 from kiemdich.core.pagination import AuditedPage
 
@@ -39,6 +39,14 @@ def _tracer(request: HttpRequest):
 
 def _case(request: HttpRequest, case_id: int) -> Case:
     return get_object_or_404(Case.objects.visible_to(_tracer(request)), pk=case_id)
+
+
+def _worked_case(request: HttpRequest, case_id: int) -> Case:
+    """The case, for tracing it again or warning its contacts: its own area only."""
+    case = _case(request, case_id)
+    if not may_trace(request.user, case):
+        raise PermissionDenied(_("Only the case's own area traces it and warns its contacts."))
+    return case
 
 
 class CaseIn(Schema):
@@ -203,7 +211,7 @@ def get_case(request: HttpRequest, case_id: int):
 
 @router.post("/{case_id}/trace", response=TracedOut, summary="Trace again (degree 2: with F2)")
 def retrace(request: HttpRequest, case_id: int, degree: Degree = 2):
-    case = _case(request, case_id)
+    case = _worked_case(request, case_id)
     body = _case_out(case, services.trace_case(case, degree))
     record_read(
         request.user,
@@ -268,4 +276,4 @@ def update_contact(request: HttpRequest, case_id: int, contact_id: int, payload:
 
 @router.post("/{case_id}/notify", summary="Warn every contact not yet warned (SMS outbox)")
 def notify(request: HttpRequest, case_id: int) -> dict:
-    return {"queued": services.notify_contacts(_case(request, case_id))}
+    return {"queued": services.notify_contacts(_worked_case(request, case_id))}

@@ -29,6 +29,7 @@ from kiemdich.accounts.access import (
     area_q,
     may_see_person,
     may_see_unit,
+    may_trace,
     works_with_personal_data,
 )
 from kiemdich.accounts.audit import common_unit, record_read
@@ -54,22 +55,10 @@ def require_tracer(user) -> None:
         raise PermissionDenied(_("Tracing is for health workers and officials of an area."))
 
 
-def cases_for(user):
-    """Cases of the user's area, and cases with contacts to follow up in it."""
-    return Case.objects.filter(
-        Q(pk__in=Case.objects.visible_to(user).values("pk"))
-        | Q(pk__in=Contact.objects.visible_to(user).values("case_id"))
-    )
-
-
 def case_or_404(user, case_id: int) -> Case:
     require_tracer(user)
-    return get_object_or_404(cases_for(user).select_related("person__commune", "unit"), pk=case_id)
-
-
-def may_trace(user, case: Case) -> bool:
-    """Recording and tracing are for the case's own area (its F0 lives or was recorded there)."""
-    return may_see_unit(user, case.unit)
+    cases = Case.objects.visible_to(user).select_related("person__commune", "unit")
+    return get_object_or_404(cases, pk=case_id)
 
 
 def commune_or_404(user, code: str) -> Unit:
@@ -118,7 +107,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     require_tracer(user)
     contacts = area_q(user, "contacts__commune__path")
     qs = (
-        cases_for(user)
+        Case.objects.visible_to(user)
         .select_related("person", "unit")
         .annotate(
             f1=Count("contacts", filter=contacts & Q(contacts__degree=1)),

@@ -104,8 +104,14 @@ def test_each_commune_sees_only_its_own_contacts(client, outbreak, personas):
     url = f"/api/v1/cases/{case.pk}/contacts"
     mine = client.get(url, **bearer(personas["commune"])).json()
     assert [c["full_name"] for c in mine["items"]] == ["Trần Thị Hàng"]
-    theirs = client.get(url, **bearer(personas["other_commune"]))
-    assert theirs.status_code == 404  # the case itself lives in 25396
+    # The case lives in 25396; the other commune holds some of its contacts, so it sees the
+    # case (as on its pages) and only its own people in it, and may not work the case.
+    theirs = client.get(url, **bearer(personas["other_commune"])).json()
+    assert {c["commune_code"] for c in theirs["items"]} == {personas["other_commune"].unit_id}
+    assert theirs["items"] and not set(c["full_name"] for c in theirs["items"]) & {"Trần Thị Hàng"}
+    for work in ("trace", "notify"):
+        answer = client.post(f"/api/v1/cases/{case.pk}/{work}", **bearer(personas["other_commune"]))
+        assert answer.status_code == 403
     assert client.get(url, **bearer(personas["other_district"])).status_code == 404
     assert client.get(url, **bearer(personas["citizen"])).status_code == 403
     assert client.get(url).status_code == 401
