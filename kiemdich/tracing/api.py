@@ -21,7 +21,7 @@ from kiemdich.accounts.access import may_trace, works_with_personal_data
 from kiemdich.accounts.audit import Read, record_read, record_reads
 from kiemdich.core.pagination import AuditedPage
 
-from . import services
+from . import audit, services
 from .models import Case, Contact
 
 router = Router(tags=["tracing"])
@@ -183,14 +183,7 @@ def create_case(request: HttpRequest, payload: CaseIn):
         infectious_to=payload.infectious_to,
         degree=payload.degree,
     )
-    record_read(
-        user,
-        f"case {case.pk}",
-        subjects=[case.person_id],
-        action="record",
-        unit=case.unit,
-        request=request,
-    )
+    audit.case_recorded(request, case)
     return HttpStatus(201, _case_out(case, report))
 
 
@@ -276,4 +269,7 @@ def update_contact(request: HttpRequest, case_id: int, contact_id: int, payload:
 
 @router.post("/{case_id}/notify", summary="Warn every contact not yet warned (SMS outbox)")
 def notify(request: HttpRequest, case_id: int) -> dict:
-    return {"queued": services.notify_contacts(_worked_case(request, case_id))}
+    case = _worked_case(request, case_id)
+    warned = services.notify_contacts(case)
+    audit.contacts_warned(request, case, warned)
+    return {"queued": len(warned)}

@@ -194,9 +194,9 @@ def update_contact(actor, contact: Contact, status: str | None, notes: str | Non
     return became
 
 
-def notify_contacts(case: Case) -> int:
+def notify_contacts(case: Case) -> list[int]:
     """Queue one warning SMS per contact not yet notified (each contact is warned once, even if
-    two tracers press the button), then let the outbox send them. Returns how many were queued."""
+    two tracers press the button), then let the outbox send them. Returns the people warned."""
     now = timezone.now()
     contacts = list(
         case.contacts.filter(notified_at__isnull=True)
@@ -220,4 +220,4 @@ def notify_contacts(case: Case) -> int:
     Contact.objects.bulk_update(contacts, ["notified_at"])
     if contacts:
         send_outbox.enqueue()
-    return len(contacts)
+    return [contact.person_id for contact in contacts]

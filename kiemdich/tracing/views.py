@@ -36,7 +36,7 @@ from kiemdich.accounts.audit import common_unit, record_read
 from kiemdich.geo.models import Unit
 from kiemdich.venues.models import Venue
 
-from . import exports, search, services
+from . import audit, exports, search, services
 from .forms import CaseForm, ContactForm
 from .models import Case, Contact, Status
 from .services import CaseError, TraceReport, open_case, trace_case
@@ -155,14 +155,7 @@ def case_new(request: HttpRequest) -> HttpResponse:
         except CaseError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
-            record_read(
-                user,
-                f"case {case.pk}",
-                subjects=[case.person_id],
-                action="record",
-                unit=case.unit,
-                request=request,
-            )
+            audit.case_recorded(request, case)
             keep_crowds(request, case, report)
             traced_message(request, report)
             return redirect("tracing:detail", case.pk)
@@ -390,6 +383,7 @@ def notify(request: HttpRequest, case_id: int, code: str) -> HttpResponse:
     commune = commune_or_404(user, code)
     if not may_trace(user, case):
         raise PermissionDenied(_("Only the case's own area notifies its contacts."))
-    sent = services.notify_contacts(case)
-    messages.success(request, _("%(n)d messages queued.") % {"n": sent})
+    warned = services.notify_contacts(case)
+    audit.contacts_warned(request, case, warned)
+    messages.success(request, _("%(n)d messages queued.") % {"n": len(warned)})
     return redirect("tracing:commune", case.pk, commune.code)

@@ -144,6 +144,11 @@ def test_contacts_are_warned_once(
     messages = Message.objects.order_by("to")
     assert [m.to for m in messages] == ["+84912000002", "+84912000003"]
     assert [(m.state, "tiếp xúc gần" in m.body) for m in messages] == [("sent", True)] * 2
+    warned = AuditLog.objects.get(action="notify")  # the second press warned nobody: no record
+    assert (warned.actor, warned.subject) == (personas["tracer"], f"case {case.pk} contacts warned")
+    assert sorted(warned.subjects) == sorted(
+        Case.objects.get().contacts.values_list("person_id", flat=True).filter(degree=1)
+    )
 
 
 @pytest.mark.parametrize(

@@ -313,6 +313,7 @@ def test_notify_queues_the_warnings_once(town, case, personas, client):
     assert "3" in response.content.decode()
     assert not Contact.objects.filter(case=case, notified_at__isnull=True).exists()
     assert Message.objects.count() == 3
+    assert AuditLog.objects.get(action="notify").actor == personas["commune"]
     client.post(f"/tracing/{case.pk}/communes/25396/notify/")
     assert Message.objects.count() == 3
     assert client.post(f"/tracing/{case.pk}/communes/25420/notify/").status_code == 404
