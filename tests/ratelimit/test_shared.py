@@ -118,3 +118,17 @@ def test_gunicorn_workers_share_one_count(tmp_path):
         log.close()
     # 422: counted, then refused for its unknown commune (nothing stored either way).
     assert sorted(statuses) == [422] * 8 + [429] * 12
+
+
+def test_a_full_cache_drops_the_counts_closest_to_expiring_first():
+    """A flood of new addresses must not wipe a sign-in lock-out (a quarter of an hour) before
+    the one-minute scan counts."""
+    from kiemdich.cache import DatabaseCache
+
+    cache = DatabaseCache("kiemdich_cache", {"OPTIONS": {"MAX_ENTRIES": 10}})
+    cache.clear()
+    cache.set("lockout", 5, timeout=900)
+    for n in range(40):
+        cache.set(f"scan:{n}", 1, timeout=60 + n)
+    assert cache.get("lockout") == 5
+    assert cache.get("scan:0") is None and cache.get("scan:39") == 1
