@@ -239,6 +239,54 @@ def test_offline_scans_wait_on_the_phone_and_sync_once(
     assert errors == []
 
 
+def test_the_queue_outlives_a_reload_and_a_browser_restart(
+    browser, demo: str, venue: Venue, tmp_path: Path
+) -> None:
+    """A visitor typed in while the server cannot be reached waits on the phone through a
+    reload of the page and a restart of the browser, and is stored once when it can."""
+    profile = tmp_path / "profile"
+
+    def launch() -> BrowserContext:
+        context = browser.browser_type.launch_persistent_context(
+            str(profile),
+            executable_path=str(CHROMIUM),
+            headless=True,
+            args=CHROMIUM_ARGS,
+            viewport=PHONE,
+            locale="vi-VN",
+        )
+        context.set_default_timeout(10_000)
+        return context
+
+    context = launch()
+    page, errors = open_scanner(context, demo, venue)
+    # Every batch is lost on the way: the phone has signal, the server is out of reach.
+    context.route("**/api/v1/checkins/batch", lambda route: route.abort("connectionreset"))
+    page.fill("#m-name", "Trần Thị Bình")
+    page.fill("#m-phone", "0987 654 321")
+    page.locator("#manual button[type=submit]").click()
+    expect(page.locator("#pending")).to_have_text("1")
+    client_id = page.locator("#results li").first.get_attribute("data-client-id")
+    page.reload()
+    expect(page.locator("#pending")).to_have_text("1")
+    expect(page.locator(f"#results li[data-client-id='{client_id}']")).to_have_count(1)
+    assert errors == []
+    context.close()
+    assert not Checkin.objects.filter(client_id=client_id).exists()
+
+    context = launch()  # the same profile: its IndexedDB and its session cookie
+    try:
+        page = context.new_page()
+        page.goto(f"{demo}/venues/{venue.pk}/scanner/")
+        expect(page.locator("#pending")).to_have_text("0", timeout=SLOW)
+        wait_for(lambda: Checkin.objects.filter(client_id=client_id).exists())
+        page.reload()
+        page.wait_for_timeout(1_000)
+        assert Checkin.objects.filter(client_id=client_id).count() == 1
+    finally:
+        context.close()
+
+
 #: What the QR on the back of a chip ID card (CCCD) holds.
 ID_CARD = (
     "070090001234|285123456|Nguyễn Văn An|15081990|Nam|Đức Phong, Bù Đăng, Bình Phước|10052021"
