@@ -64,7 +64,19 @@ def js_strings() -> dict[str, str]:
         "name_required": _("Enter the visitor's name."),
         "phone_required": _("Enter the visitor's phone number."),
         "retry_in": _("Network problem; trying again in %(seconds)s s."),
+        "phone_invalid": _("%(value)s is not a valid Vietnamese phone number (e.g. 0912 345 678)."),
+        "fix": _("Fix"),
+        "kept_to_fix": _("Kept on this phone: correct it and record it again."),
     }
+
+
+def service_worker(request: HttpRequest) -> HttpResponse:
+    """The scanner's service worker (templates/checkins/scanner-sw.js). Served under /venues/,
+    not /static/: a worker may only keep the pages below its own path. Never cached by the
+    browser's HTTP cache, so a new version reaches the phones at their next visit online."""
+    response = render(request, "checkins/scanner-sw.js", content_type="text/javascript")
+    response["Cache-Control"] = "no-cache"
+    return response
 
 
 @login_required
@@ -87,6 +99,8 @@ def venue_scanner(request: HttpRequest, venue_id: int) -> HttpResponse:
                     "polyfillUrl": static("vendor/barcode-detector/barcode-detector-ponyfill.js"),
                     "wasmUrl": static("vendor/barcode-detector/zxing_reader.wasm"),
                     "repeatMs": REPEAT_SECONDS * 1000,
+                    "workerUrl": reverse("venues:scanner-worker"),
+                    "workerScope": reverse("venues:list"),
                     "strings": js_strings(),
                 },
             }

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:venue_id>/", views.venue_detail, name="detail"),
     path("<int:venue_id>/edit/", views.venue_edit, name="edit"),
     path("<int:venue_id>/scanner/", scanner.venue_scanner, name="scanner"),
+    path("scanner-sw.js", scanner.service_worker, name="scanner-worker"),
     path("<int:venue_id>/staff/", views.venue_staff, name="staff"),
     path("<int:venue_id>/<str:action>/", views.venue_action, name="action"),
 ]

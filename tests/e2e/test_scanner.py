@@ -287,6 +287,93 @@ def test_the_queue_outlives_a_reload_and_a_browser_restart(
         context.close()
 
 
+def test_a_phone_the_server_refuses_is_kept_to_be_fixed(
+    browser, demo: str, venue: Venue
+) -> None:
+    """Seed 004: a visitor without a device must reach the system complete. A typo the page
+    catches keeps what was typed; one only the server catches (typed in offline) stays on the
+    phone, marked, until staff correct it, and is then stored with its first time."""
+    context = browser.new_context(viewport=PHONE, locale="vi-VN")
+    context.set_default_timeout(10_000)
+    page, errors = open_scanner(context, demo, venue)
+    page.fill("#m-name", "Trần Thị Bình")
+    page.fill("#m-phone", "0123")
+    page.locator("#manual button[type=submit]").click()
+    expect(page.locator("#m-phone-error")).to_contain_text("không phải số điện thoại")
+    assert page.input_value("#m-name") == "Trần Thị Bình" and page.input_value("#m-phone") == "0123"
+    expect(page.locator("#pending")).to_have_text("0")
+
+    # 050 looks like a mobile number but is no network's: only the server knows.
+    context.set_offline(True)
+    page.fill("#m-phone", "0501 234 567")
+    page.locator("#manual button[type=submit]").click()
+    expect(page.locator("#pending")).to_have_text("1")
+    first = page.locator("#results li").first.get_attribute("data-client-id")
+    typed_at = page.evaluate(
+        """id => new Promise(ok => indexedDB.open("kiemdich-scanner").onsuccess = e =>
+            e.target.result.transaction("queue").objectStore("queue").get(id).onsuccess =
+            r => ok(r.target.result.scan.at))""",
+        first,
+    )
+    page.wait_for_timeout(1_500)
+    context.set_offline(False)
+    refused = page.locator(f"#results li[data-client-id='{first}']")
+    expect(refused).to_have_class(re.compile(r"\bfailed\b"), timeout=SLOW)
+    expect(page.locator("#to-fix")).to_have_text("1")
+    expect(page.locator("#pending")).to_have_text("0")
+    page.reload()  # still on the phone after a reload
+    expect(page.locator("#to-fix")).to_have_text("1")
+    page.locator(f"#results li[data-client-id='{first}'] button.fix").click()
+    assert page.input_value("#m-name") == "Trần Thị Bình"
+    expect(page.locator("#m-phone-error")).to_be_visible()
+    page.fill("#m-phone", "0987 654 321")
+    page.locator("#manual button[type=submit]").click()
+    expect(page.locator("#to-fix-bar")).to_be_hidden()
+    expect(page.locator("#results li.saved")).to_have_count(1, timeout=SLOW)
+    stored = Checkin.objects.select_related("person").get(
+        venue=venue, person__phone="+84987654321", method=Method.MANUAL
+    )
+    assert stored.person.full_name == "Trần Thị Bình"
+    at = dt.datetime.fromisoformat(typed_at.replace("Z", "+00:00"))
+    assert abs((stored.t_in - at).total_seconds()) < 1  # the time it was first typed in
+    assert not Checkin.objects.filter(client_id=first).exists()
+    assert errors == []
+    context.close()
+
+
+def test_the_scanner_opens_and_reloads_without_a_network(
+    browser, demo: str, venue: Venue
+) -> None:
+    """Its service worker keeps the page and its files; the latest results are kept too."""
+    context = browser.new_context(viewport=PHONE, locale="vi-VN")
+    context.set_default_timeout(10_000)
+    page, errors = open_scanner(context, demo, venue)
+    page.fill("#m-name", "Lê Văn Tám")
+    page.fill("#m-phone", "0903 123 456")
+    page.locator("#manual button[type=submit]").click()
+    expect(page.locator("#results li.saved")).to_have_count(1, timeout=SLOW)
+    expect(page.locator("#scanner")).to_have_attribute("data-offline", "ready", timeout=SLOW)
+    page.reload()
+    expect(page.locator("#results li.saved")).to_contain_text(masked_name("Lê Văn Tám"))
+
+    context.set_offline(True)
+    page.reload()
+    expect(page.locator("#scanner")).to_have_attribute("data-ready", "1")
+    expect(page.locator("#net")).to_have_class(re.compile(r"\boffline\b"))
+    expect(page.locator("#results li.saved")).to_contain_text(masked_name("Lê Văn Tám"))
+    page.fill("#m-name", "Phạm Thị Đi")
+    page.fill("#m-phone", "0912 000 111")
+    page.locator("#manual button[type=submit]").click()
+    expect(page.locator("#pending")).to_have_text("1")
+    context.set_offline(False)
+    expect(page.locator("#pending")).to_have_text("0", timeout=SLOW)
+    wait_for(
+        lambda: Checkin.objects.filter(venue=venue, person__phone="+84912000111").count() == 1
+    )
+    assert errors == []
+    context.close()
+
+
 #: What the QR on the back of a chip ID card (CCCD) holds.
 ID_CARD = (
     "070090001234|285123456|Nguyễn Văn An|15081990|Nam|Đức Phong, Bù Đăng, Bình Phước|10052021"
@@ -311,16 +398,15 @@ def test_id_card_read_by_camera_and_a_refused_typed_entry(
     assert checkin.venue_id == venue.pk and checkin.method == Method.STAFF
     assert checkin.person.id_number == "070090001234"
 
-    # The page only checks that a phone is there; the server's refusal shows next to the entry
-    # and the entry leaves the queue (sending it again would be refused again).
+    # A typed phone that cannot be a Vietnamese number is caught on the page, next to the field,
+    # with what was typed kept (a refusal only the server can make: the test above).
     page.fill("#m-name", "Phạm Văn Cường")
     page.fill("#m-phone", "12345")
     page.locator("#manual button[type=submit]").click()
-    failed = page.locator("#results li.failed")
-    expect(failed).to_have_count(1)
-    expect(failed.locator(".state")).not_to_be_empty()
+    expect(page.locator("#m-phone-error")).to_contain_text("12345")
+    assert page.input_value("#m-phone") == "12345"
+    expect(page.locator("#results li")).to_have_count(1)  # only the ID card's
     expect(page.locator("#pending")).to_have_text("0")
-    assert not Checkin.objects.filter(client_id=failed.get_attribute("data-client-id")).exists()
     assert errors == []
 
 

@@ -11,6 +11,13 @@
 // - The browser's BarcodeDetector reads the camera where it exists (Android Chrome). Elsewhere
 //   (Chromium on Linux, iOS, Firefox) the vendored zxing-wasm polyfill is loaded from our own
 //   static files, never from a CDN, and its wasm is fetched at page load, while still online.
+// - A typed-in visitor the server refuses (a phone number it cannot accept) is never dropped:
+//   the item stays on the phone, marked, until staff correct it ("Fix"), and is then sent with
+//   the time it was first recorded. The page checks the phone before queueing, so what staff
+//   typed stays in the form with the message beside it.
+// - The latest results are kept on the phone too (store "recent", for the day), so a reload
+//   shows them again; a service worker (scanner-sw.js) keeps the page and its files, so the
+//   scanner opens and reloads without a network.
 (function () {
   "use strict";
   const configNode = document.getElementById("scanner-config");
@@ -25,25 +32,31 @@
 
   // ---- the queue: IndexedDB, or memory when the browser refuses storage (private mode) ----
   const DB_NAME = "kiemdich-scanner";
-  const STORE = "queue";
+  const STORE = "queue"; // scans not yet stored by the server
+  const RECENT = "recent"; // the latest answers, shown again after a reload
+  const RECENT_HOURS = 12;
 
-  function openStore() {
+  function openDb() {
     return new Promise((resolve, reject) => {
       if (!window.indexedDB) return reject(new Error("no IndexedDB"));
-      const req = indexedDB.open(DB_NAME, 1);
-      req.onupgradeneeded = () => req.result.createObjectStore(STORE, { keyPath: "client_id" });
-      req.onsuccess = () => resolve(idbStore(req.result));
+      const req = indexedDB.open(DB_NAME, 2);
+      req.onupgradeneeded = () => {
+        const db = req.result;
+        if (!db.objectStoreNames.contains(STORE)) db.createObjectStore(STORE, { keyPath: "client_id" });
+        if (!db.objectStoreNames.contains(RECENT)) db.createObjectStore(RECENT, { keyPath: "client_id" });
+      };
+      req.onsuccess = () => resolve(req.result);
       req.onerror = () => reject(req.error);
     });
   }
 
-  function idbStore(db) {
+  function idbStore(db, name) {
     // Resolve when the transaction is committed, not when the request succeeds: only then
     // is the scan safely on the phone.
     function run(mode, fn) {
       return new Promise((resolve, reject) => {
-        const tx = db.transaction(STORE, mode);
-        const req = fn(tx.objectStore(STORE));
+        const tx = db.transaction(name, mode);
+        const req = fn(tx.objectStore(name));
         tx.oncomplete = () => resolve(req ? req.result : undefined);
         tx.onerror = tx.onabort = () => reject(tx.error);
       });
@@ -52,7 +65,6 @@
       put: (item) => run("readwrite", (s) => s.put(item)),
       remove: (ids) => run("readwrite", (s) => { ids.forEach((id) => s.delete(id)); }),
       all: () => run("readonly", (s) => s.getAll()),
-      count: () => run("readonly", (s) => s.count()),
     };
   }
 
@@ -62,7 +74,6 @@
       put: async (item) => { items.set(item.client_id, item); },
       remove: async (ids) => { ids.forEach((id) => items.delete(id)); },
       all: async () => Array.from(items.values()),
-      count: async () => items.size,
     };
   }
 
@@ -149,6 +160,19 @@
     li.querySelector(".state").textContent = text;
   }
 
+  function remember(item, li) {
+    if (!recent || !li) return;
+    recent.put({
+      client_id: item.client_id,
+      at: item.scan.at,
+      dir: li.querySelector(".dir").textContent,
+      who: li.querySelector(".who").textContent,
+      state: li.className,
+      text: li.querySelector(".state").textContent,
+      kept: Date.now(),
+    }).catch(() => {});
+  }
+
   function showCheckin(item, checkin, replayed) {
     const li = row(item);
     if (li && checkin) {
@@ -159,6 +183,26 @@
       li.querySelector(".who").textContent = who;
     }
     setRow(item, "saved", replayed ? T.again : T.saved);
+    remember(item, li || row(item));
+  }
+
+  // A typed-in visitor the server refused: kept, marked, with a way to correct it.
+  async function keepRefused(item, detail) {
+    item.refused = detail;
+    await store.put(item);
+    showRefused(item);
+  }
+
+  function showRefused(item) {
+    setRow(item, "failed", item.refused + " " + T.kept_to_fix, true);
+    const li = row(item);
+    if (!li || li.querySelector("button.fix")) return;
+    const fix = document.createElement("button");
+    fix.type = "button";
+    fix.className = "fix secondary";
+    fix.textContent = T.fix;
+    fix.addEventListener("click", () => startFix(item));
+    li.appendChild(fix);
   }
 
   // ---- sending the queue ----
@@ -174,7 +218,11 @@
   }
 
   async function refreshCount() {
-    $("pending").textContent = String(store ? await store.count() : 0);
+    const items = store ? await store.all() : [];
+    const toFix = items.filter((i) => i.refused).length;
+    $("pending").textContent = String(items.length - toFix);
+    $("to-fix").textContent = String(toFix);
+    $("to-fix-bar").hidden = !toFix;
   }
 
   function note(text) {
@@ -210,6 +258,7 @@
     const body = await res.json();
     const byId = new Map(items.map((i) => [i.client_id, i]));
     const done = [];
+    const kept = []; // typed-in visitors refused: they stay on the phone to be corrected
     let signedOut = false;
     (body.results || []).forEach((r) => {
       const item = byId.get(r.client_id);
@@ -220,11 +269,17 @@
       } else if (r.status === 401) {
         signedOut = true; // the session ended: the same scan succeeds after logging in again
       } else if (r.status >= 400 && r.status < 500 && !transient(r.status)) {
-        setRow(item, "failed", detailText(r.detail) || r.code);
-        done.push(item.client_id);
+        if (item.scan.person) {
+          kept.push([item, detailText(r.detail) || r.code]);
+        } else {
+          setRow(item, "failed", detailText(r.detail) || r.code);
+          done.push(item.client_id);
+        }
       }
     });
+    for (const [refused, detail] of kept) await keepRefused(refused, detail);
     await finish(done);
+    done.push(...kept.map(([refused]) => refused.client_id));
     if (!done.length) throw signedOut ? new Later(60000, T.login_again) : new Later(0);
     return done.length;
   }
@@ -233,6 +288,7 @@
   // others forever): the single endpoint tells which item is wrong.
   async function sendOneByOne(items) {
     const done = [];
+    let sent = 0; // refused and kept to be corrected
     for (const item of items) {
       let res;
       try {
@@ -242,13 +298,20 @@
       }
       if (transient(res.status) || res.status === 401 || res.status === 403) break;
       const body = await res.json().catch(() => ({}));
-      if (res.status === 200 || res.status === 201) showCheckin(item, body.checkin || body, res.status === 200);
-      else setRow(item, "failed", detailText(body.detail) || body.code || String(res.status));
-      done.push(item.client_id);
+      if (res.status === 200 || res.status === 201) {
+        showCheckin(item, body.checkin || body, res.status === 200);
+        done.push(item.client_id);
+      } else if (item.scan.person) {
+        await keepRefused(item, detailText(body.detail) || body.code || String(res.status));
+        sent += 1;
+      } else {
+        setRow(item, "failed", detailText(body.detail) || body.code || String(res.status));
+        done.push(item.client_id);
+      }
     }
     await finish(done);
-    if (!done.length) throw new Later(0);
-    return done.length;
+    if (!done.length && !sent) throw new Later(0);
+    return done.length + sent;
   }
 
   async function sync() {
@@ -261,7 +324,7 @@
     try {
       // Oldest first: the server toggles in/out in the order it receives a person's scans.
       for (;;) {
-        const items = (await store.all()).sort((a, b) => (a.scan.at < b.scan.at ? -1 : a.scan.at > b.scan.at ? 1 : a.n - b.n));
+        const items = (await store.all()).filter((i) => !i.refused).sort((a, b) => (a.scan.at < b.scan.at ? -1 : a.scan.at > b.scan.at ? 1 : a.n - b.n));
         if (!items.length) break;
         items.slice(0, CHUNK).forEach((i) => setRow(i, "waiting", T.sending));
         await sendChunk(items.slice(0, CHUNK));
@@ -272,7 +335,7 @@
       if (!(err instanceof Later)) console.error(err);
       backoff = Math.min(backoff ? backoff * 2 : 2000, 60000);
       const wait = Math.max(err.ms || 0, backoff);
-      (await store.all()).forEach((i) => setRow(i, "waiting", T.waiting));
+      (await store.all()).filter((i) => !i.refused).forEach((i) => setRow(i, "waiting", T.waiting));
       if (err.why) note(err.why);
       else if (navigator.onLine !== false) note(T.retry_in.replace("%(seconds)s", Math.round(wait / 1000)));
       retryTimer = setTimeout(sync, wait);
@@ -292,15 +355,26 @@
     return checked ? checked.value : "";
   }
 
-  async function record(fields, label) {
+  // `fixing`: the refused item this one corrects; it keeps that scan's time and direction.
+  async function record(fields, label, fixing) {
     await storeReady;
     const scan = Object.assign(
       { client_id: uuid4(), venue: cfg.venue, at: new Date().toISOString(), source_app: "scanner" },
       fields
     );
     if (direction()) scan.direction = direction();
+    if (fixing) {
+      scan.at = fixing.scan.at;
+      if (fixing.scan.direction) scan.direction = fixing.scan.direction;
+      else delete scan.direction;
+    }
     const item = { client_id: scan.client_id, scan: scan, label: label, n: Date.now() * 1000 + (seq++ % 1000) };
     await store.put(item); // on the phone first; only then is it shown and sent
+    if (fixing) {
+      await store.remove([fixing.client_id]);
+      const old = rows.get(fixing.client_id);
+      if (old) { old.remove(); rows.delete(fixing.client_id); }
+    }
     setRow(item, "waiting", T.waiting, true);
     await refreshCount();
     sync();
@@ -424,19 +498,45 @@
     form.querySelector("[name=" + (name === "name" ? "full_name" : name) + "]").setAttribute("aria-invalid", text ? "true" : "false");
   }
 
+  // The shapes of a Vietnamese number (mobile 0[35789]x xxx xxxx, landline 02xx xxx xxxx),
+  // with +84 or 84 for the 0: a first check on the phone, so a typo is caught while the visitor
+  // still stands there; the server's check (phonenumbers) is the one that decides.
+  const PHONE = /^(?:\+?84|0)(?:[35789]\d{8}|2\d{9})$/;
+
+  function phoneProblem(phone) {
+    if (!phone) return T.phone_required;
+    return PHONE.test(phone.replace(/[\s.\-()]/g, "")) ? "" : T.phone_invalid.replace("%(value)s", phone);
+  }
+
+  let fixing = null; // the refused item the form is correcting
+
+  function startFix(item) {
+    fixing = item;
+    const person = item.scan.person || {};
+    form.full_name.value = person.full_name || "";
+    form.phone.value = person.phone || "";
+    form.id_number.value = person.id_number || "";
+    fieldError("phone", item.refused);
+    form.scrollIntoView({ block: "center" });
+    form.phone.focus();
+  }
+
   form.addEventListener("submit", async (ev) => {
     ev.preventDefault();
     const name = form.full_name.value.trim();
     const phone = form.phone.value.trim();
     const idNumber = form.id_number.value.trim();
+    const problem = phoneProblem(phone);
     fieldError("name", name ? "" : T.name_required);
-    fieldError("phone", phone ? "" : T.phone_required);
+    fieldError("phone", problem);
     if (!name) return form.full_name.focus();
-    if (!phone) return form.phone.focus();
+    if (problem) return form.phone.focus(); // what was typed stays, with the message beside it
     const person = { full_name: name, phone: phone };
     if (idNumber) person.id_number = idNumber;
+    const corrected = fixing;
+    fixing = null;
     form.reset();
-    await record({ person: person }, name);
+    await record({ person: person }, name, corrected);
     form.full_name.focus();
   });
 
@@ -462,15 +562,47 @@
     r.addEventListener("change", () => pref("direction", direction()));
   });
 
-  const storeReady = openStore()
+  let recent = null;
+
+  // The latest answers of the day, as they were shown, below what still waits.
+  async function showRecent() {
+    const since = Date.now() - RECENT_HOURS * 3600 * 1000;
+    const kept = (await recent.all()).sort((a, b) => a.kept - b.kept);
+    const old = kept.filter((r) => r.kept < since || kept.indexOf(r) < kept.length - MAX_ROWS);
+    if (old.length) await recent.remove(old.map((r) => r.client_id));
+    kept.filter((r) => !old.includes(r)).forEach((r) => {
+      const item = { client_id: r.client_id, scan: { at: r.at }, label: r.who };
+      setRow(item, r.state, r.text, true);
+      row(item).querySelector(".dir").textContent = r.dir;
+    });
+  }
+
+  const storeReady = openDb()
+    .then(async (db) => {
+      recent = idbStore(db, RECENT);
+      await showRecent();
+      return idbStore(db, STORE);
+    })
     .catch(() => { note(T.storage_error); return memoryStore(); })
     .then(async (s) => {
       store = s;
-      (await store.all()).sort((a, b) => a.n - b.n).forEach((i) => setRow(i, "waiting", T.waiting, true));
+      (await store.all()).sort((a, b) => a.n - b.n).forEach((i) => (i.refused ? showRefused(i) : setRow(i, "waiting", T.waiting, true)));
       await refreshCount();
       root.dataset.ready = "1";
       sync();
     });
+
+  // Keep this page and its files for opening it offline (scanner-sw.js); the worker is told
+  // what to keep, since it starts after they were loaded.
+  if ("serviceWorker" in navigator && cfg.workerUrl) {
+    navigator.serviceWorker.register(cfg.workerUrl, { scope: cfg.workerScope }).then(() => navigator.serviceWorker.ready).then((reg) => {
+      const files = [location.href.split("#")[0], cfg.polyfillUrl, cfg.wasmUrl];
+      document.querySelectorAll("script[src], link[rel=stylesheet][href]").forEach((el) => files.push(el.src || el.href));
+      const channel = new MessageChannel();
+      channel.port1.onmessage = () => { root.dataset.offline = "ready"; };
+      reg.active.postMessage({ keep: files }, [channel.port2]);
+    }).catch((err) => console.error(err));
+  }
 
   if (!cameraUsable()) {
     camNote(T.camera_insecure);
