@@ -21,7 +21,7 @@ def main() -> None:
     from django.core.management import execute_from_command_line
 
     try:
-        settings.INSTALLED_APPS
+        settings.INSTALLED_APPS  # noqa: B018 (loading the settings is the point)
     except ImproperlyConfigured as exc:
         sys.stderr.write(f"kiemdich: {exc}\n")
         raise SystemExit(2) from None

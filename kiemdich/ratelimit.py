@@ -24,11 +24,11 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 
 from django.conf import settings
+from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import ngettext
-from django.core.cache import caches
 from django_ratelimit import core as ratelimit_core
 from django_ratelimit.core import get_usage
 

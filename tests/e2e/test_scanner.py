@@ -287,9 +287,7 @@ def test_the_queue_outlives_a_reload_and_a_browser_restart(
         context.close()
 
 
-def test_a_phone_the_server_refuses_is_kept_to_be_fixed(
-    browser, demo: str, venue: Venue
-) -> None:
+def test_a_phone_the_server_refuses_is_kept_to_be_fixed(browser, demo: str, venue: Venue) -> None:
     """Seed 004: a visitor without a device must reach the system complete. A typo the page
     catches keeps what was typed; one only the server catches (typed in offline) stays on the
     phone, marked, until staff correct it, and is then stored with its first time."""
@@ -341,9 +339,7 @@ def test_a_phone_the_server_refuses_is_kept_to_be_fixed(
     context.close()
 
 
-def test_the_scanner_opens_and_reloads_without_a_network(
-    browser, demo: str, venue: Venue
-) -> None:
+def test_the_scanner_opens_and_reloads_without_a_network(browser, demo: str, venue: Venue) -> None:
     """Its service worker keeps the page and its files; the latest results are kept too."""
     context = browser.new_context(viewport=PHONE, locale="vi-VN")
     context.set_default_timeout(10_000)
@@ -367,9 +363,7 @@ def test_the_scanner_opens_and_reloads_without_a_network(
     expect(page.locator("#pending")).to_have_text("1")
     context.set_offline(False)
     expect(page.locator("#pending")).to_have_text("0", timeout=SLOW)
-    wait_for(
-        lambda: Checkin.objects.filter(venue=venue, person__phone="+84912000111").count() == 1
-    )
+    wait_for(lambda: Checkin.objects.filter(venue=venue, person__phone="+84912000111").count() == 1)
     assert errors == []
     context.close()
 
