@@ -254,6 +254,7 @@ RATELIMIT_DEFAULTS = {
     "install": "300/m",  # app installs reported by phones
     "signup": "10/h",
     "venue-register": "30/h",  # per signed-in user, API and page together
+    "venue-staff": "30/h",  # staff added to checkpoints, per signed-in user
     # Failed sign-ins, then locked out until the window ends: of one username from one address
     # (so a stranger cannot lock an official out everywhere), of one username from anywhere
     # (guessing from many addresses), and from one address whatever the username.

@@ -136,7 +136,7 @@ def _runs_q(user, prefix: str = "") -> Q:
 
     The staff are read as a subquery (not a join, which would repeat a checkpoint once per
     member of its staff); the model is found by name, as this module sits below the apps."""
-    staffed = apps.get_model("venues", "VenueStaff").objects.filter(login=user.username)
+    staffed = apps.get_model("venues", "VenueStaff").objects.filter(user=user)
     q = Q(**{f"{prefix}owner": user}) | Q(**{f"{prefix}pk__in": staffed.values("venue_id")})
     if user.role == Role.ORG_ADMIN and user.organization_id:
         q |= Q(**{f"{prefix}organization_id": user.organization_id})

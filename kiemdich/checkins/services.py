@@ -30,6 +30,8 @@ from kiemdich.declarations.services import (
     identify_qr,
     person_from_details,
     person_id_from_token,
+    read_qr,
+    same_details,
     shown_of_qr,
 )
 from kiemdich.venues import signing
@@ -359,9 +361,11 @@ def _same_request(scan: Scan, stored: Recorded, venue_id: int, actor, staff: set
     """Is this scan the one stored under its client id, sent again by the same caller?
 
     A client id is an idempotency key, not a credential: whoever learns one must not get the
-    stored visit back. The same request names the same checkpoint, direction and time; the same
-    caller holds the same person's token, or is the staff account that recorded the entry (for
-    an exit, staff of that checkpoint)."""
+    stored visit back. The same request names the same checkpoint, direction and time, and
+    presents the same person; the same caller holds the same person's token, or is the staff
+    account that recorded the entry (for an exit, staff of that checkpoint) and may still scan
+    there: a replay answers what the request presents, so it must not become a way to have
+    other QR codes read, or to scan after being removed from the staff."""
     checkin = stored.checkin
     if venue_id != checkin.venue_id or scan.direction not in (None, stored.direction):
         return False
@@ -377,11 +381,28 @@ def _same_request(scan: Scan, stored: Recorded, venue_id: int, actor, staff: set
             return False
     if (scan.person_qr or scan.person is not None) and checkin.method == Method.SELF:
         return False
-    if not getattr(actor, "is_authenticated", False):
+    if not getattr(actor, "is_authenticated", False) or venue_id not in staff:
         return False
-    if exit_id:
-        return venue_id in staff
-    return checkin.recorded_by_id == actor.pk
+    if not _presents(scan, checkin):
+        return False
+    return exit_id or checkin.recorded_by_id == actor.pk
+
+
+def _presents(scan: Scan, checkin: Checkin) -> bool:
+    """Does a staff scan present the person stored under its client id (or, like it, none)?"""
+    person = checkin.person
+    if scan.person_qr:
+        try:
+            read = read_qr(scan.person_qr)
+        except InvalidPayload:
+            return False
+        if isinstance(read, Person):
+            return read.pk == checkin.person_id
+        return person is not None and bool(person.id_number) and read.id_number == person.id_number
+    if scan.person is not None:
+        details = scan.person
+        return person is not None and same_details(person, details.full_name, details.phone)
+    return checkin.person_id is None
 
 
 #: The answer to a client id reused for another scan or by another caller: nothing of it.

@@ -144,7 +144,7 @@ class Shown:
         return cls(masked_name(full_name), birth_year, gender)
 
 
-def _read_qr(text: str) -> Person | IdCard:
+def read_qr(text: str) -> Person | IdCard:
     """The person whose signed personal QR this is (a credential they show), or the ID card
     (CCCD or 1405) it holds, not yet looked up."""
     text = (text or "").strip()
@@ -171,7 +171,7 @@ def _read_qr(text: str) -> Person | IdCard:
 def shown_of_qr(text: str) -> Shown:
     """What a scanner screen shows for this QR: the card's own details, never those stored
     for its number, so answering a resent scan looks nobody up."""
-    read = _read_qr(text)
+    read = read_qr(text)
     return Shown.of(read.full_name, read.birth_year, read.gender)
 
 
@@ -181,7 +181,7 @@ def identify_qr(
     """The person a staff scanner read, and what the screen may show of them: our signed QR
     (a credential the person shows), else an ID-card or 1405 QR, whose number is looked up
     among `people` (everyone by default) and stored as a new person if not found there."""
-    read = _read_qr(text)
+    read = read_qr(text)
     shown = Shown.of(read.full_name, read.birth_year, read.gender)
     if isinstance(read, Person):
         return read, shown
@@ -205,6 +205,16 @@ def person_from_qr(
 ) -> Person:
     """The person a staff scanner read (see `identify_qr`); `create=False` looks only."""
     return identify_qr(text, people, create=create)[0]
+
+
+def same_details(person: Person, full_name: str, phone: str) -> bool:
+    """Do these typed-in details name `person` (what `person_from_details` matches on)?"""
+    try:
+        return person.phone == normalize_phone(phone) and (
+            person.full_name.casefold() == clean_name(full_name).casefold()
+        )
+    except ValidationError:
+        return False
 
 
 def person_from_details(full_name: str, phone: str, id_number: str = "") -> Person:

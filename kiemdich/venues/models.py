@@ -171,14 +171,19 @@ class VenueStaff(models.Model):
     """Someone the owner lets scan visitors in at their checkpoint (a guard, a receptionist):
     they open its scanner page and record staff scans there, and nothing else of it changes.
 
-    Kept by login (the phone number people sign up with), not by account: adding a phone gives
-    the same answer whether or not it has signed up, so the form tells nobody who has an
-    account, and a guard who signs up later can scan at once."""
+    Bound to an account that exists when it is added, not to a phone number: sign-up does not
+    prove that someone owns the number they type, so a place kept for a number would go to
+    whoever signed up with it first. Deleting the account removes the place."""
 
     venue = models.ForeignKey(
         Venue, verbose_name=_("checkpoint"), on_delete=models.CASCADE, related_name="staff"
     )
-    login = models.CharField(_("login"), max_length=150, db_index=True)
+    user = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("staff member"),
+        on_delete=models.CASCADE,
+        related_name="staffed_venues",
+    )
     added_by = models.ForeignKey(
         "accounts.User",
         verbose_name=_("added by"),
@@ -194,7 +199,7 @@ class VenueStaff(models.Model):
         verbose_name_plural = _("checkpoint staff")
         ordering = ["added_at", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["venue", "login"], name="venue_staff_once"),
+            models.UniqueConstraint(fields=["venue", "user"], name="venue_staff_once"),
         ]
 
     def __str__(self) -> str:

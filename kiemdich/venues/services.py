@@ -21,7 +21,7 @@ from django.utils.translation import gettext_lazy
 
 from kiemdich.accounts import access
 from kiemdich.accounts.access import may_administer
-from kiemdich.accounts.models import Role
+from kiemdich.accounts.models import Role, User
 from kiemdich.core.errors import DomainError
 from kiemdich.geo.models import Unit
 from kiemdich.phones import normalize_phone
@@ -109,21 +109,25 @@ def staff_login(login: str) -> str:
 
 @transaction.atomic
 def add_staff(actor, venue: Venue, login: str) -> VenueStaff:
-    """Let whoever signs in as `login` (the phone number they signed up or will sign up with)
-    scan visitors in at `venue`. The answer does not depend on whether that account exists.
-    Adding someone twice changes nothing."""
+    """Let the account that signs in as `login` (the phone number it signed up with) scan
+    visitors in at `venue`. Whether a number has an account is what sign-up tells anyone
+    anyway; nothing else of the account (its name) is shown. Adding someone twice changes
+    nothing."""
     _staff_manager(actor, venue)
     if venue.status not in STAFFED:
         raise StaffError(_("This checkpoint no longer takes scans, so it has no staff."))
     login = staff_login(login)
     if not login:
         raise StaffError(_("Enter the phone number they sign in with."))
-    if len(login) > VenueStaff._meta.get_field("login").max_length:
-        raise StaffError(_("This is too long for a login."))
-    if venue.owner_id and login == venue.owner.username:
+    user = User.objects.filter(username=login, is_active=True).first()
+    if user is None:
+        raise StaffError(
+            _("No account with this login. Ask them to sign up first, then add their phone.")
+        )
+    if user.pk == venue.owner_id:
         raise StaffError(_("The owner can already scan here."))
     staff, _created = VenueStaff.objects.get_or_create(
-        venue=venue, login=login, defaults={"added_by": actor}
+        venue=venue, user=user, defaults={"added_by": actor}
     )
     return staff
 

@@ -139,13 +139,15 @@ def venue_detail(request: HttpRequest, venue_id: int) -> HttpResponse:
             "may_manage": may_manage,
             "may_scan": may_scan(request.user, venue),
             "area": services.area_line(venue),
-            "staff": venue.staff.all() if may_manage else (),
+            "staff": venue.staff.select_related("user") if may_manage else (),
         },
     )
 
 
 @login_required
 @require_POST
+# Each try answers whether a phone number has an account: counted per user, like sign-ups.
+@limit("venue-staff", key=lambda request: f"user:{request.user.pk}")
 def venue_staff(request: HttpRequest, venue_id: int) -> HttpResponse:
     """Add (by login) or remove someone who scans visitors in at this checkpoint."""
     venue = services.visible_or_404(request.user, venue_id)
@@ -157,11 +159,7 @@ def venue_staff(request: HttpRequest, venue_id: int) -> HttpResponse:
             staff = services.add_staff(request.user, venue, request.POST.get("login", ""))
             messages.success(
                 request,
-                _(
-                    "%(login)s can scan visitors in here once signed in with this login "
-                    "(sign up with this phone number first if they have not)."
-                )
-                % {"login": staff.login},
+                _("%(login)s can now scan visitors in here.") % {"login": staff.user.username},
             )
     except services.StaffError as exc:
         messages.error(request, str(exc))

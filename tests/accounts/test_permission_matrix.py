@@ -342,7 +342,7 @@ def _nobody(w: World) -> set[int]:
 
 def _staff_added(response, world):
     got = status(response)
-    added = VenueStaff.objects.filter(venue=world.shop, login=world.guard.username)
+    added = VenueStaff.objects.filter(venue=world.shop, user=world.guard)
     if got == 302 and not added.exists():
         return NONE
     return got

@@ -65,12 +65,15 @@ def test_owner_adds_a_guard_who_then_scans_visitors_in(page: Page, demo: str) ->
     page.goto(f"{demo}/venues/{venue.pk}/")
     staff = page.locator("#staff")
     expect(staff).to_contain_text("Chưa có ai")
-    staff.locator("#staff-login").fill("0903 555 666")
+    staff.locator("#staff-login").fill("0909 999 999")
     staff.get_by_role("button", name="Thêm người trực").click()
+    expect(page.locator(".messages")).to_contain_text("Không có tài khoản")
+    page.locator("#staff-login").fill("0903 555 666")
+    page.locator("#staff").get_by_role("button", name="Thêm người trực").click()
     expect(page.locator(".messages")).to_contain_text("+84903555666")
     expect(page.locator("#staff li")).to_contain_text("+84903555666")
     assert "Guard" not in page.locator("#staff").inner_text()  # the account's name is not shown
-    assert venue.staff.filter(login=guard.username).exists()
+    assert venue.staff.filter(user=guard).exists()
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.locator("header").get_by_role("button", name="Đăng xuất").click()
 
