@@ -70,22 +70,13 @@ class DatabaseCache(DjangoDatabaseCache):
         return pickle.loads(base64.b64decode(text.encode()))  # noqa: S301 (our own rows)
 
     def _cull(self, db, cursor, now, num):
-        """Over MAX_ENTRIES (SQLite; on PostgreSQL `add` deletes only expired counts): delete the
-        expired counts, then those closest to expiring, not Django's third taken in key order.
-        A flood of fresh addresses then pushes out one-minute scan counts before a sign-in
-        lock-out of a quarter of an hour, which it could otherwise wipe."""
-        if self._cull_frequency == 0:
-            return super()._cull(db, cursor, now, num)  # CULL_FREQUENCY 0: empty the cache
+        """Over MAX_ENTRIES (SQLite; on PostgreSQL `add` deletes expired counts itself): delete
+        the expired counts only, never live ones. Django would delete a third of the live ones,
+        so a flood of new addresses could wipe sign-in lock-outs; the counts' keys are hashes,
+        so the lock-outs cannot be told apart and kept. The table holds at most what the
+        windows' live counts hold."""
         table = connections[db].ops.quote_name(self._table)
         cursor.execute(f"DELETE FROM {table} WHERE expires < %s", [now])  # noqa: S608
-        remaining = num - cursor.rowcount
-        if remaining > self._max_entries:
-            cursor.execute(
-                f"DELETE FROM {table} WHERE cache_key IN "  # noqa: S608
-                f"(SELECT cache_key FROM {table} ORDER BY expires LIMIT %s)",
-                [remaining // self._cull_frequency],
-            )
-        return None
 
     def add(self, key, value, timeout=DEFAULT_TIMEOUT, version=None):
         connection = self._connection()

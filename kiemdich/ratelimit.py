@@ -116,27 +116,36 @@ def hit(request, groups: Iterable[str], key: str | None = None) -> None:
         raise over
 
 
-def take(request, group: str, wanted: int, key: str | None = None) -> int:
+def take(request, group: str, wanted: int, keys: Iterable[str | None] = (None,)) -> int:
     """How many of `wanted` requests counted together (a batch's back-dated scans) still fit in
-    `group` for `key` (else the client's address); those that fit are counted.
+    `group` under every one of `keys` (None: the client's address); those that fit are counted.
 
     django-ratelimit counts one per call; this uses its own window and key functions (pinned
-    version) so the single requests and the batches of a group share one count. Between the
-    read and the count another worker may take part of the room: the limit can be passed by
-    what one concurrent batch takes, never by more.
+    version) so the single requests and the batches of a group share one count. Each count is
+    raised by all of `wanted` first and what does not fit is given back: concurrent batches
+    then see each other's share at once, and together never pass the limit (while two are
+    counting, one may see less room than there is, the safe side).
     """
     rate = _rate(group, request)
     if wanted <= 0 or rate is None or not getattr(settings, "RATELIMIT_ENABLE", True):
         return max(wanted, 0)
-    value = address(request) if key is None else key
     limit, period = ratelimit_core._split_rate(rate)
-    window = ratelimit_core._get_window(value, period)
-    cache_key = ratelimit_core._make_cache_key(group, window, rate, value, ratelimit_core.ALL)
     cache = caches[settings.RATELIMIT_USE_CACHE]
-    room = max(0, limit - int(cache.get(cache_key, 0) or 0))
-    fits = min(wanted, room)
-    if fits and not cache.add(cache_key, fits, period + ratelimit_core.EXPIRATION_FUDGE):
-        cache.incr(cache_key, fits)
+    counted: list[str] = []
+    fits = wanted
+    for key in keys:
+        value = address(request) if key is None else key
+        window = ratelimit_core._get_window(value, period)
+        cache_key = ratelimit_core._make_cache_key(group, window, rate, value, ratelimit_core.ALL)
+        if cache.add(cache_key, wanted, period + ratelimit_core.EXPIRATION_FUDGE):
+            now = wanted
+        else:
+            now = cache.incr(cache_key, wanted)
+        counted.append(cache_key)
+        fits = min(fits, max(0, limit - (now - wanted)))
+    if fits < wanted:
+        for cache_key in counted:
+            cache.decr(cache_key, wanted - fits)
     return fits
 
 

@@ -227,8 +227,8 @@ CACHES = {
         else {
             "BACKEND": "kiemdich.cache.DatabaseCache",  # Django's, with an atomic incr
             "LOCATION": "kiemdich_cache",
-            # Django deletes a third of the entries once there are more than MAX_ENTRIES
-            # (300 by default), live counts too: room for every client of a busy minute.
+            # Above MAX_ENTRIES (SQLite) the expired counts are deleted; live ones never are
+            # (kiemdich.cache.DatabaseCache._cull).
             "OPTIONS": {"MAX_ENTRIES": int(os.environ.get("KIEMDICH_CACHE_MAX_ENTRIES", "50000"))},
         }
     ),
@@ -238,7 +238,10 @@ CACHES = {
 # Proxies whose X-Forwarded-For is believed (kiemdich.clientip): comma-separated addresses or
 # networks, e.g. "127.0.0.1,10.0.0.0/8" for nginx on the same machine or the local network.
 # Empty: the socket's address is the client (right when nothing sits in front of gunicorn).
-TRUSTED_PROXIES = parse_proxies(os.environ.get("KIEMDICH_TRUSTED_PROXIES", ""))
+try:
+    TRUSTED_PROXIES = parse_proxies(os.environ.get("KIEMDICH_TRUSTED_PROXIES", ""))
+except ValueError as exc:
+    raise ImproperlyConfigured(f"KIEMDICH_TRUSTED_PROXIES: {exc}") from None
 
 # Rate limits on public writes (kiemdich.ratelimit): django-ratelimit's "count/period", period
 # s, m, h or d with an optional multiple (e.g. "5/15m"); each can be set with

@@ -357,7 +357,9 @@ def _within_backdated_limit(request: HttpRequest, key: str | None, items: list[S
         (i for i, item in enumerate(items) if "scan-backdated" in scan_limits(item.at)),
         key=lambda i: items[i].at,
     )  # the earliest first, so an entry fits before its exit
-    over = set(backdated[take(request, "scan-backdated", len(backdated), key) :])
+    # Counted by address as single scans are, and for staff by user as well: one budget each.
+    keys = (None, key) if key is not None else (None,)
+    over = set(backdated[take(request, "scan-backdated", len(backdated), keys) :])
     if not over:
         return record_scan_batch(items, caller)
     limited = retry_after(request, "scan-backdated", key)

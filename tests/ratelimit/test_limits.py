@@ -119,6 +119,21 @@ def test_a_batch_counts_its_back_dated_scans_as_single_ones_would(client, shop, 
     assert_limited(post(client, "/api/v1/checkins", again))
 
 
+def test_staff_batches_share_the_addresss_back_dated_budget(client, shop, token, limits, personas):
+    """A signed-in scanner does not get a second back-dated budget beside its address's."""
+    from kiemdich.accounts.tokens import create_token
+
+    limits(scan_backdated="3/m")
+    two_hours_ago = timezone.now() - dt.timedelta(hours=2)
+    for n in range(3):
+        at = (two_hours_ago + dt.timedelta(minutes=n)).isoformat()
+        assert post(client, "/api/v1/checkins", scan(shop, token, at=at)).status_code == 201
+    bearer = {"HTTP_AUTHORIZATION": f"Bearer {create_token(personas['commune'])[1]}"}
+    item = {"client_id": str(uuid.uuid4()), "venue": qr_url(shop), "at": two_hours_ago.isoformat()}
+    body = post(client, "/api/v1/checkins/batch", {"items": [item]}, **bearer).json()
+    assert [r["status"] for r in body["results"]] == [429]
+
+
 def test_batches_of_signed_in_staff_are_counted_per_user(client, shop, token, limits, personas):
     from kiemdich.accounts.tokens import create_token
 

@@ -120,15 +120,46 @@ def test_gunicorn_workers_share_one_count(tmp_path):
     assert sorted(statuses) == [422] * 8 + [429] * 12
 
 
-def test_a_full_cache_drops_the_counts_closest_to_expiring_first():
-    """A flood of new addresses must not wipe a sign-in lock-out (a quarter of an hour) before
-    the one-minute scan counts."""
+def test_a_full_cache_deletes_expired_counts_and_never_live_ones():
+    """A flood of new addresses must not wipe a sign-in lock-out: over MAX_ENTRIES only what
+    has expired goes."""
+    import time as clock
+
     from kiemdich.cache import DatabaseCache
 
     cache = DatabaseCache("kiemdich_cache", {"OPTIONS": {"MAX_ENTRIES": 10}})
     cache.clear()
     cache.set("lockout", 5, timeout=900)
+    for n in range(5):
+        cache.set(f"old:{n}", 1, timeout=1)
+    clock.sleep(1.1)
     for n in range(40):
-        cache.set(f"scan:{n}", 1, timeout=60 + n)
+        cache.set(f"scan:{n}", 1, timeout=60)
     assert cache.get("lockout") == 5
-    assert cache.get("scan:0") is None and cache.get("scan:39") == 1
+    assert all(cache.get(f"scan:{n}") == 1 for n in range(40))
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM kiemdich_cache WHERE cache_key LIKE %s", ["%old:%"])
+        assert cursor.fetchone()[0] == 0
+
+
+def test_concurrent_batches_never_take_more_than_the_limit(limits):
+    """Counted first, given back after: batches taking room at once never pass the limit."""
+    from types import SimpleNamespace
+
+    from django.db import connections
+
+    from kiemdich.ratelimit import take
+
+    limits(scan_backdated="30/m")
+    request = SimpleNamespace(META={"REMOTE_ADDR": "198.51.100.8"})
+
+    def batch(_n: int) -> int:
+        try:
+            return take(request, "scan-backdated", 5)
+        finally:
+            connections.close_all()
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        taken = list(pool.map(batch, range(20)))
+    assert sum(taken) <= 30
+    assert take(request, "scan-backdated", 5) <= 30 - sum(taken)
