@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable
 from functools import wraps
 
 from django.conf import settings
+from django.core import signing as django_signing
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
@@ -194,13 +195,40 @@ def limit(group: str, key: Callable[[HttpRequest], str] | None = None) -> Callab
     return decorator
 
 
+#: The cookie that says which username signed in from this browser before (signed, a year).
+DEVICE_COOKIE = "kd_device"
+_DEVICE_SALT = "kiemdich.ratelimit.device"
+
+
+def _device_of(request: HttpRequest) -> str | None:
+    try:
+        return django_signing.loads(
+            request.COOKIES.get(DEVICE_COOKIE, ""), salt=_DEVICE_SALT, max_age=365 * 86400
+        )
+    except django_signing.BadSignature:
+        return None
+
+
+def _remember_device(response: HttpResponse, username: str) -> None:
+    response.set_cookie(
+        DEVICE_COOKIE,
+        django_signing.dumps(username, salt=_DEVICE_SALT),
+        max_age=365 * 86400,
+        httponly=True,
+        samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+    )
+
+
 def login_lockout(view: Callable) -> Callable:
     """Lock out sign-ins after too many failures: of a username from one address, of a
     username from anywhere (a wider limit), and from one address.
 
     Keying the tight limit on the username alone would let anyone lock an official out by
-    typing wrong passwords under their name; from the official's own address they still get in
-    until guesses from many addresses add up to the wide limit.
+    typing wrong passwords under their name. The wide limit, which many addresses (an IPv6
+    network's /64s) can use up, does not apply in a browser where that username signed in
+    before (a signed cookie, `DEVICE_COOKIE`): guessing from elsewhere does not lock the
+    official out of their own phone.
 
     Before a sign-in is tried, a key that failed too often in the window is refused with 429
     and told when to retry. A failure is a POST the login view answers without redirecting (it
@@ -220,11 +248,18 @@ def login_lockout(view: Callable) -> Callable:
     def wrapped(request: HttpRequest, *args, **kwargs) -> HttpResponse:
         if request.method != "POST":
             return view(request, *args, **kwargs)
+        username = request.POST.get("username", "").strip().lower()
+        known = _device_of(request) == username
         for group, value in keys(request):
+            if group == "login-account" and known:
+                continue
             locked = blocked(request, group, value)
             if locked is not None:
                 return too_many(request, locked)
         response = view(request, *args, **kwargs)
+        if response.status_code == 302 and getattr(request, "user", None) is not None:
+            if request.user.is_authenticated:
+                _remember_device(response, username)
         if response.status_code == 200:  # the form again: a failed sign-in
             for group, value in keys(request):
                 # The failure that uses up the limit is answered as usual; the next is refused.
