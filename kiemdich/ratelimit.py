@@ -257,9 +257,9 @@ def login_lockout(view: Callable) -> Callable:
             if locked is not None:
                 return too_many(request, locked)
         response = view(request, *args, **kwargs)
-        if response.status_code == 302 and getattr(request, "user", None) is not None:
-            if request.user.is_authenticated:
-                _remember_device(response, username)
+        user = getattr(request, "user", None)
+        if response.status_code == 302 and user is not None and user.is_authenticated:
+            _remember_device(response, username)
         if response.status_code == 200:  # the form again: a failed sign-in
             for group, value in keys(request):
                 # The failure that uses up the limit is answered as usual; the next is refused.

@@ -225,8 +225,8 @@ def _superuser_only(user) -> Q:
 #: answer `visible_to` (KeyError), so it cannot be read by accident.
 def _case_q(user) -> Q:
     """Cases of the user's area, and cases with contacts to follow up in it: a commune's
-    officers see the case their people met (its F0's name and places), for the page and the
-    API alike."""
+    officers see the case their people met (to follow those people up; its F0 is named only
+    to the case's own area, `may_see_person`), for the page and the API alike."""
     own = _personal_area_q(user, "unit__path")
     if own is _NOTHING or own == _EVERYTHING:
         return own

@@ -17,7 +17,7 @@ from ninja import Field, Query, Router, Schema
 from ninja import Status as HttpStatus
 from ninja.pagination import paginate
 
-from kiemdich.accounts.access import may_trace, works_with_personal_data
+from kiemdich.accounts.access import may_see_person, may_trace, works_with_personal_data
 from kiemdich.accounts.audit import Read, record_read, record_reads
 from kiemdich.core.pagination import AuditedPage
 
@@ -70,7 +70,9 @@ class CrowdOut(Schema):
 
 class CaseOut(Schema):
     id: int
-    person_id: int
+    person_id: int | None = Field(
+        description="The F0; null for officials of a commune that only holds some contacts"
+    )
     unit_code: str = Field(alias="unit_id")
     confirmed_at: dt.datetime
     onset_at: dt.datetime | None
@@ -120,9 +122,13 @@ class ContactFilter(Schema):
     commune: str | None = Field(None, max_length=10)
 
 
-def _case_out(case: Case, report: services.TraceReport | None = None) -> dict:
-    counts = case.contacts.aggregate(
-        f1=Count("pk", filter=Q(degree=1)), f2=Count("pk", filter=Q(degree=2))
+def _case_out(case: Case, user, report: services.TraceReport | None = None) -> dict:
+    """A case as `user` may see it: the contacts counted are theirs to follow up (a commune's
+    own, as on the pages), and the F0 is named only to the case's own area."""
+    counts = (
+        Contact.objects.visible_to(user)
+        .filter(case=case)
+        .aggregate(f1=Count("pk", filter=Q(degree=1)), f2=Count("pk", filter=Q(degree=2)))
     )
     body = {
         **{f: getattr(case, f) for f in ("id", "person_id", "unit_id", "confirmed_at")},
@@ -131,6 +137,8 @@ def _case_out(case: Case, report: services.TraceReport | None = None) -> dict:
         "f1": counts["f1"],
         "f2": counts["f2"],
     }
+    if not may_see_person(user, unit=case.unit):
+        body["person_id"] = None
     if report is not None:
         body["crowds"] = [
             {
@@ -184,17 +192,17 @@ def create_case(request: HttpRequest, payload: CaseIn):
         degree=payload.degree,
     )
     audit.case_recorded(request, case)
-    return HttpStatus(201, _case_out(case, report))
+    return HttpStatus(201, _case_out(case, user, report))
 
 
 @router.get("/{case_id}", response=CaseOut, summary="One case")
 def get_case(request: HttpRequest, case_id: int):
     case = _case(request, case_id)
-    body = _case_out(case)
+    body = _case_out(case, request.user)
     record_read(
         request.user,
         f"case {case.pk}",
-        subjects=[case.person_id],
+        subjects=[body["person_id"]] if body["person_id"] else [],
         unit=case.unit_id,
         reason="case record",
         request=request,
@@ -205,7 +213,7 @@ def get_case(request: HttpRequest, case_id: int):
 @router.post("/{case_id}/trace", response=TracedOut, summary="Trace again (degree 2: with F2)")
 def retrace(request: HttpRequest, case_id: int, degree: Degree = 2):
     case = _worked_case(request, case_id)
-    body = _case_out(case, services.trace_case(case, degree))
+    body = _case_out(case, request.user, services.trace_case(case, degree))
     record_read(
         request.user,
         f"case {case.pk} trace (degree {degree})",

@@ -91,9 +91,7 @@ def test_a_staff_place_goes_to_an_account_never_to_a_phone_number(client, shop, 
         venue_services.add_staff(owner, shop, "0900000002")
 
 
-def test_a_replay_presents_the_stored_person_and_needs_scan_rights_still(
-    client, shop, personas
-):
+def test_a_replay_presents_the_stored_person_and_needs_scan_rights_still(client, shop, personas):
     """A replay answers what its request presents: the same client id with another person's
     QR must not read that QR, and a guard removed from the staff gets no answer either."""
     guard = make_user("+84900000002", Role.VENUE_OWNER)

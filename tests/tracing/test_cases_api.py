@@ -109,6 +109,8 @@ def test_each_commune_sees_only_its_own_contacts(client, outbreak, personas):
     theirs = client.get(url, **bearer(personas["other_commune"])).json()
     assert {c["commune_code"] for c in theirs["items"]} == {personas["other_commune"].unit_id}
     assert theirs["items"] and not set(c["full_name"] for c in theirs["items"]) & {"Trần Thị Hàng"}
+    seen = client.get(f"/api/v1/cases/{case.pk}", **bearer(personas["other_commune"])).json()
+    assert seen["person_id"] is None and seen["f1"] + seen["f2"] == len(theirs["items"])
     for work in ("trace", "notify"):
         answer = client.post(f"/api/v1/cases/{case.pk}/{work}", **bearer(personas["other_commune"]))
         assert answer.status_code == 403
