@@ -104,3 +104,23 @@ def test_my_page_shows_my_qr_declarations_and_visits(client, shop):
 
 def test_without_a_cookie_my_page_asks_to_declare(client, binh_phuoc):
     assert client.get("/me/").url == "/declare/"
+
+
+def test_a_known_client_id_on_the_scan_page_does_not_hand_over_its_person(client, shop):
+    """The /c/ page's declaration form with someone else's client id (and other details) must
+    not set that person's cookie on the sender's phone."""
+    import uuid
+
+    from tests.declarations.conftest import DECLARATION
+
+    victim = str(uuid.uuid4())
+    made = client.post(
+        "/api/v1/declarations",
+        {**DECLARATION, "client_id": victim},
+        content_type="application/json",
+    )
+    assert made.status_code == 201
+    client.cookies.clear()
+    client.post(path_of(shop), {**FORM, "full_name": "Kẻ Gian", "client_id": victim})
+    assert PERSON_COOKIE not in client.cookies or client.cookies[PERSON_COOKIE].value == ""
+    assert DECLARATION["full_name"] not in client.get("/me/", follow=True).content.decode()
