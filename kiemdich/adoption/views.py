@@ -14,9 +14,9 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from kiemdich.accounts.access import OFFICER_ROLES, may_see_unit
+from kiemdich.accounts.areas import AreaDateForm, requested_unit, units_to_pick
 from kiemdich.core.files import file_response
 from kiemdich.geo.models import Level
-from kiemdich.web.areas import AreaDateForm, requested_unit, units_to_pick
 
 from . import exports, figures
 from .api import dashboard_out

@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from kiemdich.core.idempotency import posted_client_id
 from kiemdich.declarations import cookies
 from kiemdich.declarations.forms import DeclarationForm
 from kiemdich.declarations.services import ReusedClientId, declare
@@ -24,7 +25,6 @@ from kiemdich.geo.models import Unit
 from kiemdich.ratelimit import RateLimited, hit, limit, too_many
 from kiemdich.venues.services import area_line, resolve_payload
 from kiemdich.venues.signing import InvalidPayload
-from kiemdich.web.idempotency import posted_client_id
 
 from .services import IN, OUT, Scan, ScanRefused, open_visit, record_scan
 

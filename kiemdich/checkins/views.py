@@ -15,8 +15,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from kiemdich.accounts.access import may_see_unit
+from kiemdich.accounts.areas import AreaDateForm, requested_unit, units_to_pick
 from kiemdich.geo.models import Level
-from kiemdich.web.areas import AreaDateForm, requested_unit, units_to_pick
 
 from .stats import checkpoint_table, idle_checkpoints
 

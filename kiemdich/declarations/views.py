@@ -18,10 +18,10 @@ from django.utils.translation import gettext as _
 from kiemdich.accounts.access import scans_anywhere
 from kiemdich.accounts.audit import record_read
 from kiemdich.core.files import file_response
+from kiemdich.core.idempotency import posted_client_id
 from kiemdich.geo.models import Unit
 from kiemdich.ratelimit import limit
 from kiemdich.venues import signing
-from kiemdich.web.idempotency import posted_client_id
 
 from . import cookies, services
 from .exports import my_data_xlsx

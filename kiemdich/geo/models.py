@@ -131,7 +131,7 @@ class UnitStat(models.Model):
 
 
 class ImportJob(models.Model):
-    """An officials' spreadsheet import run in the background (kiemdich.web.imports), with its
+    """An officials' spreadsheet import run in the background (kiemdich.geo.imports), with its
     progress for the page that follows it.
 
     Here, in the lowest app, because every app's importer (checkpoints, organizations, ...) may

@@ -3,6 +3,8 @@ organizations in their area with each group's rate against its target, and the l
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -16,7 +18,8 @@ from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
-from kiemdich.web.uploads import job_page, queue_upload
+from kiemdich.core.uploads import job_page, queue_upload
+from kiemdich.geo import imports
 
 from . import services
 from .forms import InstalledForm
@@ -116,8 +119,7 @@ def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
     """An organization import's progress, then its result (only for its uploader)."""
     return job_page(
         request,
-        job_id,
-        kind="orgs",
+        imports.job_for(request.user, job_id, kind="orgs"),
         title=_("Import organizations"),
         again_url=reverse("orgs:import"),
         done_url=reverse("orgs:mine"),
@@ -132,7 +134,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
     file_error = ""
     if request.method == "POST":
         # Checked and saved in the background; the job's page follows it.
-        job, file_error = queue_upload(request, "orgs")
+        job, file_error = queue_upload(request, partial(imports.start_import, "orgs", request.user))
         if job is not None:
             return redirect("orgs:import-job", job_id=job.pk)
     return render(

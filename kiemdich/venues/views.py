@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
@@ -17,9 +19,10 @@ from django.views.decorators.http import require_POST
 from kiemdich.accounts.access import OFFICER_ROLES, is_official
 from kiemdich.accounts.audit import record_read
 from kiemdich.checkins.scanner import may_scan
+from kiemdich.core.uploads import job_page, queue_upload
+from kiemdich.geo import imports
 from kiemdich.geo.models import Unit
 from kiemdich.ratelimit import limit
-from kiemdich.web.uploads import job_page, queue_upload
 
 from . import poster, services
 from .forms import VenueForm
@@ -197,8 +200,7 @@ def venue_import_job(request: HttpRequest, job_id: int) -> HttpResponse:
     """A checkpoint import's progress, then its result (only for the official who uploaded)."""
     return job_page(
         request,
-        job_id,
-        kind="venues",
+        imports.job_for(request.user, job_id, kind="venues"),
         title=_("Import checkpoints"),
         again_url=reverse("venues:import"),
         done_url=reverse("venues:list"),
@@ -214,7 +216,9 @@ def venue_import(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
         # Checked and saved in the background (a province's list takes minutes): the job's
         # page follows it.
-        job, file_error = queue_upload(request, "venues")
+        job, file_error = queue_upload(
+            request, partial(imports.start_import, "venues", request.user)
+        )
         if job is not None:
             return redirect("venues:import-job", job_id=job.pk)
     return render(

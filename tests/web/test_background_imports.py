@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
+from kiemdich.geo import imports
 from kiemdich.geo.models import ImportJob
 from kiemdich.orgs.models import Organization
 from kiemdich.venues.models import Venue
-from kiemdich.web import imports
 from tests.conftest import PASSWORD
 
 HEADER = "name,category,commune_code,address,contact_phone"

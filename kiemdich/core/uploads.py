@@ -1,20 +1,18 @@
 """Officials' spreadsheet uploads (checkpoint and organization lists): the same size limit, the
-same messages, the same background import with its progress page (kiemdich.web.imports)."""
+same messages, the same progress page for the background import (kiemdich.geo.imports, which the
+page passes in: this module imports no app)."""
 
 from __future__ import annotations
 
-import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
+from typing import TypeVar
 
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
-from kiemdich.geo.models import ImportJob
-from kiemdich.tabular import ImportFileError, ImportReport
-
-from . import imports
+Job = TypeVar("Job")
 
 #: Larger lists are split by district; a province's checkpoints fit well under this.
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -33,41 +31,25 @@ def _checked_upload(request: HttpRequest):
     return upload, ""
 
 
-def queue_upload(request: HttpRequest, kind: str) -> tuple[ImportJob | None, str]:
-    """Store the POSTed `file` and queue its import in the background: (the job to follow, or
+def queue_upload(
+    request: HttpRequest, start: Callable[[str, Iterable[bytes]], Job]
+) -> tuple[Job | None, str]:
+    """Hand the POSTed `file` to `start(filename, chunks)`, which stores it and queues its import
+    in the background (`partial(geo.imports.start_import, kind, user)`): (the job to follow, or
     None; a message about the file as a whole, or "")."""
     upload, message = _checked_upload(request)
     if upload is None:
         return None, message
-    return imports.start_import(kind, request.user, upload.name, upload.chunks()), ""
-
-
-def import_upload(
-    request: HttpRequest, importer: Callable[..., ImportReport]
-) -> tuple[ImportReport | None, str]:
-    """Run `importer(path, actor=user)` on the POSTed `file` within the request: (its report,
-    or None; a message about the file as a whole, or ""). For small files only: pages use
-    `queue_upload`."""
-    upload, message = _checked_upload(request)
-    if upload is None:
-        return None, message
-    with tempfile.NamedTemporaryFile(suffix=Path(upload.name).suffix.lower()) as tmp:
-        for chunk in upload.chunks():
-            tmp.write(chunk)
-        tmp.flush()
-        try:
-            return importer(Path(tmp.name), actor=request.user), ""
-        except ImportFileError as exc:
-            return None, str(exc)
+    return start(upload.name, upload.chunks()), ""
 
 
 def job_page(
-    request: HttpRequest, job_id: int, *, kind: str, title: str, again_url: str, done_url: str
+    request: HttpRequest, job, *, title: str, again_url: str, done_url: str
 ) -> HttpResponse:
     """A background import's page: progress while it runs (the page refreshes itself), then
-    what was saved, or every bad line and that nothing was saved. Only its uploader sees it."""
-    job = imports.job_for(request.user, job_id)
-    if job is None or job.kind != kind:
+    what was saved, or every bad line and that nothing was saved. `job` is the ImportJob as
+    `geo.imports.job_for` gives it: None (not the caller's, or not of this kind) is a 404."""
+    if job is None:
         raise Http404
     response = render(
         request,

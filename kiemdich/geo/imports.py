@@ -21,8 +21,9 @@ from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 from django_tasks import task
 
-from kiemdich.geo.models import ImportJob
 from kiemdich.tabular import ImportFileError
+
+from .models import ImportJob
 
 #: What each kind of job imports with: `importer(path, actor=..., progress=...)`.
 IMPORTERS = {
@@ -106,9 +107,12 @@ def run_import(job_id: int) -> dict:
     return {"status": job.status, "created": job.created, "updated": job.updated}
 
 
-def job_for(user, job_id: int) -> ImportJob | None:
-    """The job if `user` started it (or is a superuser); None otherwise, as for a missing one."""
+def job_for(user, job_id: int, kind: str | None = None) -> ImportJob | None:
+    """The job (of `kind`, if given) if `user` started it (or is a superuser); None otherwise,
+    as for a missing one."""
     job = ImportJob.objects.filter(pk=job_id).first()
     if job is None or not (user.is_superuser or job.created_by_id == user.pk):
+        return None
+    if kind is not None and job.kind != kind:
         return None
     return job
