@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kiemdich.accounts.access import may_see_unit
-from kiemdich.accounts.areas import requested_unit
+from kiemdich.geo.areas import requested_unit
 from kiemdich.geo.models import Level
 
 from .report_forms import DayForm, ReportForm

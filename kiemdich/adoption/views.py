@@ -14,8 +14,8 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from kiemdich.accounts.access import OFFICER_ROLES, may_see_unit
-from kiemdich.accounts.areas import AreaDateForm, requested_unit, units_to_pick
 from kiemdich.core.files import file_response
+from kiemdich.geo.areas import AreaDateForm, requested_unit, units_to_pick
 from kiemdich.geo.models import Level
 
 from . import exports, figures

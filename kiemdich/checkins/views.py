@@ -15,7 +15,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from kiemdich.accounts.access import may_see_unit
-from kiemdich.accounts.areas import AreaDateForm, requested_unit, units_to_pick
+from kiemdich.geo.areas import AreaDateForm, requested_unit, units_to_pick
 from kiemdich.geo.models import Level
 
 from .stats import checkpoint_table, idle_checkpoints

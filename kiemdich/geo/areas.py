@@ -13,7 +13,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from kiemdich.accounts.access import area_path, may_see_unit
-from kiemdich.geo.models import Level, Unit
+
+from .models import Level, Unit
 
 
 class AreaDateForm(forms.Form):
