@@ -5,8 +5,10 @@ from django.urls import include, path
 from kiemdich.accounts import views as account_views
 from kiemdich.api import api
 from kiemdich.checkins import selfscan
+from kiemdich.checkins import urls as checkins_urls
 from kiemdich.declarations import views as declaration_views
 from kiemdich.ratelimit import login_lockout
+from kiemdich.venues import urls as venues_urls
 from kiemdich.web import views
 
 # Sign-ins, on the site and in the admin, lock out after repeated failures (kiemdich.ratelimit).
@@ -15,7 +17,12 @@ admin.site.login = login_lockout(admin.site.login)
 urlpatterns = [
     path("", views.home, name="home"),
     path("units/<str:code>/", views.unit_detail, name="unit-detail"),
-    path("venues/", include("kiemdich.venues.urls")),
+    # Checkpoint pages, with the check-ins' staff scanner routed by checkins (venues imports no
+    # checkins): one `venues` namespace, the scanner first.
+    path(
+        "venues/",
+        include((checkins_urls.venue_urlpatterns + venues_urls.urlpatterns, venues_urls.app_name)),
+    ),
     path("c/<str:payload>", selfscan.self_checkin, name="scan-landing"),
     path("p/<str:payload>", declaration_views.personal_qr, name="personal-qr"),
     path("declare/", declaration_views.declare_page, name="declare"),

@@ -1,9 +1,10 @@
 from django.urls import path
 
-from kiemdich.checkins import scanner
-
 from . import views
 
+#: Also under /venues/ and in this namespace: the check-ins' staff scanner page and its service
+#: worker (kiemdich.checkins.urls.venue_urlpatterns), composed in kiemdich/urls.py so that venues
+#: does not import checkins.
 app_name = "venues"
 urlpatterns = [
     path("", views.venue_list, name="list"),
@@ -12,8 +13,6 @@ urlpatterns = [
     path("import/<int:job_id>/", views.venue_import_job, name="import-job"),
     path("<int:venue_id>/", views.venue_detail, name="detail"),
     path("<int:venue_id>/edit/", views.venue_edit, name="edit"),
-    path("<int:venue_id>/scanner/", scanner.venue_scanner, name="scanner"),
-    path("scanner-sw.js", scanner.service_worker, name="scanner-worker"),
     path("<int:venue_id>/staff/", views.venue_staff, name="staff"),
     path("<int:venue_id>/<str:action>/", views.venue_action, name="action"),
 ]

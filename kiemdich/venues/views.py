@@ -16,9 +16,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
-from kiemdich.accounts.access import OFFICER_ROLES, is_official
+from kiemdich.accounts.access import OFFICER_ROLES, is_official, may_scan_at
 from kiemdich.accounts.audit import record_read
-from kiemdich.checkins.scanner import may_scan
 from kiemdich.core.uploads import job_page, queue_upload
 from kiemdich.geo import imports
 from kiemdich.geo.models import Unit
@@ -140,7 +139,7 @@ def venue_detail(request: HttpRequest, venue_id: int) -> HttpResponse:
             ],
             "needs_reason": {"reject", "revoke"},
             "may_manage": may_manage,
-            "may_scan": may_scan(request.user, venue),
+            "may_scan": may_scan_at(request.user, venue),  # as the scan API
             "area": services.area_line(venue),
             "staff": venue.staff.select_related("user") if may_manage else (),
         },
