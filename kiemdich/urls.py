@@ -3,10 +3,12 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from kiemdich.accounts import views as account_views
+from kiemdich.adoption import org_urls
 from kiemdich.api import api
 from kiemdich.checkins import selfscan
 from kiemdich.checkins import urls as checkins_urls
 from kiemdich.declarations import views as declaration_views
+from kiemdich.orgs import urls as orgs_urls
 from kiemdich.ratelimit import login_lockout
 from kiemdich.venues import urls as venues_urls
 from kiemdich.web import views
@@ -31,7 +33,8 @@ urlpatterns = [
     path("tracing/", include("kiemdich.tracing.urls")),
     path("adoption/", include("kiemdich.adoption.urls")),
     path("reports/", include("kiemdich.adoption.report_urls")),
-    path("orgs/", include("kiemdich.orgs.urls")),
+    # Organizations: orgs' list import, then adoption's pages of their install figures.
+    path("orgs/", include((orgs_urls.urlpatterns + org_urls.urlpatterns, orgs_urls.app_name))),
     path("campaigns/", include("kiemdich.messaging.urls")),
     path("signup/", account_views.signup, name="signup"),
     path("login/", login_lockout(auth_views.LoginView.as_view()), name="login"),

@@ -2,8 +2,8 @@
 
 import datetime as dt
 
+from kiemdich.adoption import org_figures as services
 from kiemdich.adoption.models import Target
-from kiemdich.orgs import services
 
 TODAY = dt.date(2021, 7, 20)
 

@@ -1,6 +1,6 @@
 """The form an organization's admin fills in: how many people of each group have installed.
 
-Its checks are `services.installed_problem`, the same the API applies, so the page and the API
+Its checks are `orgs.services.installed_problem`, the same the API applies, so the page and the API
 give the same message for the same number.
 """
 
@@ -11,7 +11,9 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .services import GroupFigure, installed_problem
+from kiemdich.orgs.services import installed_problem
+
+from .org_figures import GroupFigure
 
 
 class InstalledForm(forms.Form):

@@ -1,5 +1,6 @@
 """`/api/v1/orgs`: organizations of an area with each group's installs, and the installed count
-an organization's admin (or an officer of its area) reports."""
+an organization's admin (or an officer of its area) reports. In adoption (the figures are its),
+mounted under /orgs by kiemdich/api.py."""
 
 import datetime as dt
 
@@ -13,9 +14,10 @@ from ninja.pagination import paginate
 from kiemdich.accounts.access import may_see_unit
 from kiemdich.core.pagination import Page
 from kiemdich.geo.api import unit_or_404
+from kiemdich.orgs import services
+from kiemdich.orgs.models import Group, Organization, OrgKind
 
-from . import services
-from .models import Group, Organization, OrgKind
+from . import org_figures
 
 router = Router(tags=["organizations"])
 
@@ -76,12 +78,18 @@ def org_out(org: Organization, targets, today: dt.date, registered: int) -> dict
                 "below_target": f.below_target,
                 "updated_at": f.updated_at,
             }
-            for f in services.group_figures(org, targets, today)
+            for f in org_figures.group_figures(org, targets, today)
         ],
     }
 
 
-@router.get("", response=list[OrgOut], summary="Organizations of your area and their installs")
+#: The operation ids these had when the router was orgs' (kiemdich/orgs/api.py): clients keep them.
+@router.get(
+    "",
+    response=list[OrgOut],
+    summary="Organizations of your area and their installs",
+    operation_id="kiemdich_orgs_api_list_orgs",
+)
 @paginate(Page)
 def list_orgs(request: HttpRequest, filters: Query[OrgFilter]):
     qs = Organization.objects.visible_to(request.user).select_related("unit")
@@ -93,7 +101,7 @@ def list_orgs(request: HttpRequest, filters: Query[OrgFilter]):
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
     return _OrgPage(
-        services.with_registered_installs(qs.prefetch_related("headcounts")).order_by(
+        org_figures.with_registered_installs(qs.prefetch_related("headcounts")).order_by(
             "unit__path", "name", "pk"
         )
     )
@@ -120,7 +128,7 @@ class _OrgPage:
 
     @staticmethod
     def _serialize(orgs: list[Organization]) -> list[dict]:
-        targets = services.group_targets()
+        targets = org_figures.group_targets()
         today = timezone.localdate()
         return [org_out(o, targets, today, o.registered_installs) for o in orgs]
 
@@ -129,6 +137,7 @@ class _OrgPage:
     "/{code}/installed",
     response=OrgOut,
     summary="Report how many people of a group have installed",
+    operation_id="kiemdich_orgs_api_put_installed",
 )
 def put_installed(request: HttpRequest, code: str, payload: InstalledIn):
     """For the organization's admin, or an officer of its area. Sending the same number again
@@ -139,5 +148,5 @@ def put_installed(request: HttpRequest, code: str, payload: InstalledIn):
     services.set_installed(request.user, org, payload.group, payload.installed)
     org = services.visible_or_404(request.user, code)
     return org_out(
-        org, services.group_targets(), timezone.localdate(), services.registered_installs(org)
+        org, org_figures.group_targets(), timezone.localdate(), org_figures.registered_installs(org)
     )
