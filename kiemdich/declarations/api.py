@@ -11,7 +11,6 @@ import datetime as dt
 import uuid
 from typing import Literal
 
-from django.db import transaction
 from django.http import HttpRequest
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
@@ -139,14 +138,10 @@ def declare(request: HttpRequest, payload: DeclarationIn):
             )
     form = _form(payload)
     organization = _organization(payload.organization_code)
-    with transaction.atomic():
-        declaration, created = services.declare(
-            form.cleaned_data, person=person, client_id=payload.client_id
-        )
-        declared = declaration.person
-        if created and organization is not None and declared.organization_id != organization.pk:
-            declared.organization = organization
-            declared.save(update_fields=["organization"])
+    declaration, created = services.declare(
+        form.cleaned_data, person=person, client_id=payload.client_id, organization=organization
+    )
+    declared = declaration.person
     body = {
         "person_token": services.person_token(declared),
         "qr_url": services.personal_qr_url(declared),

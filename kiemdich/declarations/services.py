@@ -33,9 +33,9 @@ from kiemdich.phones import normalize_phone
 from kiemdich.venues import signing
 from kiemdich.venues.signing import InvalidPayload
 
-from .forms import clean_id_number, clean_name
 from .idqr import IdCard, parse_id_qr
 from .models import Declaration, Person
+from .validators import clean_id_number, clean_name
 
 _TOKEN_SALT = "kiemdich.person-token"  # noqa: S105 (a namespace, not a secret)
 _PERSON_URL = re.compile(r"/p/([^/?#\s]+)")
@@ -240,6 +240,17 @@ def person_from_details(full_name: str, phone: str, id_number: str = "") -> Pers
     return person
 
 
+@transaction.atomic
+def set_person(phone: str, *, full_name: str, commune_id: str, organization=None) -> Person:
+    """The person known by `phone` (made if new) with this name, commune and organization: a
+    list of people loaded as they are (the demo), not a declaration."""
+    person, _created = Person.objects.update_or_create(
+        phone=normalize_phone(phone),
+        defaults={"full_name": full_name, "commune_id": commune_id, "organization": organization},
+    )
+    return person
+
+
 def masked_name(name: str) -> str:
     """'Nguyễn Văn An' -> 'N***** V** A*': what a scanner screen may show to staff."""
     return " ".join(word[0] + "*" * (len(word) - 1) for word in name.split())
@@ -288,9 +299,14 @@ def _copy_to_person(person: Person, data: dict) -> None:
 
 @transaction.atomic
 def declare(
-    data: dict, *, person: Person | None = None, client_id: uuid.UUID | None = None
+    data: dict,
+    *,
+    person: Person | None = None,
+    client_id: uuid.UUID | None = None,
+    organization=None,
 ) -> tuple[Declaration, bool]:
-    """Store a declaration (cleaned DeclarationForm data) and update its person.
+    """Store a declaration (cleaned DeclarationForm data) and update its person; a new one
+    names `organization` (an orgs.Organization, if given) as where the person works or studies.
 
     Without a `person` (no token on this phone) a new person is made: a phone number alone never
     links to someone else's declarations. A repeated `client_id` returns the first result and
@@ -309,6 +325,8 @@ def declare(
         person = Person()
     _copy_to_person(person, data)
     person.entered_by_staff = False
+    if organization is not None:
+        person.organization = organization
     person.save()
     declaration = Declaration.objects.create(
         person=person,

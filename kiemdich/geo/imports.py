@@ -27,7 +27,7 @@ from .models import ImportJob
 
 #: What each kind of job imports with: `importer(path, actor=..., progress=...)`.
 IMPORTERS = {
-    "venues": "kiemdich.venues.services.import_venues",
+    "venues": "kiemdich.venues.imports.import_venues",
     "orgs": "kiemdich.orgs.services.import_orgs",
 }
 #: The page's progress moves every this many lines (one UPDATE each).

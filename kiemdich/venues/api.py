@@ -150,7 +150,7 @@ def register(request: HttpRequest, payload: VenueIn):
     form = VenueForm(data=form_data(payload))
     if not form.is_valid():
         raise invalid(form)
-    return HttpStatus(201, services.register(request.user, form))
+    return HttpStatus(201, services.register(request.user, form.cleaned_data))
 
 
 @router.get("", response=list[VenueOut], summary="Checkpoints you may see")
@@ -230,7 +230,7 @@ def update_venue(request: HttpRequest, venue_id: int, payload: VenuePatch):
     form = VenueForm(data=data, instance=venue)
     if not form.is_valid():
         raise invalid(form)
-    return services.update(request.user, venue, form)
+    return services.update(request.user, venue, form.cleaned_data)
 
 
 @router.get("/{venue_id}/poster.pdf", summary="The A4 poster to print")

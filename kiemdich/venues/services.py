@@ -10,12 +10,11 @@ import datetime as dt
 import json
 import time
 from collections.abc import Iterable, Iterator
-from pathlib import Path
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import Http404
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
@@ -25,10 +24,8 @@ from kiemdich.accounts.models import Role, User
 from kiemdich.core.errors import DomainError
 from kiemdich.geo.models import Unit
 from kiemdich.phones import normalize_phone
-from kiemdich.tabular import ImportReport, LineError, cell, column_index, read_table
 
 from . import signing
-from .forms import VenueForm
 from .models import (
     DEFAULT_STAY_MINUTES,
     Category,
@@ -138,33 +135,69 @@ def remove_staff(actor, venue: Venue, staff_id: int) -> None:
     VenueStaff.objects.filter(venue=venue, pk=staff_id).delete()
 
 
-def _activate(venue: Venue, actor) -> None:
+def _activate(venue: Venue, actor, at: dt.datetime | None = None) -> None:
     venue.status = Status.ACTIVE
-    venue.activated_at = venue.activated_at or timezone.now()
+    venue.activated_at = venue.activated_at or at or timezone.now()
     venue.decided_by = actor if getattr(actor, "pk", None) else None
 
 
+#: What a registration or a change sets: a checkpoint's details, validated (VenueForm's
+#: cleaned_data, or `validators`' rules): `commune` a Unit, `organization` an Organization or None.
+DETAIL_FIELDS = (
+    "name",
+    "category",
+    "commune",
+    "address",
+    "contact_phone",
+    "organization",
+    "plate_number",
+    "route",
+)
+
+
+def _details(values: dict) -> dict:
+    return {name: values[name] for name in DETAIL_FIELDS if name in values}
+
+
 @transaction.atomic
-def register(actor, form: VenueForm) -> Venue:
-    """Save a validated registration form. Officials of the area register already approved."""
-    venue: Venue = form.save(commit=False)
+def register(actor, values: dict, *, activated_at: dt.datetime | None = None) -> Venue:
+    """Register a checkpoint from validated details (DETAIL_FIELDS). Officials of the area
+    register already approved; `activated_at` backdates an approved one (a list of checkpoints
+    that already took scans, the demo)."""
+    venue = Venue(**_details(values))
     if actor is not None and actor.role in (Role.VENUE_OWNER, Role.CITIZEN):
         venue.owner = actor
     if actor is None or may_administer(actor, venue.commune) or not approval_required(venue):
-        _activate(venue, actor)
+        _activate(venue, actor, activated_at)
     else:
         venue.status = Status.PENDING
     venue.save()
     return venue
 
 
+def _store(venue: Venue, values: dict) -> Venue:
+    for name, value in _details(values).items():
+        setattr(venue, name, value)
+    venue.save()
+    return venue
+
+
 @transaction.atomic
-def update(actor, venue: Venue, form: VenueForm) -> Venue:
+def update(actor, venue: Venue, values: dict) -> Venue:
+    """Change a checkpoint's validated details (DETAIL_FIELDS)."""
     if not may_manage(actor, venue):
         raise PermissionDenied(_("You may not change this checkpoint."))
     if venue.status in (Status.CLOSED, Status.REJECTED, Status.REVOKED):
         raise TransitionError(_("A closed, rejected or revoked checkpoint cannot be changed."))
-    return form.save()
+    return _store(venue, values)
+
+
+def set_approval_required(province_id: str, required: bool) -> ProvincePolicy:
+    """Whether new checkpoints of the province wait for an official's approval."""
+    policy, _created = ProvincePolicy.objects.update_or_create(
+        province_id=province_id, defaults={"venue_approval_required": required}
+    )
+    return policy
 
 
 #: action -> (statuses it applies to, new status, needs an official of the area)
@@ -336,94 +369,20 @@ def area_posters(venues: Iterable[Venue]) -> Iterator[PosterInfo]:
 
 
 # ---------------------------------------------------------------------------------------------
-# Bulk import
-
-IMPORT_COLUMNS = ("name", "category", "commune_code", "address", "contact_phone")
-OPTIONAL_COLUMNS = ("organization_code", "plate_number", "route")
+# Bulk import (the file is read and its lines checked in venues/imports.py)
 
 
-def _category_code(value: str) -> str:
-    """Accept the code ("market") or the label in either language ("Chợ truyền thống")."""
-    text = (value or "").strip()
-    if text in Category.values:
-        return text
-    lowered = text.lower()
-    for language in ("vi", "en"):
-        with translation.override(language):
-            for code, label in Category.choices:
-                if lowered == str(label).lower():
-                    return code
-    return text  # the form then says it is not a valid choice
-
-
-def import_venues(path: Path, actor=None, progress=lambda items: items) -> ImportReport:
-    """Import a list of checkpoints; any bad line means nothing is saved.
-
-    A line whose commune, name and address match an existing checkpoint updates it, so the same
-    list can be imported again after corrections.
-    """
-    header, body = read_table(path)
-    cols = column_index(header, IMPORT_COLUMNS)
-    optional = {c: header.index(c) for c in OPTIONAL_COLUMNS if c in header}
-    report = ImportReport()
-    forms: list[tuple[int, VenueForm]] = []
-    seen: dict[tuple[str, str, str], int] = {}
-    for line, cells in progress(list(body)):
-
-        def text(column: str, cells=cells) -> str:
-            index = cols.get(column, optional.get(column))
-            value = cell(cells, index) if index is not None else None
-            if isinstance(value, float) and value.is_integer():
-                value = int(value)
-            return "" if value is None else str(value).strip()
-
-        data = {
-            "name": text("name"),
-            "category": _category_code(text("category")),
-            "commune": text("commune_code"),
-            "address": text("address"),
-            "contact_phone": text("contact_phone"),
-            "organization": text("organization_code"),
-            "plate_number": text("plate_number"),
-            "route": text("route"),
-        }
-        existing = Venue.objects.filter(
-            commune_id=data["commune"], name=data["name"], address=data["address"]
-        ).first()
-        form = VenueForm(data=data, instance=existing)
-        if not form.is_valid():
-            for field, errors in form.errors.items():
-                label = field if field != "__all__" else ""
-                for message in errors:
-                    report.errors.append(
-                        LineError(line, f"{label}: {message}" if label else message)
-                    )
-            continue
-        if actor is not None and not may_administer(actor, form.cleaned_data["commune"]):
-            report.errors.append(
-                LineError(
-                    line, _("commune %(code)s is outside your area") % {"code": data["commune"]}
-                )
-            )
-            continue
-        key = (data["commune"], form.cleaned_data["name"], form.cleaned_data["address"])
-        if key in seen:
-            report.errors.append(
-                LineError(
-                    line, _("the same checkpoint is already on line %(line)d") % {"line": seen[key]}
-                )
-            )
-            continue
-        seen[key] = line
-        forms.append((line, form))
-    if report.errors:
-        return report
-    with transaction.atomic():
-        for _line, form in forms:
-            if form.instance.pk:
-                form.save()
-                report.updated += 1
-            else:
-                register(actor, form)
-                report.created += 1
-    return report
+@transaction.atomic
+def save_imported(actor, lines: list[tuple[Venue | None, dict]]) -> tuple[int, int]:
+    """Store an import's checked lines, all or none: each is (the checkpoint it updates, or None
+    for a new one; its validated details). An update keeps the checkpoint's status; a new one
+    is registered by `actor` (see `register`). Returns (created, updated)."""
+    created = updated = 0
+    for venue, values in lines:
+        if venue is not None:
+            _store(venue, values)
+            updated += 1
+        else:
+            register(actor, values)
+            created += 1
+    return created, updated

@@ -25,6 +25,7 @@ from kiemdich.ratelimit import limit
 
 from . import poster, services
 from .forms import VenueForm
+from .imports import IMPORT_COLUMNS, OPTIONAL_COLUMNS
 from .models import VEHICLE_CATEGORIES, Category, Status, Venue
 
 
@@ -66,7 +67,7 @@ def venue_new(request: HttpRequest) -> HttpResponse:
         return redirect(f"{reverse('signup')}?{urlencode({'next': request.path})}")
     form = VenueForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
-        venue = services.register(request.user, form)
+        venue = services.register(request.user, form.cleaned_data)
         if venue.status == Status.PENDING:
             messages.info(request, _("Registered. A commune officer will approve it soon."))
         else:
@@ -95,7 +96,7 @@ def venue_edit(request: HttpRequest, venue_id: int) -> HttpResponse:
     form = VenueForm(request.POST or None, instance=venue)
     if request.method == "POST" and form.is_valid():
         try:
-            services.update(request.user, venue, form)
+            services.update(request.user, venue, form.cleaned_data)
         except services.TransitionError as exc:
             messages.error(request, str(exc))
         else:
@@ -225,7 +226,7 @@ def venue_import(request: HttpRequest) -> HttpResponse:
         "venues/import.html",
         {
             "file_error": file_error,
-            "columns": services.IMPORT_COLUMNS + services.OPTIONAL_COLUMNS,
+            "columns": IMPORT_COLUMNS + OPTIONAL_COLUMNS,
             "categories": Category.choices,
         },
     )

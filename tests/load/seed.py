@@ -76,7 +76,7 @@ def main(venue_count: int, person_count: int) -> dict:
             }
         )
         assert form.is_valid(), form.errors
-        venue = venues.register(registrar, form)
+        venue = venues.register(registrar, form.cleaned_data)
         posters.append(venues.qr_url(venue))
 
     people = Person.objects.bulk_create(

@@ -6,7 +6,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from kiemdich.cli import progress_bar, run_import
 from kiemdich.geo.models import Unit
-from kiemdich.venues import poster, services, signing
+from kiemdich.venues import imports, poster, services, signing
 from kiemdich.venues.models import SigningKey, Venue
 
 
@@ -30,7 +30,7 @@ class Command(BaseCommand):
         getattr(self, f"do_{action}")(**options)
 
     def do_import(self, file: Path, **_options) -> None:
-        report = run_import(self, file, services.import_venues, "checkpoints")
+        report = run_import(self, file, imports.import_venues, "checkpoints")
         self.stdout.write(
             self.style.SUCCESS(f"Checkpoints: {report.created} created, {report.updated} updated.")
         )

@@ -1,0 +1,104 @@
+"""Importing a list of checkpoints (.xlsx or .csv), by `kiemdich venues import` and the
+background import of the upload page (kiemdich.geo.imports): each line is checked by the
+registration page's own VenueForm (the same message next to the same field), and the checked
+lines are stored by `services.save_imported`, all or nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from kiemdich.accounts.access import may_administer
+from kiemdich.tabular import ImportReport, LineError, cell, column_index, read_table
+
+from . import services
+from .forms import VenueForm
+from .models import Category, Venue
+
+IMPORT_COLUMNS = ("name", "category", "commune_code", "address", "contact_phone")
+OPTIONAL_COLUMNS = ("organization_code", "plate_number", "route")
+
+
+def _category_code(value: str) -> str:
+    """Accept the code ("market") or the label in either language ("Chợ truyền thống")."""
+    text = (value or "").strip()
+    if text in Category.values:
+        return text
+    lowered = text.lower()
+    for language in ("vi", "en"):
+        with translation.override(language):
+            for code, label in Category.choices:
+                if lowered == str(label).lower():
+                    return code
+    return text  # the form then says it is not a valid choice
+
+
+def import_venues(path: Path, actor=None, progress=lambda items: items) -> ImportReport:
+    """Import a list of checkpoints; any bad line means nothing is saved.
+
+    A line whose commune, name and address match an existing checkpoint updates it, so the same
+    list can be imported again after corrections.
+    """
+    header, body = read_table(path)
+    cols = column_index(header, IMPORT_COLUMNS)
+    optional = {c: header.index(c) for c in OPTIONAL_COLUMNS if c in header}
+    report = ImportReport()
+    forms: list[tuple[int, VenueForm]] = []
+    seen: dict[tuple[str, str, str], int] = {}
+    for line, cells in progress(list(body)):
+
+        def text(column: str, cells=cells) -> str:
+            index = cols.get(column, optional.get(column))
+            value = cell(cells, index) if index is not None else None
+            if isinstance(value, float) and value.is_integer():
+                value = int(value)
+            return "" if value is None else str(value).strip()
+
+        data = {
+            "name": text("name"),
+            "category": _category_code(text("category")),
+            "commune": text("commune_code"),
+            "address": text("address"),
+            "contact_phone": text("contact_phone"),
+            "organization": text("organization_code"),
+            "plate_number": text("plate_number"),
+            "route": text("route"),
+        }
+        existing = Venue.objects.filter(
+            commune_id=data["commune"], name=data["name"], address=data["address"]
+        ).first()
+        form = VenueForm(data=data, instance=existing)
+        if not form.is_valid():
+            for field, errors in form.errors.items():
+                label = field if field != "__all__" else ""
+                for message in errors:
+                    report.errors.append(
+                        LineError(line, f"{label}: {message}" if label else message)
+                    )
+            continue
+        if actor is not None and not may_administer(actor, form.cleaned_data["commune"]):
+            report.errors.append(
+                LineError(
+                    line, _("commune %(code)s is outside your area") % {"code": data["commune"]}
+                )
+            )
+            continue
+        key = (data["commune"], form.cleaned_data["name"], form.cleaned_data["address"])
+        if key in seen:
+            report.errors.append(
+                LineError(
+                    line, _("the same checkpoint is already on line %(line)d") % {"line": seen[key]}
+                )
+            )
+            continue
+        seen[key] = line
+        forms.append((line, form))
+    if report.errors:
+        return report
+    report.created, report.updated = services.save_imported(
+        actor,
+        [(form.instance if form.instance.pk else None, form.cleaned_data) for _l, form in forms],
+    )
+    return report
