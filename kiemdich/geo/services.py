@@ -258,3 +258,15 @@ def import_stats(path: Path, progress: Progress = _no_progress) -> ImportReport:
     return import_unit_figures(
         path, UnitStat, ("population", "smartphone_users"), _check_stats, progress
     )
+
+
+def set_unit_figures(
+    unit_id: str, date: dt.date, population: int, smartphone_users: int
+) -> UnitStat:
+    """A unit's population and smartphone users on `date` (the same call twice leaves one row)."""
+    stat, _created = UnitStat.objects.update_or_create(
+        unit_id=unit_id,
+        date=date,
+        defaults={"population": population, "smartphone_users": smartphone_users},
+    )
+    return stat

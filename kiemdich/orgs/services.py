@@ -334,3 +334,25 @@ def _save(lines: dict[str, _Line], units: dict[str, Unit], actor, report: Import
     created = {o.code for o in new_orgs}
     report.created = len(created)
     report.updated = len(touched - created)
+
+
+# ---------------------------------------------------------------------------------------------
+# One organization
+
+
+@transaction.atomic
+def set_organization(
+    code: str, *, name: str, kind: str, unit_id: str, groups: dict[str, tuple[int, int]]
+) -> Organization:
+    """Create or update the organization `code` and its groups' (headcount, installed), as one
+    line of an import would; groups not named are left as they are."""
+    org, _created = Organization.objects.update_or_create(
+        code=code, defaults={"name": name, "kind": kind, "unit_id": unit_id}
+    )
+    for group, (headcount, installed) in groups.items():
+        Headcount.objects.update_or_create(
+            organization=org,
+            group=group,
+            defaults={"headcount": headcount, "installed": installed},
+        )
+    return org

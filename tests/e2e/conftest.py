@@ -85,7 +85,7 @@ def page(browser) -> Iterator:
 @pytest.fixture
 def demo(transactional_db, live_server) -> str:
     """The Bình Phước demo data loaded into the database the live server reads; its base URL."""
-    from kiemdich.web.demo import load_demo
+    from kiemdich.demo.province import load_demo
 
     load_demo()
     return live_server.url

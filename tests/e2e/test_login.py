@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from playwright.sync_api import Page, expect
 
-from kiemdich.web.demo import PASSWORD
+from kiemdich.demo.province import PASSWORD
 
 
 def log_in(page: Page, base: str, username: str, password: str = PASSWORD) -> None:

@@ -18,9 +18,9 @@ from playwright.sync_api import BrowserContext, Page, Route, expect
 
 from kiemdich.checkins.models import Checkin, Method, ScanDaily
 from kiemdich.declarations.services import masked_name
+from kiemdich.demo.province import PASSWORD
 from kiemdich.venues import services
 from kiemdich.venues.models import Status, Venue
-from kiemdich.web.demo import PASSWORD
 
 from .conftest import CHROMIUM, CHROMIUM_ARGS, PHONE
 from .fake_camera import camera_args, write_qr_y4m

@@ -2,8 +2,8 @@
 
 from playwright.sync_api import Page, expect
 
+from kiemdich.demo.province import PASSWORD
 from kiemdich.venues.models import Status, Venue
-from kiemdich.web.demo import PASSWORD
 
 
 def test_owner_registers_officer_approves_owner_prints(page: Page, demo: str) -> None:

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand
 
-from kiemdich.web import demo
+from kiemdich.demo import province as demo
 
 
 class Command(BaseCommand):
