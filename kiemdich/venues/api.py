@@ -226,7 +226,7 @@ def update_venue(request: HttpRequest, venue_id: int, payload: VenuePatch):
         "plate_number": venue.plate_number,
         "route": venue.route,
     }
-    data.update({k: v for k, v in form_data(payload).items() if v is not None})
+    data |= {k: v for k, v in form_data(payload).items() if v is not None}
     form = VenueForm(data=data, instance=venue)
     if not form.is_valid():
         raise invalid(form)
