@@ -182,7 +182,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
     # Django turns psycopg's prepared statements off (threshold None), and then psycopg ignores
-    # even `execute(prepare=True)`: the scan statement (checkins.services.fast_entry) was parsed
+    # even `execute(prepare=True)`: the scan statement (checkins.fastsql.fast_entry) was parsed
     # and planned again for every scan, which cost PostgreSQL more than running it (bench/).
     # Django's own queries bind their values on the client and are never prepared either way;
     # only the statements that bind on the server (the scan paths) are: the single scan's at
@@ -200,7 +200,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
         None if threshold.lower() in ("off", "none", "") else int(threshold)
     )
     # The scan statements take their lock against deletes when PostgreSQL reads them, before the
-    # snapshot in which they look for the person (checkins.services.fast_entries). That holds in
+    # snapshot in which they look for the person (checkins.fastsql.fast_entries). That holds in
     # READ COMMITTED, where each statement gets a snapshot of its own; in a stricter level, the
     # transaction's snapshot is taken before the lock. Set for the session, since psycopg's
     # isolation_level does not reach statements run in autocommit, and a server or database

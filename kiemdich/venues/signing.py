@@ -16,7 +16,7 @@ Retiring a key takes effect at once in every process. A process keeps the public
 read (a key's public half never changes) and the payloads it has verified, but whether a key is
 retired is read from the database each time: `verify` asks it (one query by primary key), and the
 scan fast paths, which must stay at one round trip, pass `retired_checked=True` and check it in
-the statement they run anyway (checkins.services).
+the statement they run anyway (checkins.fastsql).
 """
 
 from __future__ import annotations

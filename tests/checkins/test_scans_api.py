@@ -12,7 +12,7 @@ from django.utils import timezone
 from ninja.responses import NinjaJSONEncoder
 
 from kiemdich.accounts.tokens import create_token
-from kiemdich.checkins import services
+from kiemdich.checkins import fastsql, reading, services
 from kiemdich.checkins.models import Checkin, ScanDaily
 from kiemdich.checkins.services import Entry, Recorded, Scan, record_scan_batch, record_scans
 from kiemdich.declarations.models import Person
@@ -279,7 +279,7 @@ def stored_rows() -> tuple[list, dict]:
 
 
 def test_a_batch_of_entries_stores_what_the_general_path_stores(shop):
-    """Token holders' entries in a batch are stored by one statement (services.fast_entries);
+    """Token holders' entries in a batch are stored by one statement (fastsql.fast_entries);
     the rows and counts must be exactly what the scan-by-scan path makes of the same batch."""
     cafe = make_venue(name="Cà phê Gió", category="restaurant", commune="25420")
     people = [make_person(n) for n in range(3)]
@@ -391,9 +391,7 @@ def test_a_batch_whose_statement_fails_is_stored_by_the_general_path(shop, monke
             "CREATE FUNCTION pg_temp.deadlock(items text) RETURNS void AS $$ BEGIN "
             "RAISE EXCEPTION 'deadlock detected' USING ERRCODE = '40P01'; END $$ LANGUAGE plpgsql"
         )
-    monkeypatch.setattr(
-        services, "_entries_sql", lambda: "SELECT pg_temp.deadlock(%(items)s::text)"
-    )
+    monkeypatch.setattr(fastsql, "entries_sql", lambda: "SELECT pg_temp.deadlock(%(items)s::text)")
     token = person_token(make_person())
     batch = [Scan(uuid.uuid4(), qr_url(shop), "in", timezone.now(), token)]
     results = record_scan_batch(batch)
@@ -407,14 +405,14 @@ def test_a_client_id_stored_by_another_request_meanwhile_is_answered_as_a_replay
     replay it is, not as a server error."""
     first = Scan(uuid.uuid4(), qr_url(shop), "in", timezone.now(), person_token(make_person()))
     record_scans([first])
-    look = services._replays
+    look = reading.replays
     calls: list[int] = []
 
     def too_early(scans):  # the first look ran before the other request committed
         calls.append(1)
         return {} if len(calls) == 1 else look(scans)
 
-    monkeypatch.setattr(services, "_replays", too_early)
+    monkeypatch.setattr(reading, "replays", too_early)
     [result] = record_scans([first])
     assert len(calls) == 2 and isinstance(result, Recorded) and result.status == 200
     assert Checkin.objects.count() == 1 and scans_today() == 1
