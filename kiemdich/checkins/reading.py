@@ -271,7 +271,7 @@ def replays(scans: list[Scan]) -> dict[uuid.UUID, Recorded]:
     visits = Checkin.objects.select_related("venue", "person").order_by()
     for checkin in visits.filter(client_id__in=[s.client_id for s in scans]):
         found[checkin.client_id] = stored(200, stored_direction(checkin), checkin)
-    exits = [s.client_id for s in scans if may_be_exit(s)]
+    exits = [s.client_id for s in scans if may_be_exit(s.direction)]
     if exits:
         for checkin in visits.filter(client_id_out__in=exits):
             found[checkin.client_id_out] = stored(200, OUT, checkin)

@@ -56,7 +56,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
 
 from django.utils import timezone
 
@@ -65,9 +64,6 @@ from kiemdich.venues.models import MAX_STAY_MINUTES, SigningKey, Status
 from kiemdich.venues.services import REFUSED, usual_stay
 
 from .models import Checkin, ScanDaily
-
-if TYPE_CHECKING:
-    from .reading import Scan
 
 IN, OUT = "in", "out"
 
@@ -124,10 +120,11 @@ def person_exists_sql(person_id: str) -> str:
 # Rule 6: the client-id replay.
 
 
-def may_be_exit(scan: Scan) -> bool:
-    """Whether a scan's client id may be stored as an exit id: a replay repeats its request, so
-    an entry's is looked for among entry ids only (one index probe per id, no OR)."""
-    return scan.direction != IN
+def may_be_exit(direction: str | None) -> bool:
+    """Whether a scan sent with this direction may have its client id stored as an exit id: a
+    replay repeats its request, so an entry's is looked for among entry ids only (one index
+    probe per id, no OR)."""
+    return direction != IN
 
 
 def replay_sql(client_id: str) -> str:
