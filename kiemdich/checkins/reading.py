@@ -31,8 +31,8 @@ from kiemdich.declarations.services import (
 )
 from kiemdich.venues import signing
 from kiemdich.venues.models import Venue
-from kiemdich.venues.services import REFUSED
-from kiemdich.venues.signing import InvalidPayload
+from kiemdich.venues.services import NOT_SCANNING
+from kiemdich.venues.signing import GONE, InvalidPayload
 
 from .models import Checkin, Method
 from .rules import CLOCK_SKEW, IN, OUT, accepts_scans, existing_people, may_be_exit
@@ -209,8 +209,8 @@ def venues_of(items: list[tuple[int, Scan]]) -> dict[int, Venue | ScanRefused]:
         if venue is None:
             result[index] = ScanRefused(400, "forged", _("This checkpoint code is not genuine."))
         elif not accepts_scans(venue.status):
-            code, message = REFUSED[venue.status]
-            result[index] = ScanRefused(410, code, str(message))
+            code, message = NOT_SCANNING[venue.status]
+            result[index] = ScanRefused(410 if code in GONE else 409, code, str(message))
         else:
             result[index] = venue
     return result

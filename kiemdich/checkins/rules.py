@@ -16,8 +16,8 @@ The rules, in the order a scan meets them:
    (`venues.signing.verify`), and its key is not retired, by whichever process
    (`signing.retired_kids`; in SQL `live_key_sql`). Otherwise 400, or 410 for a retired key.
 2. **The checkpoint accepts scans** (`accepts_scans`, `ACCEPTING`; in SQL `accepting_sql`): it
-   exists and its status is not one of `venues.services.REFUSED` (pending, closed, rejected,
-   revoked), which says the 410's code.
+   exists and its status is not one of `venues.services.NOT_SCANNING` (pending, closed,
+   rejected, revoked: 410; paused: 409), which says the refusal's code.
 3. **The scan time** (`reading.scan_time`): given with its UTC offset, at most `CLOCK_SKEW`
    ahead of the server's clock (phones drift), and not older than the retention period; now if
    absent. Checked in Python before any statement, on every path.
@@ -61,7 +61,7 @@ from django.utils import timezone
 
 from kiemdich.declarations.models import Person
 from kiemdich.venues.models import MAX_STAY_MINUTES, SigningKey, Status
-from kiemdich.venues.services import REFUSED, usual_stay
+from kiemdich.venues.services import accepts_scans, usual_stay
 
 from .models import Checkin, ScanDaily
 
@@ -74,7 +74,7 @@ CLOCK_SKEW = dt.timedelta(minutes=5)
 MAX_STAY = dt.timedelta(minutes=MAX_STAY_MINUTES)
 
 #: Statuses in which a checkpoint accepts scans. (Rule 2.)
-ACCEPTING = [status for status in Status.values if status not in REFUSED]
+ACCEPTING = [status for status in Status.values if accepts_scans(status)]
 
 #: What the fast statements name (table names from the models).
 CHECKIN = Checkin._meta.db_table
@@ -94,10 +94,6 @@ def live_key_sql(kid: str) -> str:
 
 
 # Rule 2: the checkpoint accepts scans.
-
-
-def accepts_scans(status: str) -> bool:
-    return status not in REFUSED
 
 
 def accepting_sql(status: str) -> str:

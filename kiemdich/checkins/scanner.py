@@ -86,8 +86,9 @@ def venue_scanner(request: HttpRequest, venue_id: int) -> HttpResponse:
     venue = services.visible_or_404(request.user, venue_id)
     if not may_scan(request.user, venue):
         raise PermissionDenied(_("Only the checkpoint's staff and officials may scan here."))
-    context = {"venue": venue, "scannable": venue.is_printable}
-    if venue.is_printable:
+    scannable = services.accepts_scans(venue.status)
+    context = {"venue": venue, "scannable": scannable}
+    if scannable:
         api_root = reverse("api:api-root")
         context.update(
             {

@@ -23,7 +23,7 @@ from kiemdich.declarations.forms import DeclarationForm
 from kiemdich.declarations.services import ReusedClientId, declare
 from kiemdich.geo.models import Unit
 from kiemdich.ratelimit import RateLimited, hit, limit, too_many
-from kiemdich.venues.services import area_line, resolve_payload
+from kiemdich.venues.services import accepts_scans, area_line, resolve_payload
 from kiemdich.venues.signing import InvalidPayload
 
 from .services import IN, OUT, Scan, ScanRefused, open_visit, record_scan
@@ -40,6 +40,10 @@ def self_checkin(request: HttpRequest, payload: str) -> HttpResponse:
             {"error": exc.message},
             status=410 if exc.gone else 400,
         )
+    if not accepts_scans(venue.status):  # paused: a genuine poster whose entries wait
+        context = {"venue": venue, "area": area_line(venue)}
+        status = 409 if request.method == "POST" else 200
+        return render(request, "checkins/self_checkin.html", context, status=status)
     person = cookies.person_from(request)
     form = None
     if request.method == "POST":

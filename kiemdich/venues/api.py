@@ -189,7 +189,7 @@ def resolve(request: HttpRequest, payload: str):
         "commune_code": venue.commune_id,
         "commune_name": venue.commune.full_name,
         "status": venue.status,
-        "accepts_scans": venue.status == Status.ACTIVE,
+        "accepts_scans": services.accepts_scans(venue.status),
     }
 
 

@@ -315,6 +315,22 @@ REFUSED = {
     Status.REVOKED: ("revoked", gettext_lazy("This checkpoint's code has been revoked.")),
 }
 
+#: Why a checkpoint takes no scans, by status: the refused posters, and a paused checkpoint,
+#: whose poster stays genuine (it is resolved and printed) but whose entries wait until it
+#: resumes: a visit recorded while the owner says the place is shut would be a false F1.
+NOT_SCANNING = {
+    **REFUSED,
+    Status.PAUSED: (
+        "paused",
+        gettext_lazy("This checkpoint is paused: no entry is recorded until it reopens."),
+    ),
+}
+
+
+def accepts_scans(status: str) -> bool:
+    """Whether a checkpoint in this status records scans (the scan writer's rule 2)."""
+    return status not in NOT_SCANNING
+
 
 def resolve_payload(payload: str) -> Venue:
     """The checkpoint behind a scanned payload, or InvalidPayload saying why it is refused."""

@@ -111,10 +111,11 @@ def test_a_venue_without_a_valid_poster_cannot_scan(personas, client, status):
     assert "scanner-config" not in html and "scanner.js" not in html
 
 
-def test_a_paused_venue_still_scans(personas, client):
+def test_a_paused_venue_does_not_scan(personas, client):
     venue = make_venue(status=Status.PAUSED, owner=personas["venue_owner"])
     html = open_as(client, personas["venue_owner"], venue).content.decode()
-    assert scanner_config(html)["venueId"] == venue.pk
+    assert 'role="alert"' in html and "tạm dừng" in html
+    assert "scanner-config" not in html and "scanner.js" not in html
 
 
 def test_the_detail_page_links_to_the_scanner_for_who_manages(personas, client):

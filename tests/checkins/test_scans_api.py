@@ -132,6 +132,36 @@ def test_a_poster_whose_key_another_process_retired_is_refused_at_once(
     assert Checkin.objects.count() == 1 and scans_today() == 1
 
 
+@pytest.mark.parametrize(
+    ("batch", "direction"),
+    [(False, "in"), (True, "in"), (False, "out"), (True, "out")],
+    ids=["fast entry", "fast batch", "general path", "general batch"],
+)
+def test_a_paused_checkpoint_records_no_scan_until_it_resumes(
+    client, shop, token, batch, direction
+):
+    """The poster of a paused checkpoint stays genuine, but no entry is recorded there: 409
+    `paused` on every path, and the same scan is stored once the checkpoint resumes."""
+    body = scan(shop, person_token=token, direction=direction)
+    shop.status = Status.PAUSED
+    shop.save()
+    if batch:
+        response = post(client, {"items": [body]}, url="/api/v1/checkins/batch")
+        result = response.json()["results"][0]
+        assert (result["status"], result["code"]) == (409, "paused")
+        assert "tạm dừng" in result["detail"]
+    else:
+        response = post(client, body)
+        assert response.status_code == 409 and response.json()["code"] == "paused"
+    assert not Checkin.objects.exists() and scans_today() == 0
+    assert client.get(f"/api/v1/venues/resolve/{signing.sign(shop.pk)}").json()[
+        "accepts_scans"
+    ] is False
+    shop.status = Status.ACTIVE
+    shop.save()
+    assert post(client, body).status_code == 201 and Checkin.objects.count() == 1
+
+
 def test_bad_person_tokens_are_refused(client, shop):
     response = post(client, scan(shop, person_token="12:not-a-signature"))
     assert response.status_code == 400 and response.json()["code"] == "bad_token"

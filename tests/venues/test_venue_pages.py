@@ -1,6 +1,9 @@
 """Checkpoint pages: sign-up, register, print, approve, with messages next to the fields."""
 
+import uuid
+
 from kiemdich.accounts.models import Role, User
+from kiemdich.checkins.models import Checkin
 from kiemdich.venues import signing
 from kiemdich.venues.models import Status, Venue
 from tests.conftest import PASSWORD, make_user
@@ -75,6 +78,13 @@ def test_owner_cannot_see_others_venues(personas, client):
 
 
 def test_scan_landing_for_a_paused_venue(binh_phuoc, client):
+    """The poster is genuine, but the page says no entry is recorded, offers no form, and a
+    form sent from a page opened before the pause records nothing."""
     venue = make_venue(status=Status.PAUSED)
-    html = client.get(f"/c/{signing.sign(venue.pk)}").content.decode()
+    path = f"/c/{signing.sign(venue.pk)}"
+    html = client.get(path).content.decode()
     assert venue.name in html and "tạm dừng" in html
+    assert "✓" not in html and "<form method=\"post\" class=\"scan-action\"" not in html
+    assert 'id="declare-form"' not in html
+    response = client.post(path, {"direction": "in", "client_id": str(uuid.uuid4())})
+    assert response.status_code == 409 and not Checkin.objects.exists()
