@@ -154,9 +154,10 @@ def test_a_paused_checkpoint_records_no_scan_until_it_resumes(
         response = post(client, body)
         assert response.status_code == 409 and response.json()["code"] == "paused"
     assert not Checkin.objects.exists() and scans_today() == 0
-    assert client.get(f"/api/v1/venues/resolve/{signing.sign(shop.pk)}").json()[
-        "accepts_scans"
-    ] is False
+    assert (
+        client.get(f"/api/v1/venues/resolve/{signing.sign(shop.pk)}").json()["accepts_scans"]
+        is False
+    )
     shop.status = Status.ACTIVE
     shop.save()
     assert post(client, body).status_code == 201 and Checkin.objects.count() == 1

@@ -84,7 +84,7 @@ def test_scan_landing_for_a_paused_venue(binh_phuoc, client):
     path = f"/c/{signing.sign(venue.pk)}"
     html = client.get(path).content.decode()
     assert venue.name in html and "tạm dừng" in html
-    assert "✓" not in html and "<form method=\"post\" class=\"scan-action\"" not in html
+    assert "✓" not in html and '<form method="post" class="scan-action"' not in html
     assert 'id="declare-form"' not in html
     response = client.post(path, {"direction": "in", "client_id": str(uuid.uuid4())})
     assert response.status_code == 409 and not Checkin.objects.exists()
