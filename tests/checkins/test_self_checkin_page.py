@@ -91,6 +91,8 @@ def test_my_page_shows_my_qr_declarations_and_visits(client, shop):
     mine = client.get("/me/")
     html = mine.content.decode()
     assert "<svg" in html and "Trần Thị Bình" in html and "Nhà thuốc Tâm An" in html
+    # The entry was just now: its estimated exit is still ahead, so no exit time is shown yet.
+    assert "<td>chưa ra</td>" in html and "(ước tính)" not in html
     export = client.get("/me/export.xlsx")
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")
     declaration = Declaration.objects.get()

@@ -3,9 +3,11 @@ target, drills into a commune's trend and downloads the Excel file (issue 6, don
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 
 import openpyxl
+from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from .test_login import log_in
@@ -16,10 +18,13 @@ def test_district_officer_sees_the_chart_and_downloads_excel(page: Page, demo: s
     log_in(page, demo, "huyen")
     page.locator("header a[href='/adoption/']").click()
 
-    # The demo's newest figures are seed 000's day: Bù Đăng at 36,09%, its 16 communes below.
+    # The demo's newest figures are seed 000's, dated today: Bù Đăng at 36,09%, its 16 communes
+    # below, and the target due 18 days ahead (30/7 after 12/7/2021).
+    today = timezone.localdate()
+    deadline = today + dt.timedelta(days=18)
     expect(page.locator("h1")).to_contain_text("Huyện Bù Đăng")
     expect(page.locator("#total-rate")).to_have_text("36,09%")
-    expect(page.locator("#target")).to_contain_text("60,00% · 30/07/2021")
+    expect(page.locator("#target")).to_contain_text(f"60,00% · {deadline:%d/%m/%Y}")
     rows = page.locator("#rates tbody tr")
     expect(rows).to_have_count(16)
 
@@ -43,7 +48,7 @@ def test_district_officer_sees_the_chart_and_downloads_excel(page: Page, demo: s
 
     with page.expect_download() as download:
         page.locator("#export-xlsx").click()
-    assert download.value.suggested_filename == "ty-le-cai-dat-bu-dang-696-2021-07-12.xlsx"
+    assert download.value.suggested_filename == f"ty-le-cai-dat-bu-dang-696-{today:%Y-%m-%d}.xlsx"
     sheet = openpyxl.load_workbook(io.BytesIO(download.value.path().read_bytes())).active
     assert sheet["A1"].value.endswith("HUYỆN BÙ ĐĂNG")
     assert [c.value for c in sheet[21]][4] == 36.09  # the total row after 16 communes

@@ -1,13 +1,18 @@
 """Pages: Vietnamese first, officials see the units they cover and nothing else."""
 
 import datetime as dt
+import shutil
 import subprocess
 import sys
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Max
+from django.utils import timezone
 
 from kiemdich.accounts.models import Role, User
+from kiemdich.adoption.models import InstallFigure, Target
+from kiemdich.checkins.models import Checkin
 from kiemdich.geo.models import UnitStat
 from tests.conftest import PASSWORD
 
@@ -76,6 +81,37 @@ def test_demo_loads_one_user_per_role_twice(db, capsys):
     assert province.population == sum(s.population for s in districts)
     communes = UnitStat.objects.filter(unit__parent_id="696")
     assert sum(s.population for s in communes) == UnitStat.objects.get(unit_id="696").population
+
+
+def test_the_demo_describes_one_period_ending_today(db, capsys, settings):
+    """Figures, installs, targets and scans all end today, so every dashboard opens on the same
+    days; no scan lies in the future; the command says where the posters point."""
+    settings.PUBLIC_URL = "http://127.0.0.1:8101"
+    call_command("demo")
+    today = timezone.localdate()
+    assert set(UnitStat.objects.values_list("date", flat=True)) == {today}
+    assert InstallFigure.objects.aggregate(newest=Max("date"))["newest"] == today
+    assert set(Target.objects.values_list("deadline", flat=True)) == {today + dt.timedelta(18)}
+    assert Checkin.objects.exists() and not Checkin.objects.filter(t_in__gt=timezone.now())
+    out = capsys.readouterr().out
+    assert "point at http://127.0.0.1:8101/" in out and "0.0.0.0:8000" in out
+
+
+def test_make_demo_serves_and_prints_the_same_address():
+    """`make demo HOST=...` gives the posters the address the server listens on (it printed
+    http://127.0.0.1:8000 whatever the host), and allows a LAN address given for phones."""
+
+    def dry_run(*args: str) -> list[str]:
+        make = [shutil.which("make") or "make", "-n", "demo", *args]
+        out = subprocess.run(make, capture_output=True, text=True, check=True)  # noqa: S603
+        return [line for line in out.stdout.splitlines() if "bin/kiemdich " in line]
+
+    lines = dry_run("HOST=127.0.0.1:8101")
+    assert len(lines) == 3
+    assert all("KIEMDICH_PUBLIC_URL=http://127.0.0.1:8101 " in line for line in lines)
+    assert lines[-1].endswith("runserver 127.0.0.1:8101")
+    lan = dry_run("HOST=0.0.0.0:8000", "KIEMDICH_PUBLIC_URL=http://192.168.1.20:8000")[-1]
+    assert "KIEMDICH_PUBLIC_URL=http://192.168.1.20:8000 " in lan and ",192.168.1.20 " in lan
 
 
 @pytest.mark.parametrize("debug", ["0", ""])
