@@ -289,8 +289,9 @@ def test_the_queue_outlives_a_reload_and_a_browser_restart(
 
 def test_a_phone_the_server_refuses_is_kept_to_be_fixed(browser, demo: str, venue: Venue) -> None:
     """Seed 004: a visitor without a device must reach the system complete. A typo the page
-    catches keeps what was typed; one only the server catches (typed in offline) stays on the
-    phone, marked, until staff correct it, and is then stored with its first time."""
+    catches keeps what was typed; one only the server catches (typed in offline, the page
+    reloaded before the network is back) stays on the phone, marked, until staff correct it,
+    and is then stored with its first time (issue 15, done when)."""
     context = browser.new_context(viewport=PHONE, locale="vi-VN")
     context.set_default_timeout(10_000)
     page, errors = open_scanner(context, demo, venue)
@@ -313,6 +314,9 @@ def test_a_phone_the_server_refuses_is_kept_to_be_fixed(browser, demo: str, venu
             r => ok(r.target.result.scan.at))""",
         first,
     )
+    page.reload()  # offline: the service worker's copy, the queue and the list come back
+    expect(page.locator("#pending")).to_have_text("1")
+    expect(page.locator(f"#results li[data-client-id='{first}']")).to_be_visible()
     page.wait_for_timeout(1_500)
     context.set_offline(False)
     refused = page.locator(f"#results li[data-client-id='{first}']")
