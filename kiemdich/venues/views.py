@@ -241,8 +241,13 @@ def venue_action(request: HttpRequest, venue_id: int, action: str) -> HttpRespon
     venue = services.visible_or_404(request.user, venue_id)
     confirmed = request.method == "POST" and request.POST.get("confirm") == "1"
     available = action in services.available_actions(request.user, venue)
-    if action in services.CONFIRM_FIRST and available and not confirmed:
-        return _confirm_page(request, venue, action)
+    if action in services.CONFIRM_FIRST and not confirmed:
+        if available:
+            return _confirm_page(request, venue, action)
+        if not services.may_do(request.user, venue, action):
+            raise PermissionDenied(_("You may not do this for this checkpoint."))
+        if request.method != "POST":  # it no longer applies: its page says how it stands
+            return redirect("venues:detail", venue.pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
     try:

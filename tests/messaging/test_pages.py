@@ -150,6 +150,7 @@ def test_back_to_edit_keeps_what_was_typed(client, personas, people):
 @pytest.mark.parametrize("text", ["x", "  ok  ", "Cài app đi"])
 def test_a_text_too_short_is_refused_next_to_the_field_and_kept(client, personas, people, text):
     log_in(client, personas["commune"])
+    client.cookies["django_language"] = "en"
     response = preview(client, {**AREA, "text": text})
     assert response.status_code == 422
     errors = response.context["form"].errors["text"]
@@ -161,8 +162,7 @@ def test_a_text_too_short_is_refused_next_to_the_field_and_kept(client, personas
 
 
 def test_the_error_is_in_vietnamese_for_vietnamese_readers(client, personas, people):
-    log_in(client, personas["commune"])
-    client.cookies["django_language"] = "vi"
+    log_in(client, personas["commune"])  # Vietnamese first
     response = preview(client, {**AREA, "text": "x"})
     assert "Quá ngắn" in response.context["form"].errors["text"][0]
 
@@ -255,3 +255,26 @@ def test_another_areas_campaign_is_not_found(client, personas, people):
     log_in(client, personas["other_commune"])
     assert client.get(f"/campaigns/{campaign.pk}/").status_code == 404
     assert campaign.name not in client.get("/campaigns/").content.decode()
+
+
+@pytest.mark.parametrize(
+    ("who", "listed"),
+    [
+        ("commune", True),
+        ("district", True),
+        ("province", True),
+        ("tracer", False),
+        ("citizen", False),
+        ("venue_owner", False),
+    ],
+)
+def test_campaigns_are_in_the_navigation_of_those_who_may_send(client, personas, who, listed):
+    log_in(client, personas[who])
+    nav = re.search(r"<nav>.*?</nav>", client.get("/venues/").content.decode(), re.S).group(0)
+    assert ('href="/campaigns/"' in nav) is listed
+
+
+def test_campaigns_are_in_an_org_admins_navigation(client, org_admin):
+    log_in(client, org_admin)
+    nav = re.search(r"<nav>.*?</nav>", client.get("/venues/").content.decode(), re.S).group(0)
+    assert 'href="/campaigns/"' in nav

@@ -35,11 +35,14 @@ def test_closing_asks_first_and_says_what_happens(owner, client):
     asked = client.post(f"/venues/{venue.pk}/close/")  # the detail page's button
     assert asked.status_code == 200 and status_of(venue) == Status.ACTIVE
     page = asked.content.decode()
-    assert "QR poster stops working" in page or "ngừng hoạt động" in page
+    assert "Mã QR ngừng hoạt động" in page and "vẫn được giữ" in page
     assert 'name="confirm" value="1"' in page
     assert f'href="/venues/{venue.pk}/"' in page  # the way out: keep it as it is
     # The owner is told who can reopen it.
-    assert "Thị trấn Đức Phong" in page
+    assert "chỉ cán bộ của Thị trấn Đức Phong" in page
+    client.cookies["django_language"] = "en"
+    english = client.post(f"/venues/{venue.pk}/close/").content.decode()
+    assert "Its QR poster stops working" in english and "only an official of" in english
     assert client.get(f"/venues/{venue.pk}/close/").status_code == 200  # a link works too
     assert status_of(venue) == Status.ACTIVE
 
@@ -53,6 +56,7 @@ def test_closing_asks_first_and_says_what_happens(owner, client):
 def test_the_owner_may_not_reopen(owner, client):
     venue = make_venue(owner=owner, status=Status.CLOSED)
     log_in(client, owner)
+    assert client.get(f"/venues/{venue.pk}/reopen/").status_code == 405
     assert client.post(f"/venues/{venue.pk}/reopen/").status_code == 403
     assert status_of(venue) == Status.CLOSED
     assert services.available_actions(owner, venue) == []
@@ -127,4 +131,4 @@ def test_a_confirmation_for_what_no_longer_applies_says_so(owner, client):
     response = client.post(f"/venues/{venue.pk}/close/", {"confirm": "1"}, follow=True)
     assert response.redirect_chain[-1][0] == f"/venues/{venue.pk}/"
     assert status_of(venue) == Status.CLOSED
-    assert client.get(f"/venues/{venue.pk}/close/").status_code == 405
+    assert client.get(f"/venues/{venue.pk}/close/")["Location"] == f"/venues/{venue.pk}/"
