@@ -87,6 +87,9 @@ REPORT_DEADLINE_DISTRICT = os.environ.get("KIEMDICH_REPORT_DEADLINE_DISTRICT", "
 MESSAGE_SENDER = os.environ.get(
     "KIEMDICH_MESSAGE_SENDER", "kiemdich.messaging.senders.ConsoleSender"
 )
+# Hours during which the same reminder may not go to the same area or organization again
+# (kiemdich.messaging.campaigns.refuse_repeat); 0 turns the rule off.
+CAMPAIGN_REPEAT_HOURS = float(os.environ.get("KIEMDICH_CAMPAIGN_REPEAT_INTERVAL", "24"))
 
 # Background work (DESIGN.md §2): the embedded default runs each task at once, in-process;
 # production sets KIEMDICH_TASKS=database and runs `kiemdich db_worker` beside the web server.

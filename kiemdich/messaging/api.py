@@ -1,8 +1,12 @@
-"""`/api/v1/campaigns`: start a reminder campaign, follow its progress, list them.
+"""`/api/v1/campaigns`: preview a reminder campaign, start it, follow its progress, list them.
 
 For officers of an area (to units they administer and the organizations there) and organization
 admins (to their organization); everyone else gets 403. The same form as the page checks the
-input, so the API and the page say the same thing about the same mistake.
+input, so the API and the page say the same thing about the same mistake. As on the page, a
+campaign messages many people and cannot be called back: `POST /preview` says what it would do
+(recipients, the text as it arrives, its SMS parts) and queues nothing, and `POST ""` starts one
+only with `confirm: true`. The same reminder to the same people within the repeat interval is a
+409 `campaign_repeated` (campaigns.refuse_repeat).
 """
 
 from __future__ import annotations
@@ -46,6 +50,30 @@ class CampaignIn(Schema):
         "", max_length=Campaign.MAX_TEXT, description="Empty: the standard text of the reminder."
     )
     name: str = Field("", max_length=200)
+    confirm: bool = Field(
+        False,
+        description=(
+            "Must be true to start the campaign: the messages cannot be called back. Preview it "
+            "first (POST /api/v1/campaigns/preview)."
+        ),
+    )
+
+
+class CampaignPreviewOut(Schema):
+    kind: str
+    channel: str
+    unit_code: str | None
+    organization_code: str | None
+    text: str = Field(description="The text stored and queued (the standard one if none given).")
+    delivered_text: str = Field(description="The text as it arrives, with what the sender adds.")
+    encoding: Literal["GSM-7", "UCS-2"] = Field(
+        description="GSM-7: 160 characters per SMS (153 per part); UCS-2 (Vietnamese "
+        "diacritics): 70 (67)."
+    )
+    length: int = Field(description="Length of delivered_text in its encoding's units.")
+    segments: int = Field(description="SMS each phone gets (billed parts).")
+    recipients: int = Field(description="Distinct phones the campaign would go to.")
+    total_sms: int = Field(description="recipients × segments for SMS; 0 for Zalo and push.")
 
 
 class CampaignOut(Schema):
@@ -86,26 +114,57 @@ def _progress(campaign: Campaign) -> Campaign:
     return campaign
 
 
+def _checked(request: HttpRequest, payload: CampaignIn) -> dict:
+    """The payload through the page's form: the values `preview` and `create` take."""
+    campaigns.require_campaigner(request.user)
+    data = payload.dict(exclude={"confirm"})
+    data["unit"], data["organization"] = data.pop("unit_code"), data.pop("organization_code")
+    form = CampaignForm(data=data)
+    if not form.is_valid():
+        raise invalid_form(form, API_NAMES)
+    return {k: form.cleaned_data[k] for k in campaigns.FORM_FIELDS}
+
+
+@router.post(
+    "/preview",
+    response=CampaignPreviewOut,
+    summary="What a campaign would do, without sending",
+    description=(
+        "The same body as starting one; nothing is queued. The same refusals as starting it "
+        "(403, 422, 409 `campaign_repeated`)."
+    ),
+)
+def preview_campaign(request: HttpRequest, payload: CampaignIn):
+    preview = campaigns.preview(request.user, **_checked(request, payload))
+    return {
+        "kind": preview.kind,
+        "channel": preview.channel,
+        "unit_code": preview.unit.code if preview.unit else None,
+        "organization_code": preview.organization.code if preview.organization else None,
+        "text": preview.text,
+        "delivered_text": preview.delivered,
+        "encoding": preview.segments.encoding,
+        "length": preview.segments.length,
+        "segments": preview.segments.parts,
+        "recipients": preview.recipients,
+        "total_sms": preview.total_sms,
+    }
+
+
 @router.post(
     "",
     response={200: CampaignProgressOut, 201: CampaignProgressOut},
     summary="Start a reminder campaign",
     description=(
-        "Give `unit_code` or `organization_code`. 201: started in the background. 200: this "
-        "client_id was started before; its campaign comes back."
+        "Give `unit_code` or `organization_code`, and `confirm: true` (without it: 422 naming "
+        "`confirm`, nothing sent). 201: started in the background. 200: this client_id was "
+        "started before; its campaign comes back. 409 `campaign_repeated`: the same reminder "
+        "went to the same people within KIEMDICH_CAMPAIGN_REPEAT_INTERVAL hours."
     ),
 )
 def create_campaign(request: HttpRequest, payload: CampaignIn):
-    campaigns.require_campaigner(request.user)
-    data = payload.dict()
-    data["unit"], data["organization"] = data.pop("unit_code"), data.pop("organization_code")
-    form = CampaignForm(data=data)
-    if not form.is_valid():
-        raise invalid_form(form, API_NAMES)
-    cleaned = form.cleaned_data
-    campaign, created = campaigns.create(
-        request.user, **{k: cleaned[k] for k in campaigns.FORM_FIELDS}
-    )
+    values = _checked(request, payload)
+    campaign, created = campaigns.create(request.user, confirmed=payload.confirm, **values)
     campaign.refresh_from_db()
     return HttpStatus(201 if created else 200, _progress(campaign))
 

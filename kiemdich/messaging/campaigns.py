@@ -9,8 +9,10 @@ campaign's page can show a progress bar, then hands the outbox to the sender.
 
 from __future__ import annotations
 
+import datetime as dt
 import math
 import uuid
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -24,13 +26,14 @@ from django.utils.translation import gettext as _
 
 from kiemdich.accounts.access import OFFICER_ROLES, may_administer
 from kiemdich.accounts.models import Role
-from kiemdich.core.errors import FieldError
+from kiemdich.core.errors import DomainError, FieldError
 from kiemdich.declarations.models import Person
+from kiemdich.declarations.services import masked_name
 from kiemdich.geo.models import Unit
 from kiemdich.orgs.models import Organization
 
-from .models import Campaign, CampaignKind, CampaignStatus, Message, State
-from .services import queue_many, safe_sms_text, trusted_link_hosts
+from .models import Campaign, CampaignKind, CampaignStatus, Channel, Message, State
+from .services import as_delivered, queue_many, safe_sms_text, trusted_link_hosts
 
 #: Recipients queued per transaction: one INSERT of this many rows, and one counter update.
 BATCH = 1000
@@ -51,10 +54,35 @@ SEND_CAMPAIGN = "kiemdich.messaging.tasks.send_campaign"
 
 class CampaignError(FieldError, ValueError):
     """A campaign that cannot be made as asked (the form or the API says why; 422 `invalid`,
-    about the body as a whole)."""
+    about the body as a whole, or about `field`)."""
 
-    def __init__(self, message: str) -> None:
-        super().__init__(None, message)
+    def __init__(self, message: str, field: str | None = None) -> None:
+        super().__init__(field, message)
+
+
+class CampaignRepeated(DomainError):
+    """The same reminder already went to the same people a short while ago (409
+    `campaign_repeated`): the message says when it went and when the next may go."""
+
+    def __init__(self, last: Campaign, next_at: dt.datetime) -> None:
+        message = _(
+            "The same reminder (%(kind)s) already went to %(audience)s on %(last)s. The next one "
+            "may go from %(next)s: the same people get a reminder of a kind at most once every "
+            "%(hours)s hours."
+        ) % {
+            "kind": last.get_kind_display(),
+            "audience": audience_name(last.unit, last.organization),
+            "last": _when(last.created_at),
+            "next": _when(next_at),
+            "hours": f"{repeat_interval().total_seconds() / 3600:g}",
+        }
+        super().__init__(409, "campaign_repeated", message)
+        self.last, self.next_at = last, next_at
+
+
+def _when(moment: dt.datetime) -> str:
+    """'14:05 02/12/2026', in the site's time zone (what an official reads on the wall clock)."""
+    return f"{timezone.localtime(moment):%H:%M %d/%m/%Y}"
 
 
 # Who ------------------------------------------------------------------------------------------
@@ -148,24 +176,205 @@ def default_texts(user) -> dict[str, str]:
     return {kind: default_text(kind, user) for kind in CampaignKind.values}
 
 
-def sms_parts(text: str) -> int:
-    """How many SMS the text takes (what a carrier bills): 160/153 characters per part in the
-    GSM alphabet, 70/67 in UCS-2. The form's script counts the same way."""
+@dataclass(frozen=True)
+class SmsSegments:
+    """What a text costs as an SMS: its `encoding` ("GSM-7" or "UCS-2"), its `length` in that
+    encoding's units (an extended GSM character such as "[" counts two; UCS-2 counts UTF-16
+    code units) and the `parts` a carrier bills."""
+
+    encoding: str
+    length: int
+    parts: int
+
+
+def sms_segments(text: str) -> SmsSegments:
+    """How many SMS the text takes: 160 per SMS in the GSM-7 alphabet (153 per part once it is
+    split), 70 in UCS-2 (67 per part). One letter with a Vietnamese diacritic ("ắ") makes the
+    whole text UCS-2. The form's script counts the same way."""
     if all(c in GSM_BASIC or c in GSM_EXTENDED for c in text):
-        length, single, part = len(text) + sum(c in GSM_EXTENDED for c in text), 160, 153
+        encoding, single, part = "GSM-7", 160, 153
+        length = len(text) + sum(c in GSM_EXTENDED for c in text)
     else:
-        length, single, part = len(text.encode("utf-16-le")) // 2, 70, 67
-    return 1 if length <= single else math.ceil(length / part)
+        encoding, single, part = "UCS-2", 70, 67
+        length = len(text.encode("utf-16-le")) // 2
+    return SmsSegments(encoding, length, 1 if length <= single else math.ceil(length / part))
+
+
+def _people(unit: Unit | None, organization: Organization | None) -> QuerySet[Person]:
+    """The people with a phone that an audience (an area, or an organization) holds."""
+    people = Person.objects.exclude(phone="")
+    if unit is not None:
+        return people.filter(commune__path__startswith=unit.path)
+    return people.filter(organization_id=organization.pk)
 
 
 def recipients(campaign: Campaign) -> QuerySet:
     """The distinct phones a campaign goes to, in order (the task pages through them)."""
-    people = Person.objects.exclude(phone="")
-    if campaign.unit_id:
-        people = people.filter(commune__path__startswith=campaign.unit.path)
-    else:
-        people = people.filter(organization_id=campaign.organization_id)
-    return people.order_by("phone").values_list("phone", flat=True).distinct()
+    return _phones(campaign.unit, campaign.organization)
+
+
+def _phones(unit: Unit | None, organization: Organization | None) -> QuerySet:
+    return _people(unit, organization).order_by("phone").values_list("phone", flat=True).distinct()
+
+
+def audience_name(unit: Unit | None, organization: Organization | None) -> str:
+    return unit.full_name if unit is not None else organization.name
+
+
+def masked_phone(phone: str) -> str:
+    """'+84912000001' -> '+849*****001': enough to see the numbers are of the right country
+    and differ, not enough to call anyone."""
+    return phone[:4] + "*" * max(len(phone) - 7, 0) + phone[-3:]
+
+
+# Not twice ------------------------------------------------------------------------------------
+
+
+def repeat_interval() -> dt.timedelta:
+    """How long the same reminder may not go to the same audience again
+    (KIEMDICH_CAMPAIGN_REPEAT_INTERVAL, in hours; 0 turns the rule off)."""
+    return dt.timedelta(hours=settings.CAMPAIGN_REPEAT_HOURS)
+
+
+def refuse_repeat(kind: str, unit: Unit | None, organization: Organization | None) -> None:
+    """Raise CampaignRepeated if a campaign of `kind` went to this very area or organization
+    within the repeat interval, whoever sent it (the people are the same). A campaign that
+    failed before queuing anyone reached nobody and does not count."""
+    interval = repeat_interval()
+    if interval <= dt.timedelta(0):
+        return
+    last = (
+        Campaign.objects.filter(
+            kind=kind,
+            unit=unit,
+            organization=organization,
+            created_at__gt=timezone.now() - interval,
+        )
+        .exclude(status=CampaignStatus.FAILED, queued=0)
+        .select_related("unit", "organization")
+        .order_by("-created_at")
+        .first()
+    )
+    if last is not None:
+        raise CampaignRepeated(last, last.created_at + interval)
+
+
+# Before sending -------------------------------------------------------------------------------
+
+#: Recipients shown (masked) on the preview: enough to see the audience is the right one.
+SAMPLES = 3
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One recipient as the preview shows it: masked, with the commune they live in."""
+
+    person_id: int
+    phone: str
+    name: str
+    commune: str
+
+
+@dataclass(frozen=True)
+class Preview:
+    """What confirming a campaign will do: who gets what, and what it costs."""
+
+    kind: str
+    channel: str
+    unit: Unit | None
+    organization: Organization | None
+    #: The text stored and queued (the standard one if none was typed, links defused).
+    text: str
+    #: The text as it arrives on a phone: `text` with what the sender adds (senders.py).
+    delivered: str
+    segments: SmsSegments
+    #: Distinct phones: each gets one message.
+    recipients: int
+    samples: tuple[Sample, ...]
+
+    @property
+    def audience(self) -> str:
+        return audience_name(self.unit, self.organization)
+
+    @property
+    def kind_label(self) -> str:
+        return CampaignKind(self.kind).label
+
+    @property
+    def channel_label(self) -> str:
+        return Channel(self.channel).label
+
+    @property
+    def is_sms(self) -> bool:
+        return self.channel == Channel.SMS
+
+    @property
+    def total_sms(self) -> int:
+        """SMS billed for the whole campaign (0 for Zalo and app notifications)."""
+        return self.recipients * self.segments.parts if self.is_sms else 0
+
+
+def _check_audience(user, unit: Unit | None, organization: Organization | None) -> None:
+    if (unit is None) == (organization is None):
+        raise CampaignError(_("Choose an area or an organization, not both."))
+    if unit is not None and not may_send_to_unit(user, unit):
+        raise PermissionDenied(_("You may not send campaigns to this area."))
+    if organization is not None and not may_send_to_organization(user, organization):
+        raise PermissionDenied(_("You may not send campaigns to this organization."))
+
+
+def campaign_text(user, kind: str, text: str) -> str:
+    """The text a campaign stores and queues: the one typed, made safe, else the standard."""
+    return custom_text(text) or default_text(kind, user)
+
+
+def preview(
+    user,
+    *,
+    kind: str,
+    channel: str,
+    text: str = "",
+    unit: Unit | None = None,
+    organization: Organization | None = None,
+    **_form,
+) -> Preview:
+    """What `create` would do with these values, doing nothing: the same refusals (who may
+    send where, the repeat rule), the recipients counted, a few of them masked, the text as it
+    will arrive and its SMS cost. Extra form values (name, client_id) are ignored."""
+    require_campaigner(user)
+    _check_audience(user, unit, organization)
+    refuse_repeat(kind, unit, organization)
+    stored = campaign_text(user, kind, text)
+    delivered = as_delivered(stored, channel)
+    phones = list(_phones(unit, organization)[:SAMPLES])
+    first: dict[str, Person] = {}
+    for person in (
+        _people(unit, organization)
+        .filter(phone__in=phones)
+        .select_related("commune")
+        .order_by("phone", "pk")
+    ):
+        first.setdefault(person.phone, person)
+    samples = tuple(
+        Sample(
+            first[phone].pk,
+            masked_phone(phone),
+            masked_name(first[phone].full_name),
+            first[phone].commune.full_name if first[phone].commune_id else "",
+        )
+        for phone in phones
+    )
+    return Preview(
+        kind=kind,
+        channel=channel,
+        unit=unit,
+        organization=organization,
+        text=stored,
+        delivered=delivered,
+        segments=sms_segments(delivered),
+        recipients=_phones(unit, organization).count(),
+        samples=samples,
+    )
 
 
 # Doing ----------------------------------------------------------------------------------------
@@ -185,36 +394,46 @@ def create(
     unit: Unit | None = None,
     organization: Organization | None = None,
     client_id: uuid.UUID | None = None,
+    confirmed: bool = False,
 ) -> tuple[Campaign, bool]:
     """Record a campaign and start its task; (campaign, whether it is new).
 
-    The same `client_id` (a form sent twice, an API retry) returns the first campaign and starts
-    nothing, so nobody is reminded twice because a button was pressed twice.
+    Messages go out to many people and cannot be called back, so nothing is made unless the
+    sender `confirmed` after seeing the `preview`. The same `client_id` (a confirmation tapped
+    twice, an API retry) returns the first campaign and starts nothing, so nobody is reminded
+    twice because a button was pressed twice; the same reminder to the same people within the
+    repeat interval is refused (`refuse_repeat`).
     """
     require_campaigner(user)
+    if not confirmed:
+        raise CampaignError(
+            _("Look at the preview (recipients, text, cost) first, then confirm to send."),
+            field="confirm",
+        )
     if client_id is not None:
         earlier = Campaign.objects.filter(client_id=client_id).first()
         if earlier is not None:
             if not Campaign.objects.visible_to(user).filter(pk=earlier.pk).exists():
                 raise PermissionDenied(_("You may not access this."))
             return earlier, False
-    if (unit is None) == (organization is None):
-        raise CampaignError(_("Choose an area or an organization, not both."))
-    if unit is not None and not may_send_to_unit(user, unit):
-        raise PermissionDenied(_("You may not send campaigns to this area."))
-    if organization is not None and not may_send_to_organization(user, organization):
-        raise PermissionDenied(_("You may not send campaigns to this organization."))
-    audience = unit.full_name if unit is not None else organization.name
+    _check_audience(user, unit, organization)
     today = f"{timezone.localdate():%d/%m/%Y}"
+    audience = audience_name(unit, organization)
     name = name.strip() or f"{capfirst(CampaignKind(kind).label)} · {audience} · {today}"
     try:
         with transaction.atomic():
+            # One at a time per audience, so two officials confirming at once cannot both pass
+            # the repeat rule.
+            (Unit if unit is not None else Organization).objects.select_for_update().filter(
+                pk=(unit or organization).pk
+            ).first()
+            refuse_repeat(kind, unit, organization)
             campaign = Campaign.objects.create(
                 client_id=client_id,
                 name=name[:200],
                 kind=kind,
                 channel=channel,
-                text=custom_text(text) or default_text(kind, user),
+                text=campaign_text(user, kind, text),
                 unit=unit,
                 organization=organization,
                 created_by=user,

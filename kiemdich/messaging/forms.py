@@ -91,6 +91,9 @@ class CampaignForm(forms.Form):
             if len(listed) == 1 and units is None:
                 self.initial["organization"] = listed[0][0]
                 self.initial["audience"] = "organization"
+        self.fields["text"].help_text = _(
+            "Left empty: the standard text of the reminder. Your own: at least %(min)s characters."
+        ) % {"min": Campaign.MIN_TEXT}
         self.fields["text"].widget.attrs.update(
             {
                 "maxlength": Campaign.MAX_TEXT,
@@ -111,6 +114,20 @@ class CampaignForm(forms.Form):
     def offers_organizations(self) -> bool:
         widget = self.fields["organization"].widget
         return not isinstance(widget, forms.Select) or len(widget.choices) > 1
+
+    def clean_text(self) -> str:
+        """A typed text says enough to act on; empty is the standard reminder."""
+        text = self.cleaned_data["text"]
+        length = len(" ".join(text.split()))
+        if 0 < length < Campaign.MIN_TEXT:
+            raise forms.ValidationError(
+                _(
+                    "Too short to be a reminder (%(length)s characters): write at least "
+                    "%(min)s, or leave the text empty for the standard reminder."
+                )
+                % {"length": length, "min": Campaign.MIN_TEXT}
+            )
+        return text
 
     def clean_unit(self) -> Unit | None:
         code = self.cleaned_data["unit"].strip()

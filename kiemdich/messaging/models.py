@@ -79,6 +79,9 @@ class Campaign(models.Model):
     #: Longest text accepted. The standard texts stay under 160 characters; with Vietnamese
     #: diacritics an SMS holds 67-70 characters, so the form counts parts as the official types.
     MAX_TEXT = 320
+    #: Shortest text typed that is sent (an empty one is the standard text): under this it is a
+    #: slip ("x", "ok"), not a reminder anyone can act on.
+    MIN_TEXT = 20
 
     client_id = models.UUIDField(_("client id"), unique=True, null=True, blank=True)
     name = models.CharField(_("name"), max_length=200)

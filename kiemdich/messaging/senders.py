@@ -1,5 +1,10 @@
 """Senders: how a message leaves. Production plugs in a carrier's SMS or Zalo gateway by
-setting KIEMDICH_MESSAGE_SENDER to a class with `send(message) -> None` (raise to fail)."""
+setting KIEMDICH_MESSAGE_SENDER to a class with `send(message) -> None` (raise to fail).
+
+A sender that changes the text on its way (a gateway that puts the brand name registered with the
+carrier before it, or an opt-out line after it) also has `render(body, channel) -> str`, the
+text as it arrives: the campaign preview shows that, and counts its SMS parts on it
+(services.as_delivered). The senders here send the text as it is."""
 
 from __future__ import annotations
 

@@ -99,6 +99,15 @@ def sender():
     return import_string(settings.MESSAGE_SENDER)()
 
 
+def as_delivered(body: str, channel: str = Channel.SMS) -> str:
+    """The text as it arrives on a phone: `body` with whatever the configured sender adds (a
+    carrier's brand name before it, an opt-out line after it), so that what an official
+    confirms, and what its cost is counted on, is what people get. A sender that adds nothing
+    has no `render` (senders.py)."""
+    render = getattr(sender(), "render", None)
+    return body if render is None else render(body, channel)
+
+
 def send_pending(limit: int = 500) -> int:
     """Hand waiting messages to the sender, oldest first; returns how many were sent."""
     backend, sent = sender(), 0

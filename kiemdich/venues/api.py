@@ -256,7 +256,7 @@ def qr_svg(request: HttpRequest, venue_id: int):
 
 
 def action_reason(request: HttpRequest) -> str:
-    """The optional JSON body {"reason": "..."}; no body is fine (pause, resume, close)."""
+    """The optional JSON body {"reason": "..."}; no body is fine (pause, resume, close, reopen)."""
     if request.content_type != "application/json" or not request.body.strip():
         return request.POST.get("reason", "")[:300] if request.method == "POST" else ""
     try:
@@ -271,7 +271,7 @@ def action_reason(request: HttpRequest) -> str:
 @router.post(
     "/{venue_id}/{action}",
     response=VenueOut,
-    summary="Approve, reject, revoke, pause, resume or close",
+    summary="Approve, reject, revoke, pause, resume, close or reopen",
     openapi_extra={
         "requestBody": {
             "required": False,
@@ -282,7 +282,7 @@ def action_reason(request: HttpRequest) -> str:
 def act(
     request: HttpRequest,
     venue_id: int,
-    action: Literal["approve", "reject", "revoke", "pause", "resume", "close"],
+    action: Literal["approve", "reject", "revoke", "pause", "resume", "close", "reopen"],
 ):
     venue = services.visible_or_404(request.user, venue_id)
     return services.transition(request.user, venue, action, action_reason(request))

@@ -208,7 +208,14 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str, bool]] = {
     "pause": (frozenset({Status.ACTIVE}), Status.PAUSED, False),
     "resume": (frozenset({Status.PAUSED}), Status.ACTIVE, False),
     "close": (frozenset({Status.PENDING, Status.ACTIVE, Status.PAUSED}), Status.CLOSED, False),
+    # The way back from a close made by mistake. Reopening makes a poster that visitors'
+    # phones trust valid again: the area's officers decide it, as they decide approvals.
+    "reopen": (frozenset({Status.CLOSED}), Status.ACTIVE, True),
 }
+
+#: Actions whose effect whoever does them cannot take back (a closed checkpoint is reopened
+#: only by the area's officers; a rejected or revoked one never): pages ask to confirm first.
+CONFIRM_FIRST = frozenset({"close", "reject", "revoke"})
 
 
 def may_do(user, venue: Venue, action: str) -> bool:
@@ -228,7 +235,7 @@ def available_actions(user, venue: Venue) -> list[str]:
 
 @transaction.atomic
 def transition(actor, venue: Venue, action: str, reason: str = "") -> Venue:
-    """Apply a status action (approve, reject, revoke, pause, resume, close)."""
+    """Apply a status action (approve, reject, revoke, pause, resume, close, reopen)."""
     if action not in TRANSITIONS:
         raise TransitionError(_("Unknown action %(action)s.") % {"action": action})
     sources, target, official_only = TRANSITIONS[action]
@@ -244,6 +251,8 @@ def transition(actor, venue: Venue, action: str, reason: str = "") -> Venue:
         raise TransitionError(_("Give a reason, so the owner knows what to fix."))
     if target == Status.ACTIVE:
         _activate(venue, actor if official_only else venue.decided_by)
+        # Reopened: it counts as a checkpoint again, its closed days as if it had been paused.
+        venue.ended_at = None
     else:
         venue.status = target
         if target == Status.REJECTED:
@@ -263,6 +272,7 @@ def action_label(action: str) -> str:
         "pause": _("paused"),
         "resume": _("resumed"),
         "close": _("closed"),
+        "reopen": _("reopened"),
     }[action]
 
 

@@ -1,4 +1,8 @@
-"""Checkpoint pages: register, list, detail (print, pause, close, approve), import, scan landing."""
+"""Checkpoint pages: register, list, detail (print, pause, close, approve), import, scan landing.
+
+Closing, rejecting and revoking cannot be taken back by whoever does it: a confirmation page says
+what will happen first (`venue_action`).
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from kiemdich.accounts.access import OFFICER_ROLES, is_official, may_scan_at
 from kiemdich.accounts.audit import record_read
@@ -176,16 +180,81 @@ ACTION_BUTTONS = {
     "pause": gettext_lazy("Pause"),
     "resume": gettext_lazy("Resume"),
     "close": gettext_lazy("Close for good"),
+    "reopen": gettext_lazy("Reopen"),
 }
 
 
+def _consequences(request: HttpRequest, venue: Venue, action: str) -> list[str]:
+    """What the confirmation page says will happen, in the words of the one who decides."""
+    commune = venue.commune.full_name
+    if action == "close":
+        if services.may_do(request.user, venue, "reopen"):
+            back = _("You, or another official of %(commune)s, can reopen it later.")
+        else:
+            back = _(
+                "You cannot reopen it yourself: only an official of %(commune)s can, if it was "
+                "closed by mistake."
+            )
+        return [
+            _("Its QR poster stops working: visitors who scan it are told it has closed."),
+            _("Its staff can no longer scan anyone in here, and its details cannot be changed."),
+            _("Its visits and statistics so far are kept."),
+            back % {"commune": commune},
+        ]
+    if action == "revoke":
+        return [
+            _("Its QR code is revoked: every scan is refused and the poster cannot be printed."),
+            _("The owner sees your reason. Its visits so far are kept."),
+            _("This cannot be undone: the owner would have to register the place again."),
+        ]
+    return [
+        _("The registration is refused: no poster, no scans."),
+        _("The owner sees your reason, so they know what to fix."),
+        _("This cannot be undone: the owner would have to register the place again."),
+    ]
+
+
+def _confirm_page(
+    request: HttpRequest, venue: Venue, action: str, error: str = "", status: int = 200
+) -> HttpResponse:
+    return render(
+        request,
+        "venues/confirm.html",
+        {
+            "venue": venue,
+            "action": action,
+            "label": ACTION_BUTTONS[action],
+            "consequences": _consequences(request, venue, action),
+            "needs_reason": action in {"reject", "revoke"},
+            "reason": request.POST.get("reason", ""),
+            "error": error,
+        },
+        status=status,
+    )
+
+
 @login_required
-@require_POST
+@require_http_methods(["GET", "POST"])
 def venue_action(request: HttpRequest, venue_id: int, action: str) -> HttpResponse:
+    """Apply a status action. One that its doer cannot take back (services.CONFIRM_FIRST)
+    first shows what will happen and asks to confirm; only its confirmation applies it."""
     venue = services.visible_or_404(request.user, venue_id)
+    confirmed = request.method == "POST" and request.POST.get("confirm") == "1"
+    available = action in services.available_actions(request.user, venue)
+    if action in services.CONFIRM_FIRST and not confirmed:
+        if available:
+            return _confirm_page(request, venue, action)
+        if not services.may_do(request.user, venue, action):
+            raise PermissionDenied(_("You may not do this for this checkpoint."))
+        if request.method != "POST":  # it no longer applies: its page says how it stands
+            return redirect("venues:detail", venue.pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     try:
         services.transition(request.user, venue, action, request.POST.get("reason", ""))
     except services.TransitionError as exc:
+        if action in services.CONFIRM_FIRST and available:  # no reason given: say it there
+            return _confirm_page(request, venue, action, exc.message, 422)
         messages.error(request, str(exc))
     else:
         messages.success(

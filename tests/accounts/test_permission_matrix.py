@@ -27,8 +27,9 @@ Deliberately left out (nothing personal, or the same gate as a row above):
   `GET /api/v1/declarations/mine` and `/me/declarations/{id}/` (both in the table).
 - `/tracing/new/`, `/tracing/{id}/trace-f2/`, `/tracing/{id}/communes/{code}/notify/`: the page
   twins of `POST /api/v1/cases`, `/trace` and `/notify`, behind the same `case_or_404`.
-- Venue writes that hold no personal data (register, edit, approve...), the campaign and
-  organization writes: tested in their apps; here only their reads.
+- Venue writes that hold no personal data (register, edit, approve...), the organization
+  writes: tested in their apps; here only their reads (and the campaign's confirmation, which
+  sends, and the question asked before closing a checkpoint).
 - The hotline operator: an area role with the tracer's reach (PERSONAL_DATA_ROLES), whose
   rows would repeat the tracer's.
 """
@@ -121,6 +122,8 @@ MATRIX: dict[str, tuple] = {
     "GET /api/v1/reports/daily":         (401, 401, 403, 403, 403, 200, 403, 200, 200, 200, 403, 403, 200),  # noqa: E501
     "GET /api/v1/orgs":                  (401, 401, NONE, NONE, NONE, 200, NONE, 200, 200, 200, NONE, 200, 200),  # noqa: E501
     "GET /api/v1/campaigns":             (401, 401, 403, 403, 403, 200, NONE, 200, 200, 403, 403, NONE, 200),  # noqa: E501
+    # What a campaign would do (a count, the text), queuing nothing: where one may send.
+    "POST /api/v1/campaigns/preview":    (401, 401, 403, 403, 403, 200, 403, 200, 200, 403, 403, 403, 200),  # noqa: E501
     # API: a person's own data, only with their own token
     "GET /api/v1/declarations/mine":     (401, 200, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401),  # noqa: E501
     "GET /api/v1/declarations/mine.xlsx":(401, 200, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401),  # noqa: E501
@@ -136,6 +139,8 @@ MATRIX: dict[str, tuple] = {
     "/venues/{id}/":                     (LOGIN, LOGIN, 404, 200, 404, 200, 404, 200, 200, 200, 404, 200, 200),  # noqa: E501
     "/venues/{id}/scanner/":             (LOGIN, LOGIN, 404, 200, 404, 200, 404, 200, 200, 403, 404, 200, 200),  # noqa: E501
     "POST /venues/{id}/staff/":          (LOGIN, LOGIN, 404, 302, 404, 302, 404, 302, 302, 403, 404, 302, 302),  # noqa: E501
+    # Closing asks first: the question is for those who may close it.
+    "/venues/{id}/close/":               (LOGIN, LOGIN, 404, 200, 404, 200, 404, 200, 200, 403, 404, 200, 200),  # noqa: E501
     # Pages: a person's own data (the cookie's person; everyone else is sent to declare)
     "/me/":                              (302, 200, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302),  # noqa: E501
     "/me/export.xlsx":                   (302, 200, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302),  # noqa: E501
@@ -147,6 +152,9 @@ MATRIX: dict[str, tuple] = {
     # Pages: figures, campaigns, organizations, reports
     "/stats/checkpoints/?unit=25396":    (LOGIN, LOGIN, 403, 403, 403, 200, 403, 200, 200, 200, 403, 403, 200),  # noqa: E501
     "/campaigns/":                       (LOGIN, LOGIN, 403, 403, 403, 200, NONE, 200, 200, 403, 403, NONE, 200),  # noqa: E501
+    # The preview shows a few recipients, masked (audited); confirming sends.
+    "POST /campaigns/new/ (preview)":    (LOGIN, LOGIN, 403, 403, 403, 200, 403, 200, 200, 403, 403, 403, 200),  # noqa: E501
+    "POST /campaigns/new/confirm/":      (LOGIN, LOGIN, 403, 403, 403, 302, 403, 302, 302, 403, 403, 403, 302),  # noqa: E501
     "/orgs/":                            (LOGIN, LOGIN, 403, 403, 403, 200, NONE, 200, 200, 403, 403, 200, 200),  # noqa: E501
     "/reports/?unit=25396":              (LOGIN, LOGIN, 403, 403, 403, 200, 403, 200, 200, 200, 403, 403, 200),  # noqa: E501
     # The admin: staff accounts only (the superuser here)
@@ -154,6 +162,9 @@ MATRIX: dict[str, tuple] = {
 }
 # fmt: on
 
+#: A declaration reminder to Đức Phong (the world's campaign is an install reminder there).
+PREVIEW_BODY = {"kind": "declaration", "unit_code": "25396"}
+PREVIEW_FORM = {"kind": "declaration", "audience": "unit", "unit": "25396", "channel": "sms"}
 CCCD = "079190001234|123456789|Phạm Văn Đức|15081990|Nam|12 Lê Lợi, Đồng Xoài|01012021"
 TYPED = {"full_name": "Lê Thị Cúc", "phone": "0987654321"}
 
@@ -422,6 +433,10 @@ ENDPOINTS: dict[str, Endpoint] = {
         lambda c, w: c.api("GET", "/api/v1/campaigns"),
         showing(lambda r, w: any(x["id"] == w.campaign.pk for x in r.json()["items"])),
     ),
+    "POST /api/v1/campaigns/preview": Endpoint(
+        lambda c, w: c.api("POST", "/api/v1/campaigns/preview", PREVIEW_BODY),
+        showing(lambda r, w: r.json()["recipients"] == 2),
+    ),
     "GET /api/v1/declarations/mine": Endpoint(
         lambda c, w: c.api("GET", "/api/v1/declarations/mine"),
         showing(lambda r, w: r.json()["items"][0]["id_number"] == DECLARATION["id_number"]),
@@ -456,6 +471,10 @@ ENDPOINTS: dict[str, Endpoint] = {
     ),
     "/venues/{id}/": Endpoint(lambda c, w: c.page("GET", f"/venues/{w.shop.pk}/"), people=_nobody),
     "/venues/{id}/scanner/": Endpoint(lambda c, w: c.page("GET", f"/venues/{w.shop.pk}/scanner/")),
+    "/venues/{id}/close/": Endpoint(
+        lambda c, w: c.page("GET", f"/venues/{w.shop.pk}/close/"),
+        showing(lambda r, w: b'name="confirm"' in r.content),
+    ),
     "POST /venues/{id}/staff/": Endpoint(
         lambda c, w: c.page("POST", f"/venues/{w.shop.pk}/staff/", {"login": w.guard.username}),
         _staff_added,
@@ -476,6 +495,16 @@ ENDPOINTS: dict[str, Endpoint] = {
     "/campaigns/": Endpoint(
         lambda c, w: c.page("GET", "/campaigns/"),
         showing(lambda r, w: w.campaign.name in r.content.decode()),
+    ),
+    "POST /campaigns/new/ (preview)": Endpoint(
+        lambda c, w: c.page("POST", "/campaigns/new/", PREVIEW_FORM),
+        showing(lambda r, w: b"preview-recipients" in r.content),
+        people=_both,
+    ),
+    "POST /campaigns/new/confirm/": Endpoint(
+        lambda c, w: c.page(
+            "POST", "/campaigns/new/confirm/", {**PREVIEW_FORM, "client_id": str(uuid.uuid4())}
+        ),
     ),
     "/orgs/": Endpoint(
         lambda c, w: c.page("GET", "/orgs/"),

@@ -1,5 +1,7 @@
-"""The district officer of Bù Đăng sends an install reminder to Đức Phong on a phone, and the
-campaign's page follows a campaign that a worker runs while the page is open."""
+"""The district officer of Bù Đăng sends an install reminder to Đức Phong on a phone (the form,
+its preview with the recipients and the cost before anything is queued, the confirmation), long
+names wrap at 360 px, and the campaign's page follows a campaign that a worker runs while the
+page is open."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from kiemdich.accounts.models import User
 from kiemdich.declarations.models import Person
 from kiemdich.messaging.models import Campaign, Message
 from kiemdich.messaging.tasks import send_campaign
+from kiemdich.orgs.models import Organization
 
 from .test_login import log_in
 
@@ -32,10 +35,13 @@ def fits(page: Page) -> None:
     assert width <= 360, f"page is {width}px wide on a 360px screen"
 
 
-def test_district_officer_sends_an_install_reminder_to_a_commune(page: Page, demo: str) -> None:
+def test_district_officer_previews_then_sends_an_install_reminder_to_a_commune(
+    page: Page, demo: str
+) -> None:
     residents()
     log_in(page, demo, "huyen")
-    page.goto(f"{demo}/campaigns/")
+    page.goto(f"{demo}/")
+    page.locator("nav a[href='/campaigns/']").click()  # campaigns are in the navigation
     page.locator("main a.button[href='/campaigns/new/']").click()
     expect(page).to_have_url(f"{demo}/campaigns/new/")
     fits(page)
@@ -52,9 +58,40 @@ def test_district_officer_sends_an_install_reminder_to_a_commune(page: Page, dem
     expect(text).to_have_value(re.compile("Bluezone"))
     install_text = text.input_value()
 
+    # A one-letter slip is refused next to the field, and kept.
+    text.fill("x")
     page.select_option("select[name=unit]", "25396")
     with page.expect_navigation():
         page.locator("main form button[type=submit]").click()
+    expect(page.locator("#field-text .error")).to_be_visible()
+    expect(text).to_have_value("x")
+    text.fill(install_text)
+
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    # The preview: two phones (a mother and her son share one), the text as it arrives, its
+    # cost; nothing queued yet.
+    expect(page.locator("#preview-recipients")).to_have_text("2")
+    expect(page.locator("#preview-text")).to_have_text(install_text)
+    expect(page.locator("#preview-cost")).to_contain_text("UCS-2")
+    expect(page.locator("#preview-cost")).to_contain_text(re.compile(r"\d+ SMS"))
+    expect(page.locator(".samples li")).to_have_count(2)
+    expect(page.locator(".samples")).to_contain_text("+849*****001")
+    assert not Message.objects.exists() and not Campaign.objects.exists()
+    fits(page)
+
+    # Back to edit keeps the text; preview again.
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile("Quay lại|Back to edit")).click()
+    expect(text).to_have_value(install_text)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    assert not Message.objects.exists()
+
+    confirm = page.locator("#confirm")
+    expect(confirm).to_contain_text("2")
+    with page.expect_navigation():
+        confirm.dblclick()  # a double tap
 
     campaign = Campaign.objects.get()
     expect(page).to_have_url(f"{demo}/campaigns/{campaign.pk}/")
@@ -70,6 +107,42 @@ def test_district_officer_sends_an_install_reminder_to_a_commune(page: Page, dem
         "+84912111002",
     ]
     assert set(Message.objects.values_list("body", flat=True)) == {install_text}
+
+    # The same reminder to the same commune again: refused, saying when the next may go.
+    page.goto(f"{demo}/campaigns/new/")
+    page.select_option("select[name=unit]", "25396")
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    expect(page.locator("main .error[role=alert]").first).to_contain_text("24")
+    assert Campaign.objects.count() == 1 and Message.objects.count() == 2
+
+
+def test_long_unbroken_names_wrap_on_a_phone(page: Page, demo: str) -> None:
+    """An organization named without a space, and a text without one, on a 360 px screen."""
+    long_name = "TrườngTHCS" + "ĐứcPhong" * 23
+    Organization.objects.create(code="BP-LONG", name=long_name, kind="school", unit_id="25396")
+    log_in(page, demo, "huyen")
+    page.goto(f"{demo}/campaigns/new/")
+    fits(page)
+    page.locator("input[name=audience][value=organization]").check()
+    page.select_option("select[name=organization]", "BP-LONG")
+    page.locator("textarea[name=text]").fill("Nhắc" + "x" * 300)
+    page.locator("input[name=name]").fill("Đợt" + "y" * 190)
+    with page.expect_navigation():
+        page.locator("main form button[type=submit]").click()
+    expect(page.locator("#preview-recipients")).to_have_text("0")
+    fits(page)
+    with page.expect_navigation():
+        page.get_by_role("button", name=re.compile("Quay lại|Back to edit")).click()
+    fits(page)
+    huyen = User.objects.get(username="huyen")
+    campaign = Campaign.objects.create(
+        name="Đợt" + "y" * 190, kind="install", text="Nhắc" + "x" * 300, channel="sms",
+        organization=Organization.objects.get(code="BP-LONG"), created_by=huyen,
+    )  # fmt: skip
+    for url in (f"/campaigns/{campaign.pk}/", "/campaigns/"):
+        page.goto(f"{demo}{url}")
+        fits(page)
 
 
 def test_the_progress_bar_follows_a_campaign_run_by_a_worker(page: Page, demo: str) -> None:

@@ -83,3 +83,36 @@ def test_owner_adds_a_guard_who_then_scans_visitors_in(page: Page, demo: str) ->
     page.locator("main form button[type=submit]").click()
     page.goto(f"{demo}/venues/{venue.pk}/scanner/")
     expect(page.locator("main")).to_contain_text(venue.name)
+
+
+def test_closing_asks_first_and_the_commune_officer_reopens(page: Page, demo: str) -> None:
+    """The owner taps "Đóng hẳn": a page says what happens; "Không" keeps it open, "Xác nhận"
+    closes it, and only the commune's officer can reopen it."""
+    from .test_login import log_in
+
+    venue = Venue.objects.filter(owner__username="chudiem", status=Status.ACTIVE).first()
+    log_in(page, demo, "chudiem")
+    page.goto(f"{demo}/venues/{venue.pk}/")
+    page.get_by_role("button", name="Đóng hẳn").click()
+    expect(page.locator(".confirm-action")).to_contain_text("Mã QR ngừng hoạt động")
+    expect(page.locator(".confirm-action")).to_contain_text("chỉ cán bộ của Thị trấn Đức Phong")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    venue.refresh_from_db()
+    assert venue.status == Status.ACTIVE  # asking changed nothing
+    page.get_by_role("link", name="Không, giữ nguyên").click()
+    expect(page.locator(".status")).to_have_text("Đang hoạt động")
+
+    page.get_by_role("button", name="Đóng hẳn").click()
+    page.get_by_role("button", name="Xác nhận: Đóng hẳn").click()
+    expect(page.locator("#closed-note")).to_contain_text("Thị trấn Đức Phong")
+    expect(page.get_by_role("button", name="Mở lại")).to_have_count(0)
+    venue.refresh_from_db()
+    assert venue.status == Status.CLOSED
+    page.locator("header").get_by_role("button", name="Đăng xuất").click()
+
+    log_in(page, demo, "xa")
+    page.goto(f"{demo}/venues/{venue.pk}/")
+    page.get_by_role("button", name="Mở lại").click()
+    expect(page.locator(".status")).to_have_text("Đang hoạt động")
+    venue.refresh_from_db()
+    assert venue.status == Status.ACTIVE and venue.ended_at is None

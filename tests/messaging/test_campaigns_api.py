@@ -25,7 +25,7 @@ def bearer(user) -> dict:
 
 
 def post(client, user, **body):
-    body = {"kind": "install", **body}
+    body = {"kind": "install", "confirm": True, **body}
     return client.post(URL, body, content_type="application/json", **bearer(user))
 
 
@@ -126,7 +126,8 @@ def test_campaigns_outside_the_area_are_not_found(client, personas, people):
     assert tracer.status_code == 403
 
 
-def test_the_list_is_paginated_and_scoped(client, personas, people):
+def test_the_list_is_paginated_and_scoped(client, personas, people, settings):
+    settings.CAMPAIGN_REPEAT_HOURS = 0  # three of the same, on purpose
     for _ in range(3):
         post(client, personas["commune"], unit_code=DUC_PHONG)
     post(client, personas["other_commune"], unit_code="25420")
@@ -167,3 +168,54 @@ def test_a_declaration_without_an_organization_still_works(client, binh_phuoc):
     assert response.status_code == 201
     assert response.json()["organization_code"] is None
     assert Person.objects.get().organization is None
+
+
+def test_a_preview_says_what_would_go_and_queues_nothing(client, personas, people):
+    response = client.post(
+        f"{URL}/preview",
+        {"kind": "install", "unit_code": DUC_PHONG},
+        content_type="application/json",
+        **bearer(personas["commune"]),
+    )
+    assert response.status_code == 200, response.json()
+    body = response.json()
+    assert body["recipients"] == 2 and body["unit_code"] == DUC_PHONG
+    assert "Bluezone" in body["text"] and body["delivered_text"] == body["text"]
+    assert body["encoding"] == "UCS-2" and body["length"] == len(body["text"])
+    assert body["segments"] >= 2 and body["total_sms"] == 2 * body["segments"]
+    assert not Campaign.objects.exists() and not Message.objects.exists()
+
+
+def test_starting_without_confirm_is_a_422_and_sends_nothing(client, personas, people):
+    response = post(client, personas["commune"], unit_code=DUC_PHONG, confirm=False)
+    assert response.status_code == 422 and response.json()["code"] == "invalid"
+    assert "confirm" in errors(response)
+    body = {"kind": "install", "unit_code": DUC_PHONG}
+    bare = client.post(URL, body, content_type="application/json", **bearer(personas["commune"]))
+    assert bare.status_code == 422 and "confirm" in errors(bare)
+    assert not Campaign.objects.exists() and not Message.objects.exists()
+
+
+def test_a_text_too_short_is_a_422_on_text(client, personas, people):
+    for path in (URL, f"{URL}/preview"):
+        body = {"kind": "install", "unit_code": DUC_PHONG, "text": "x", "confirm": True}
+        response = client.post(
+            path, body, content_type="application/json", **bearer(personas["commune"])
+        )
+        assert response.status_code == 422 and "text" in errors(response), path
+    assert not Campaign.objects.exists()
+
+
+def test_the_same_reminder_again_is_a_409_saying_when(client, personas, people):
+    assert post(client, personas["commune"], unit_code=DUC_PHONG).status_code == 201
+    for path in (URL, f"{URL}/preview"):
+        response = client.post(
+            path,
+            {"kind": "install", "unit_code": DUC_PHONG, "confirm": True},
+            content_type="application/json",
+            **bearer(personas["district"]),
+        )
+        assert response.status_code == 409, path
+        assert response.json()["code"] == "campaign_repeated"
+        assert "24" in response.json()["detail"]
+    assert Campaign.objects.count() == 1 and Message.objects.count() == 2

@@ -96,6 +96,7 @@ def test_campaign_texts_carry_no_link_but_the_official_ones(personas, org_admin,
         channel="sms",
         text="Cài ứng dụng tại http://vaccine-free.example.com hoặc bluezone.gov.vn",
         unit=personas["commune"].unit,
+        confirmed=True,
     )
     assert "vaccine-free.example.com" not in campaign.text
     assert "bluezone.gov.vn" in campaign.text
