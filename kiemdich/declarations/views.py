@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 
-import segno
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -65,12 +64,6 @@ def declare_page(request: HttpRequest) -> HttpResponse:
     return _form_page(request, form)
 
 
-def _qr_svg(person: Person) -> str:
-    """The personal QR as inline SVG: nothing more to download on a slow connection."""
-    qr = segno.make(services.personal_qr_url(person), error="m")
-    return qr.svg_inline(scale=4, border=2)
-
-
 def my_page(request: HttpRequest) -> HttpResponse:
     person = cookies.person_from(request)
     if person is None:
@@ -82,7 +75,12 @@ def my_page(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "declarations/mine.html",
-        {"person": person, "page": declarations, "visits": visits, "qr_svg": _qr_svg(person)},
+        {
+            "person": person,
+            "page": declarations,
+            "visits": visits,
+            "qr_svg": services.personal_qr_svg(person),
+        },
     )
 
 
