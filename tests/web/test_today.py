@@ -339,3 +339,11 @@ def test_unit_pages_show_the_bulletin_and_link_only_units_one_may_see(client, pe
     assert 'href="/units/70/"' not in html and "<span>Tỉnh Bình Phước</span>" in html
     html = page(client, personas["district"], "/units/696/")
     assert 'id="quiet"' in html and 'id="fig-checkpoints"' in html
+
+
+def test_today_in_english(client, personas, day):
+    client.force_login(personas["district"])
+    client.post("/i18n/setlang/", {"language": "en", "next": "/"})
+    html = client.get("/").content.decode()
+    assert "<h1>Today, " in html and "To do" in html and "Bulletin of" in html
+    assert "communes with no scan today" in html and "checkpoint waiting for approval" in html
