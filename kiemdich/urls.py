@@ -18,6 +18,7 @@ admin.site.login = login_lockout(admin.site.login)
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("today/", views.today, name="today"),
     path("units/<str:code>/", views.unit_detail, name="unit-detail"),
     # Checkpoint pages, with the check-ins' staff scanner routed by checkins (venues imports no
     # checkins): one `venues` namespace, the scanner first.

@@ -18,6 +18,7 @@ import uuid
 from dataclasses import asdict, dataclass
 from functools import lru_cache
 
+import segno
 from django.conf import settings
 from django.core import signing as django_signing
 from django.core.exceptions import ValidationError
@@ -110,6 +111,13 @@ def person_for_token(token: str | None) -> Person | None:
 def personal_qr_url(person: Person) -> str:
     payload = signing.sign(person.pk, kind=signing.PERSON)
     return signing.qr_url(payload, kind=signing.PERSON)
+
+
+def personal_qr_svg(person: Person) -> str:
+    """The personal QR as inline SVG, for every page that shows it (one's own page, the start
+    page): nothing more to download on a slow connection."""
+    qr = segno.make(personal_qr_url(person), error="m")
+    return qr.svg_inline(scale=4, border=2)
 
 
 def refuse_too_long(values: dict, *, in_qr: bool) -> None:

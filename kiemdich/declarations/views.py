@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import uuid
 
-import segno
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
@@ -66,12 +65,6 @@ def declare_page(request: HttpRequest) -> HttpResponse:
     return _form_page(request, form)
 
 
-def _qr_svg(person: Person) -> str:
-    """The personal QR as inline SVG: nothing more to download on a slow connection."""
-    qr = segno.make(services.personal_qr_url(person), error="m")
-    return qr.svg_inline(scale=4, border=2)
-
-
 def my_page(request: HttpRequest) -> HttpResponse:
     person = cookies.person_from(request)
     if person is None:
@@ -87,7 +80,7 @@ def my_page(request: HttpRequest) -> HttpResponse:
             "person": person,
             "page": declarations,
             "visits": visits,
-            "qr_svg": _qr_svg(person),
+            "qr_svg": services.personal_qr_svg(person),
             "now": timezone.now(),  # an estimated exit still ahead is shown as "not out yet"
         },
     )

@@ -20,7 +20,8 @@ personal data must leave an audit record of that request: its actor, the people 
 
 Deliberately left out (nothing personal, or the same gate as a row above):
 - `POST /api/v1/installs` (an app's pseudonymous install id, no person), `/adoption/`,
-  `/api/v1/adoption`, `/units/...`, `/api/v1/units/...`: figures only.
+  `/api/v1/adoption`, `/api/v1/units/...`: figures only (`/units/25396/`, with its bulletin, is
+  in the table as one of them).
 - `POST /api/v1/declarations`, `/declare/`, `/c/<payload>`: a person's own writes, public and
   rate-limited; the first is how the world's person declares.
 - `PUT /api/v1/declarations/mine/{id}`, `POST /me/declarations/{id}/`: the same person gate as
@@ -157,6 +158,12 @@ MATRIX: dict[str, tuple] = {
     "POST /campaigns/new/confirm/":      (LOGIN, LOGIN, 403, 403, 403, 302, 403, 302, 302, 403, 403, 403, 302),  # noqa: E501
     "/orgs/":                            (LOGIN, LOGIN, 403, 403, 403, 200, NONE, 200, 200, 403, 403, 200, 200),  # noqa: E501
     "/reports/?unit=25396":              (LOGIN, LOGIN, 403, 403, 403, 200, 403, 200, 200, 200, 403, 403, 200),  # noqa: E501
+    # Pages: the start pages. Only the phone's own person is named; officials get counts, and
+    # their bulletin names nobody; an owner (and the school's admin) their checkpoints.
+    "/ (people)":                        (NONE, 200, NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE),  # noqa: E501
+    "/today/ (people)":                  (LOGIN, LOGIN, NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE),  # noqa: E501
+    "/today/ (checkpoints)":             (LOGIN, LOGIN, NONE, 200, NONE, NONE, NONE, NONE, NONE, NONE, NONE, 200, NONE),  # noqa: E501
+    "/units/25396/":                     (LOGIN, LOGIN, 403, 403, 403, 200, 403, 200, 200, 200, 403, 403, 200),  # noqa: E501
     # The admin: staff accounts only (the superuser here)
     "/admin/checkins/checkin/":          (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 200),  # noqa: E501
 }
@@ -367,6 +374,12 @@ def _contacts_of(response, w: World) -> bool:
     return any(c["person_id"] == w.neighbour.pk for c in response.json()["items"])
 
 
+def _names_someone(response, w: World) -> bool:
+    """The page names the world's person or their neighbour."""
+    html = response.content.decode()
+    return w.person.full_name in html or w.neighbour.full_name in html
+
+
 ENDPOINTS: dict[str, Endpoint] = {
     "POST /api/v1/cases": Endpoint(
         lambda c, w: c.api("POST", "/api/v1/cases", _case_body(w)), people=_person
@@ -511,6 +524,13 @@ ENDPOINTS: dict[str, Endpoint] = {
         showing(lambda r, w: w.school.name in r.content.decode()),
     ),
     "/reports/?unit=25396": Endpoint(lambda c, w: c.page("GET", "/reports/?unit=25396")),
+    "/ (people)": Endpoint(lambda c, w: c.page("GET", "/"), showing(_names_someone)),
+    "/today/ (people)": Endpoint(lambda c, w: c.page("GET", "/today/"), showing(_names_someone)),
+    "/today/ (checkpoints)": Endpoint(
+        lambda c, w: c.page("GET", "/today/"),
+        showing(lambda r, w: f'data-venue="{w.shop.pk}"' in r.content.decode()),
+    ),
+    "/units/25396/": Endpoint(lambda c, w: c.page("GET", "/units/25396/")),
     "/admin/checkins/checkin/": Endpoint(
         lambda c, w: c.page("GET", "/admin/checkins/checkin/"), people=_both
     ),

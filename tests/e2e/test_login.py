@@ -26,6 +26,10 @@ def test_district_officer_logs_in_sees_communes_and_logs_out(page: Page, demo: s
     log_in(page, demo, "huyen")
 
     expect(page).to_have_url(f"{demo}/")
+    expect(page.locator("h1")).to_contain_text("Hôm nay")  # the Today page (tests/e2e/test_today)
+    with page.expect_navigation():
+        page.locator("main").get_by_role("link", name="Huyện Bù Đăng", exact=True).click()
+    expect(page).to_have_url(f"{demo}/units/696/")
     expect(page.locator("h1")).to_have_text("Huyện Bù Đăng")
     table = page.locator("table.data")
     expect(table.locator("tbody tr")).to_have_count(16)
@@ -56,7 +60,7 @@ def test_wrong_password_shows_error_and_stays_on_login(page: Page, demo: str) ->
 
 def test_commune_officer_cannot_open_another_commune(page: Page, demo: str) -> None:
     log_in(page, demo, "xa")
-    expect(page.locator("h1")).to_have_text("Thị trấn Đức Phong")
+    expect(page.locator("main .crumbs")).to_have_text("Thị trấn Đức Phong")  # Today's area
 
     response = page.goto(f"{demo}/units/25420/")
 

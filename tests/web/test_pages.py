@@ -34,15 +34,16 @@ def test_english_is_one_click_away(db, client):
     assert "Epidemic checkpoints and health declarations" in html and "Tiếng Việt" in html
 
 
-def test_login_lands_on_own_units_with_figures(personas, client):
+def test_login_lands_on_today_and_the_unit_page_has_figures(personas, client):
     UnitStat.objects.create(
         unit_id="25396", date=dt.date(2021, 7, 12), population=21345, smartphone_users=13000
     )
     response = client.post("/login/", {"username": "huyen_budang", "password": PASSWORD})
     assert response.status_code == 302
     html = client.get("/").content.decode()
+    assert "<h1>Hôm nay, " in html and 'href="/units/696/">Huyện Bù Đăng</a>' in html
+    html = client.get("/units/696/").content.decode()
     assert "<h1>Huyện Bù Đăng</h1>" in html
-    assert html.count('href="/units/') >= 1 or "Thị trấn Đức Phong" in html
     assert "Thị trấn Đức Phong" in html and "Xã Đak Nhau" in html
     assert "21.345" in html and "60,90%" in html and "12/07/2021" in html
 
@@ -62,10 +63,11 @@ def test_commune_officer_cannot_open_another_commune(personas, client):
     assert client.get("/units/696/").status_code == 403
 
 
-def test_citizen_gets_the_welcome_page(personas, client):
+def test_citizen_gets_their_start_page_with_the_declaration(personas, client):
     client.login(username="congdan", password=PASSWORD)
     html = client.get("/").content.decode()
-    assert "người dân" in html and "<table" not in html
+    assert "Khai báo y tế" in html and "<table" not in html
+    assert 'id="my-checkpoints"' in html and "Bạn chưa có điểm kiểm dịch nào" in html
     assert client.get("/units/70/").status_code == 403
 
 
