@@ -15,6 +15,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from kiemdich.accounts.access import VisibleQuerySet
@@ -132,6 +133,12 @@ class Checkin(models.Model):
 
     def __str__(self) -> str:
         return f"{self.venue_id} {self.t_in:%Y-%m-%d %H:%M}"
+
+    @property
+    def exit_ahead(self) -> bool:
+        """The visit has no exit scan and its estimated end is still to come: pages say "not
+        out yet" rather than show an end in the future."""
+        return self.t_out_auto and self.t_out is not None and self.t_out > timezone.now()
 
 
 class ScanDaily(models.Model):

@@ -12,7 +12,6 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kiemdich.accounts.access import scans_anywhere
@@ -81,7 +80,6 @@ def my_page(request: HttpRequest) -> HttpResponse:
             "page": declarations,
             "visits": visits,
             "qr_svg": services.personal_qr_svg(person),
-            "now": timezone.now(),  # an estimated exit still ahead is shown as "not out yet"
         },
     )
 
