@@ -10,7 +10,6 @@ campaign's page can show a progress bar, then hands the outbox to the sender.
 from __future__ import annotations
 
 import datetime as dt
-import math
 import uuid
 from dataclasses import dataclass
 
@@ -33,18 +32,11 @@ from kiemdich.geo.models import Unit
 from kiemdich.orgs.models import Organization
 
 from .models import Campaign, CampaignKind, CampaignStatus, Channel, Message, State
+from .segments import SmsSegments, sms_segments
 from .services import as_delivered, queue_many, safe_sms_text, trusted_link_hosts
 
 #: Recipients queued per transaction: one INSERT of this many rows, and one counter update.
 BATCH = 1000
-
-#: The GSM 03.38 alphabet: a text using only these fits 160 characters in one SMS; any other
-#: character (every Vietnamese letter with a diacritic) makes it UCS-2, 70 per SMS.
-GSM_BASIC = set(
-    "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-    "ÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà"
-)
-GSM_EXTENDED = set("^{}\\[~]|€\f")
 
 
 #: The task that sends a campaign, looked up when one is made: tasks.py imports this module (the
@@ -174,30 +166,6 @@ def custom_text(text: str) -> str:
 
 def default_texts(user) -> dict[str, str]:
     return {kind: default_text(kind, user) for kind in CampaignKind.values}
-
-
-@dataclass(frozen=True)
-class SmsSegments:
-    """What a text costs as an SMS: its `encoding` ("GSM-7" or "UCS-2"), its `length` in that
-    encoding's units (an extended GSM character such as "[" counts two; UCS-2 counts UTF-16
-    code units) and the `parts` a carrier bills."""
-
-    encoding: str
-    length: int
-    parts: int
-
-
-def sms_segments(text: str) -> SmsSegments:
-    """How many SMS the text takes: 160 per SMS in the GSM-7 alphabet (153 per part once it is
-    split), 70 in UCS-2 (67 per part). One letter with a Vietnamese diacritic ("ắ") makes the
-    whole text UCS-2. The form's script counts the same way."""
-    if all(c in GSM_BASIC or c in GSM_EXTENDED for c in text):
-        encoding, single, part = "GSM-7", 160, 153
-        length = len(text) + sum(c in GSM_EXTENDED for c in text)
-    else:
-        encoding, single, part = "UCS-2", 70, 67
-        length = len(text.encode("utf-16-le")) // 2
-    return SmsSegments(encoding, length, 1 if length <= single else math.ceil(length / part))
 
 
 def _people(unit: Unit | None, organization: Organization | None) -> QuerySet[Person]:

@@ -27,6 +27,7 @@ from . import campaigns
 from .campaigns import CampaignError, CampaignRepeated, require_campaigner
 from .forms import CampaignForm
 from .models import Campaign
+from .segments import sms_segments
 from .services import as_delivered
 
 PER_PAGE = 50
@@ -133,6 +134,6 @@ def campaign_detail(request: HttpRequest, campaign_id: int) -> HttpResponse:
         {
             "campaign": campaign,
             "progress": campaigns.progress(campaign),
-            "segments": campaigns.sms_segments(as_delivered(campaign.text, campaign.channel)),
+            "segments": sms_segments(as_delivered(campaign.text, campaign.channel)),
         },
     )

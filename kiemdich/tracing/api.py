@@ -19,6 +19,7 @@ from ninja.pagination import paginate
 
 from kiemdich.accounts.access import may_see_person, may_trace, works_with_personal_data
 from kiemdich.accounts.audit import Read, record_read, record_reads
+from kiemdich.core.errors import FieldError
 from kiemdich.core.pagination import AuditedPage
 
 from . import audit, services
@@ -275,9 +276,65 @@ def update_contact(request: HttpRequest, case_id: int, contact_id: int, payload:
     return _contact_out(contact)
 
 
-@router.post("/{case_id}/notify", summary="Warn every contact not yet warned (SMS outbox)")
-def notify(request: HttpRequest, case_id: int) -> dict:
+class WarningPreviewOut(Schema):
+    recipients: int = Field(description="Contacts not warned yet who have a phone: one SMS each.")
+    without_phone: int = Field(description="Contacts not warned yet without a phone number.")
+    sample: str = Field(description="The first recipient's SMS as it arrives ('' if none).")
+    encoding: Literal["GSM-7", "UCS-2"] = Field(
+        description="GSM-7: 160 characters per SMS (153 per part); UCS-2 (Vietnamese "
+        "diacritics): 70 (67)."
+    )
+    length: int = Field(description="Length of the sample in its encoding's units.")
+    segments: int = Field(description="SMS the sample takes (billed parts).")
+    total_sms: int = Field(description="SMS billed for all recipients, each text counted.")
+
+
+class NotifyIn(Schema):
+    confirm: bool = Field(
+        False,
+        description="Must be true: the warnings cannot be called back. Preview them first.",
+    )
+    recipients: int = Field(
+        ge=0,
+        le=10_000_000,
+        description="The `recipients` of the preview you confirm: if the list changed since, "
+        "409 `recipients_changed` and nothing is sent.",
+    )
+
+
+@router.post(
+    "/{case_id}/notify/preview",
+    response=WarningPreviewOut,
+    summary="What warning the contacts would send, without sending",
+)
+def notify_preview(request: HttpRequest, case_id: int):
+    preview = services.preview_warning(_worked_case(request, case_id))
+    return {
+        "recipients": preview.recipients,
+        "without_phone": preview.without_phone,
+        "sample": preview.sample,
+        "encoding": preview.segments.encoding,
+        "length": preview.segments.length,
+        "segments": preview.segments.parts,
+        "total_sms": preview.total_sms,
+    }
+
+
+@router.post(
+    "/{case_id}/notify",
+    summary="Warn every contact not yet warned (SMS outbox)",
+    description=(
+        "Give `confirm: true` and the `recipients` of `POST /notify/preview` (without confirm: "
+        "422 naming `confirm`, nothing sent). 409 `recipients_changed`: the contacts to warn "
+        "changed since the preview; nothing sent."
+    ),
+)
+def notify(request: HttpRequest, case_id: int, payload: NotifyIn) -> dict:
     case = _worked_case(request, case_id)
-    warned = services.notify_contacts(case)
+    if not payload.confirm:
+        raise FieldError(
+            "confirm", _("Look at the preview (recipients, text, cost) first, then confirm.")
+        )
+    warned = services.notify_contacts(case, payload.recipients)
     audit.contacts_warned(request, case, warned)
     return {"queued": len(warned)}

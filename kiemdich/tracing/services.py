@@ -11,11 +11,12 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from kiemdich.accounts.access import may_see_unit
-from kiemdich.core.errors import FieldError
+from kiemdich.core.errors import DomainError, FieldError
 from kiemdich.declarations.models import Person
 from kiemdich.declarations.services import person_for_token, person_from_qr
 from kiemdich.geo.models import Unit
-from kiemdich.messaging.services import queue, safe_sms_text
+from kiemdich.messaging.segments import SmsSegments, sms_segments
+from kiemdich.messaging.services import as_delivered, queue, safe_sms_text
 from kiemdich.messaging.tasks import send_outbox
 from kiemdich.phones import normalize_phone
 from kiemdich.venues.models import Venue
@@ -194,30 +195,97 @@ def update_contact(actor, contact: Contact, status: str | None, notes: str | Non
     return became
 
 
-def notify_contacts(case: Case) -> list[int]:
-    """Queue one warning SMS per contact not yet notified (each contact is warned once, even if
-    two tracers press the button), then let the outbox send them. Returns the people warned."""
-    now = timezone.now()
-    contacts = list(
+def unwarned(case: Case):
+    """The case's contacts the warning would go to: not warned yet, with a phone."""
+    return (
         case.contacts.filter(notified_at__isnull=True)
         .exclude(person__phone="")
         .select_related("person", "venue")
+        .order_by("pk")
     )
-    with translation.override("vi"):  # the people warned read Vietnamese
+
+
+def warning_text(contact: Contact) -> str:
+    """The SMS one contact gets, in Vietnamese (the people warned read Vietnamese): where and
+    when they were near the case, and what to do."""
+    at = timezone.localtime(contact.overlap_from)
+    with translation.override("vi"):
+        return _(
+            "You may have been in close contact with a COVID-19 case at %(venue)s on "
+            "%(date)s around %(time)s. Watch your health, limit contacts, and call your "
+            "commune health station or 1022 for advice."
+        ) % {
+            "venue": safe_sms_text(contact.venue.name),
+            "date": f"{at:%d/%m}",
+            "time": f"{at:%H:%M}",
+        }
+
+
+@dataclass(frozen=True)
+class WarningPreview:
+    """What warning a case's contacts will do, shown before a tracer confirms it: the SMS
+    cannot be called back, and each costs money."""
+
+    #: Contacts who will get the SMS (not warned yet, with a phone).
+    recipients: int
+    #: Contacts not warned yet who have no phone: the tracer must call at their door.
+    without_phone: int
+    #: The first recipient's SMS as it arrives (the others differ in place and time).
+    sample: str
+    #: What the sample costs as an SMS.
+    segments: SmsSegments
+    #: SMS billed for all recipients, each text counted on its own.
+    total_sms: int
+
+
+def preview_warning(case: Case) -> WarningPreview:
+    """What `notify_contacts` would send now, sending nothing."""
+    texts = [as_delivered(warning_text(contact)) for contact in unwarned(case)]
+    without_phone = case.contacts.filter(notified_at__isnull=True, person__phone="").count()
+    return WarningPreview(
+        recipients=len(texts),
+        without_phone=without_phone,
+        sample=texts[0] if texts else "",
+        segments=sms_segments(texts[0] if texts else ""),
+        total_sms=sum(sms_segments(text).parts for text in texts),
+    )
+
+
+class WarningChanged(DomainError):
+    """The contacts to warn are no longer those the tracer confirmed (a new trace, another
+    tracer's warning): nothing is sent, the preview is shown again (409 `recipients_changed`)."""
+
+    def __init__(self, confirmed: int, now: int) -> None:
+        super().__init__(
+            409,
+            "recipients_changed",
+            _(
+                "The list changed since you looked: %(now)d contacts would get the SMS now, "
+                "not %(confirmed)d. Check again and confirm."
+            )
+            % {"now": now, "confirmed": confirmed},
+        )
+
+
+def notify_contacts(case: Case, confirmed_recipients: int) -> list[int]:
+    """Queue one warning SMS per contact not yet notified, once the tracer has seen
+    `preview_warning` and confirmed its number of recipients (each contact is warned once, even
+    if two tracers press the button), then let the outbox send them. Returns the people warned."""
+    now = timezone.now()
+    with transaction.atomic():
+        # One tracer at a time per case: the second sees the first's warnings and a new count.
+        Case.objects.select_for_update().filter(pk=case.pk).first()
+        contacts = list(unwarned(case))
+        if len(contacts) != confirmed_recipients:
+            raise WarningChanged(confirmed_recipients, len(contacts))
         for contact in contacts:
-            at = timezone.localtime(contact.overlap_from)
-            body = _(
-                "You may have been in close contact with a COVID-19 case at %(venue)s on "
-                "%(date)s around %(time)s. Watch your health, limit contacts, and call your "
-                "commune health station or 1022 for advice."
-            ) % {
-                "venue": safe_sms_text(contact.venue.name),
-                "date": f"{at:%d/%m}",
-                "time": f"{at:%H:%M}",
-            }
-            queue(f"contact:{case.pk}:{contact.person_id}", contact.person.phone, body)
+            queue(
+                f"contact:{case.pk}:{contact.person_id}",
+                contact.person.phone,
+                warning_text(contact),
+            )
             contact.notified_at = now
-    Contact.objects.bulk_update(contacts, ["notified_at"])
+        Contact.objects.bulk_update(contacts, ["notified_at"])
     if contacts:
         send_outbox.enqueue()
     return [contact.person_id for contact in contacts]

@@ -305,11 +305,7 @@ def commune_list(request: HttpRequest, case_id: int, code: str) -> HttpResponse:
             "query": urlencode({"status": status}) if status else "",
             "total": qs.count(),
             # The outbox warns every contact of the case at once, so the case's own area does.
-            "unnotified": (
-                case.contacts.filter(notified_at__isnull=True).exclude(person__phone="").count()
-                if may_trace(user, case)
-                else 0
-            ),
+            "unnotified": (services.unwarned(case).count() if may_trace(user, case) else 0),
         },
     )
 
@@ -376,14 +372,29 @@ def contact_update(request: HttpRequest, case_id: int, contact_id: int) -> HttpR
 
 
 @login_required
-@require_POST
 def notify(request: HttpRequest, case_id: int, code: str) -> HttpResponse:
+    """Warning a case's contacts by SMS: GET shows who will get what and what it costs; the
+    POST of that page, carrying the number of recipients confirmed, sends it. The messages
+    cannot be called back, so nothing goes out without the tracer having seen them."""
     user = request.user
     case = case_or_404(user, case_id)
     commune = commune_or_404(user, code)
     if not may_trace(user, case):
         raise PermissionDenied(_("Only the case's own area notifies its contacts."))
-    warned = services.notify_contacts(case)
-    audit.contacts_warned(request, case, warned)
-    messages.success(request, _("%(n)d messages queued.") % {"n": len(warned)})
-    return redirect("tracing:commune", case.pk, commune.code)
+    back = reverse("tracing:commune", args=[case.pk, commune.code])
+    if request.method == "POST":
+        confirmed = request.POST.get("recipients", "")
+        if request.POST.get("confirm") == "1" and confirmed.isdigit():
+            try:
+                warned = services.notify_contacts(case, int(confirmed))
+            except services.WarningChanged as changed:
+                messages.warning(request, changed.message)
+            else:
+                audit.contacts_warned(request, case, warned)
+                messages.success(request, _("%(n)d messages queued.") % {"n": len(warned)})
+                return redirect(back)
+        else:
+            messages.error(request, _("Nothing was sent: confirm on this page to send."))
+        return redirect("tracing:notify", case.pk, commune.code)
+    context = {"case": case, "commune": commune, "preview": services.preview_warning(case)}
+    return render(request, "tracing/notify.html", {**context, "back": back})

@@ -26,8 +26,9 @@ Deliberately left out (nothing personal, or the same gate as a row above):
   rate-limited; the first is how the world's person declares.
 - `PUT /api/v1/declarations/mine/{id}`, `POST /me/declarations/{id}/`: the same person gate as
   `GET /api/v1/declarations/mine` and `/me/declarations/{id}/` (both in the table).
-- `/tracing/new/`, `/tracing/{id}/trace-f2/`, `/tracing/{id}/communes/{code}/notify/`: the page
-  twins of `POST /api/v1/cases`, `/trace` and `/notify`, behind the same `case_or_404`.
+- `/tracing/new/`, `/tracing/{id}/trace-f2/`, `POST /tracing/{id}/communes/{code}/notify/`: the
+  page twins of `POST /api/v1/cases`, `/trace` and `/notify`, behind the same `case_or_404` (the
+  question asked before warning, `GET .../notify/`, is in the table).
 - Venue writes that hold no personal data (register, edit, approve...), the organization
   writes: tested in their apps; here only their reads (and the campaign's confirmation, which
   sends, and the question asked before closing a checkpoint).
@@ -107,6 +108,8 @@ MATRIX: dict[str, tuple] = {
     "PATCH /api/v1/cases/{id}/contacts/{cid}":
                                          (401, 401, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
     "POST /api/v1/cases/{id}/trace":     (401, 401, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
+    "POST /api/v1/cases/{id}/notify/preview":
+                                         (401, 401, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
     "POST /api/v1/cases/{id}/notify":    (401, 401, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
     # API: staff scans. The poster is public, so a checkpoint one may not scan at is a 403.
     # Tracers trace; they do not staff checkpoints (accounts.access.scan_q).
@@ -132,6 +135,8 @@ MATRIX: dict[str, tuple] = {
     "/tracing/":                         (LOGIN, LOGIN, 403, 403, 403, 200, NONE, 200, 200, 200, NONE, 403, 200),  # noqa: E501
     "/tracing/{id}/":                    (LOGIN, LOGIN, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
     "/tracing/{id}/communes/25396/":     (LOGIN, LOGIN, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
+    "/tracing/{id}/communes/25396/notify/":
+                                         (LOGIN, LOGIN, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
     "/tracing/{id}/communes/25396/export.xlsx":
                                          (LOGIN, LOGIN, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
     "POST /tracing/{id}/contacts/{cid}/":(LOGIN, LOGIN, 403, 403, 403, 302, 404, 302, 302, 302, 404, 403, 302),  # noqa: E501
@@ -403,9 +408,16 @@ ENDPOINTS: dict[str, Endpoint] = {
     "POST /api/v1/cases/{id}/trace": Endpoint(
         lambda c, w: c.api("POST", f"/api/v1/cases/{w.case.pk}/trace"), people=_person
     ),
-    # Queues the warnings: its answer is a count, it shows nobody.
+    # What the warning would send, and sending it: counts and the text, naming nobody.
+    "POST /api/v1/cases/{id}/notify/preview": Endpoint(
+        lambda c, w: c.api("POST", f"/api/v1/cases/{w.case.pk}/notify/preview")
+    ),
     "POST /api/v1/cases/{id}/notify": Endpoint(
-        lambda c, w: c.api("POST", f"/api/v1/cases/{w.case.pk}/notify")
+        lambda c, w: c.api(
+            "POST",
+            f"/api/v1/cases/{w.case.pk}/notify",
+            {"confirm": True, "recipients": tracing.unwarned(w.case).count()},
+        )
     ),
     "POST /api/v1/checkins (person)": Endpoint(
         lambda c, w: c.api("POST", "/api/v1/checkins", scan(w, person=TYPED)),
@@ -465,6 +477,9 @@ ENDPOINTS: dict[str, Endpoint] = {
     "/tracing/{id}/": Endpoint(lambda c, w: c.page("GET", f"/tracing/{w.case.pk}/"), people=_both),
     "/tracing/{id}/communes/25396/": Endpoint(
         lambda c, w: c.page("GET", f"/tracing/{w.case.pk}/communes/25396/"), people=_neighbour
+    ),
+    "/tracing/{id}/communes/25396/notify/": Endpoint(
+        lambda c, w: c.page("GET", f"/tracing/{w.case.pk}/communes/25396/notify/")
     ),
     "/tracing/{id}/communes/25396/export.xlsx": Endpoint(
         lambda c, w: c.page("GET", f"/tracing/{w.case.pk}/communes/25396/export.xlsx"),

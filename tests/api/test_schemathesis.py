@@ -97,7 +97,8 @@ VALID_BODY = {
     "installed": 3,
     "kind": "install",
     "unit_code": "25396",
-    "confirm": True,  # starting a campaign must say so
+    "confirm": True,  # starting a campaign, warning contacts must say so
+    "recipients": 1,  # the contacts a warning goes to: the fixture's one
     **KNOWN_BODY,
 }
 NUL = "a\x00b"

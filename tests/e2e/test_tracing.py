@@ -110,8 +110,15 @@ def test_tracer_records_a_case_commune_sees_its_list(page: Page, demo: str) -> N
     binh.refresh_from_db()
     assert binh.status == Status.ISOLATING and binh.notes == "Đã gọi, cách ly tại nhà"
     fits(page)
-    page.locator("form[action$='/notify/'] button").click()
-    expect(page.locator("form[action$='/notify/']")).to_have_count(0)  # nobody left to warn
+    unwarned = Contact.objects.filter(case=case, notified_at__isnull=True).count()
+    page.locator("#notify").click()  # first the question: who gets what, at what cost
+    expect(page.locator("#warning-recipients")).to_have_text(str(unwarned))
+    expect(page.locator("#warning-text")).to_contain_text("1022")
+    expect(page.locator("#warning-cost")).to_contain_text("SMS")
+    fits(page)
+    assert Contact.objects.filter(case=case, notified_at__isnull=True).count() == unwarned
+    page.locator("#confirm").click()
+    expect(page.locator("#notify")).to_have_count(0)  # nobody left to warn
     assert not Contact.objects.filter(case=case, notified_at__isnull=True).exists()
     with page.expect_download() as download:
         page.locator("main a[href$='/export.xlsx']").click()

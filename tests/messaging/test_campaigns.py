@@ -13,6 +13,7 @@ from kiemdich.declarations.models import Person
 from kiemdich.geo.models import Unit
 from kiemdich.messaging import campaigns
 from kiemdich.messaging.models import Campaign, CampaignStatus, Message, State
+from kiemdich.messaging.segments import SmsSegments, sms_segments
 from kiemdich.messaging.tasks import send_campaign
 
 from .conftest import DUC_PHONG, person
@@ -227,7 +228,7 @@ def test_default_texts_name_the_sender_and_fit_one_sms_or_two(personas, org_admi
     assert "huyện Bù Đăng" in install and "Bluezone" in install
     assert declaration.startswith("Trường THCS Đức Phong") and "/declare/" in declaration
     for text in (install, declaration):
-        assert len(text) <= 160 and campaigns.sms_segments(text).parts <= 3
+        assert len(text) <= 160 and sms_segments(text).parts <= 3
 
 
 def test_a_campaign_bigger_than_a_sending_round_is_sent_whole(personas, binh_phuoc):
@@ -276,7 +277,7 @@ class RefusingSender:
     ],
 )
 def test_sms_segments_count_like_a_carrier(text, encoding, length, parts):
-    assert campaigns.sms_segments(text) == campaigns.SmsSegments(encoding, length, parts)
+    assert sms_segments(text) == SmsSegments(encoding, length, parts)
 
 
 def test_a_preview_counts_masks_and_queues_nothing(personas, people):
@@ -310,7 +311,7 @@ def test_the_preview_shows_and_counts_what_the_sender_adds(personas, people, set
     )
     assert shown.text == text and shown.delivered == f"[BCD COVID] {text}"
     # 12 more, and the brackets are extended GSM characters (two each): 159 of 160.
-    assert shown.segments == campaigns.SmsSegments("GSM-7", 159, 1)
+    assert shown.segments == SmsSegments("GSM-7", 159, 1)
     longer = campaigns.preview(
         personas["commune"],
         kind="install",

@@ -140,9 +140,24 @@ def test_contacts_are_warned_once(
     record(client, personas["tracer"], degree=2)
     case = Case.objects.get()
     url = f"/api/v1/cases/{case.pk}/notify"
+
+    def post(path: str, body: dict):
+        return client.post(
+            path, body, content_type="application/json", **bearer(personas["tracer"])
+        )
+
+    preview = post(f"{url}/preview", {}).json()
+    assert preview["recipients"] == 2 and preview["without_phone"] == 0
+    assert "tiếp xúc gần" in preview["sample"] and preview["encoding"] == "UCS-2"
+    assert preview["total_sms"] == 2 * preview["segments"] >= 2
+    refused = post(url, {"recipients": 2})  # not confirmed
+    assert refused.status_code == 422 and "confirm" in str(refused.json()["detail"])
+    stale = post(url, {"recipients": 1, "confirm": True})
+    assert (stale.status_code, stale.json()["code"]) == (409, "recipients_changed")
+    assert not Message.objects.exists()
     with django_capture_on_commit_callbacks(execute=True):  # the outbox is sent after commit
-        assert client.post(url, **bearer(personas["tracer"])).json() == {"queued": 2}
-    assert client.post(url, **bearer(personas["tracer"])).json() == {"queued": 0}
+        assert post(url, {"recipients": 2, "confirm": True}).json() == {"queued": 2}
+    assert post(url, {"recipients": 0, "confirm": True}).json() == {"queued": 0}
     messages = Message.objects.order_by("to")
     assert [m.to for m in messages] == ["+84912000002", "+84912000003"]
     assert [(m.state, "tiếp xúc gần" in m.body) for m in messages] == [("sent", True)] * 2

@@ -299,24 +299,40 @@ def test_excel_export_is_scoped_and_logged(town, case, personas, client):
     assert client.get(f"/tracing/{case.pk}/communes/25396/export.xlsx").status_code == 404
 
 
-def test_notify_queues_the_warnings_once(town, case, personas, client):
+def test_notify_shows_the_warning_and_sends_it_once_confirmed(town, case, personas, client):
+    url = f"/tracing/{case.pk}/communes/25396/notify/"
+    confirmed = {"confirm": "1", "recipients": "3"}
     login(client, personas["other_commune"])  # the outbox warns the whole case: not theirs
-    assert client.post(f"/tracing/{case.pk}/communes/25420/notify/").status_code == 403
+    assert client.get(f"/tracing/{case.pk}/communes/25420/notify/").status_code == 403
+    assert client.post(f"/tracing/{case.pk}/communes/25420/notify/", confirmed).status_code == 403
     assert "/notify/" not in client.get(f"/tracing/{case.pk}/communes/25420/").content.decode()
     client.logout()
 
     login(client, personas["commune"])
     html = client.get(f"/tracing/{case.pk}/communes/25396/").content.decode()
-    assert "/notify/" in html
-    response = client.post(f"/tracing/{case.pk}/communes/25396/notify/", follow=True)
+    assert f'href="{url}"' in html  # a link to the question, not a button that sends
+    preview = client.get(url).content.decode()
+    assert 'id="warning-recipients">3<' in preview
+    assert "COVID-19" in preview and "1022" in preview  # the SMS as it arrives
+    assert "SMS" in preview and 'name="recipients" value="3"' in preview
+    assert Message.objects.count() == 0  # looking sends nothing
+
+    response = client.post(url, follow=True)  # no confirmation: nothing sent, the question again
+    assert response.redirect_chain[-1][0] == url and Message.objects.count() == 0
+    response = client.post(url, {**confirmed, "recipients": "2"}, follow=True)  # a stale count
+    assert response.redirect_chain[-1][0] == url and Message.objects.count() == 0
+    assert "3" in response.content.decode()
+
+    response = client.post(url, confirmed, follow=True)
     assert response.redirect_chain[-1][0] == f"/tracing/{case.pk}/communes/25396/"
     assert "3" in response.content.decode()
     assert not Contact.objects.filter(case=case, notified_at__isnull=True).exists()
     assert Message.objects.count() == 3
     assert AuditLog.objects.get(action="notify").actor == personas["commune"]
-    client.post(f"/tracing/{case.pk}/communes/25396/notify/")
+    client.post(url, confirmed)  # pressed twice: the second finds nobody left
     assert Message.objects.count() == 3
-    assert client.post(f"/tracing/{case.pk}/communes/25420/notify/").status_code == 404
+    assert "nobody to send to" in client.get(url).content.decode()
+    assert client.post(f"/tracing/{case.pk}/communes/25420/notify/", confirmed).status_code == 404
 
 
 def test_a_contact_testing_positive_becomes_a_case(town, case, personas, client):

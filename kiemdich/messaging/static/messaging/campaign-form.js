@@ -8,7 +8,7 @@
   var text = form.querySelector("textarea[name=text]");
   var count = document.getElementById("text-count");
   var defaults = JSON.parse(text.dataset.defaults || "{}");
-  // The GSM 03.38 alphabet (same as campaigns.GSM_BASIC / GSM_EXTENDED on the server).
+  // The GSM 03.38 alphabet (same as segments.GSM_BASIC / GSM_EXTENDED on the server).
   var GSM = "@£$¥èéùìòÇ\nØø\rÅåΔ_ΦΓΛΩΠΨΣΘΞÆæßÉ !\"#¤%&'()*+,-./0123456789:;<=>?¡" +
     "ABCDEFGHIJKLMNOPQRSTUVWXYZÄÖÑÜ§¿abcdefghijklmnopqrstuvwxyzäöñüà";
   var EXT = "^{}\\[~]|€\f";
