@@ -1,5 +1,7 @@
 """Requests no person sends still get a clear 4xx in the API's shape, never a 500."""
 
+import pytest
+
 from tests.conftest import PASSWORD
 from tests.venues.conftest import make_venue
 
@@ -19,6 +21,26 @@ def test_nul_characters_are_refused_everywhere(personas, client):
     assert page.status_code == 400
     venue.refresh_from_db()
     assert venue.status == "active" and venue.status_note == ""
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/declarations", "/api/v1/checkins", "/api/v1/campaigns/preview"]
+)
+def test_a_form_posted_to_the_api_is_a_4xx(personas, client, path):
+    """Some clients post forms (multipart or urlencoded) by mistake: a clear 4xx, not a 500."""
+    client.login(username="huyen_budang", password=PASSWORD)
+    for content_type in (
+        "multipart/form-data; boundary=BoUnDaRy",
+        "application/x-www-form-urlencoded",
+    ):
+        body = (
+            '--BoUnDaRy\r\nContent-Disposition: form-data; name="a"\r\n\r\nb\r\n--BoUnDaRy--\r\n'
+            if content_type.startswith("multipart")
+            else "a=b"
+        )
+        response = client.post(path, body, content_type=content_type)
+        assert 400 <= response.status_code < 500, (content_type, response.content[:300])
+        assert "code" in response.json()
 
 
 def test_huge_page_numbers_are_a_422(binh_phuoc, client):

@@ -111,8 +111,13 @@ def test_each_commune_sees_only_its_own_contacts(client, outbreak, personas):
     assert theirs["items"] and not set(c["full_name"] for c in theirs["items"]) & {"Trần Thị Hàng"}
     seen = client.get(f"/api/v1/cases/{case.pk}", **bearer(personas["other_commune"])).json()
     assert seen["person_id"] is None and seen["f1"] + seen["f2"] == len(theirs["items"])
-    for work in ("trace", "notify"):
-        answer = client.post(f"/api/v1/cases/{case.pk}/{work}", **bearer(personas["other_commune"]))
+    for work in ("trace", "notify/preview", "notify"):
+        answer = client.post(
+            f"/api/v1/cases/{case.pk}/{work}",
+            {"confirm": True, "recipients": 1},
+            content_type="application/json",
+            **bearer(personas["other_commune"]),
+        )
         assert answer.status_code == 403
     assert client.get(url, **bearer(personas["other_district"])).status_code == 404
     assert client.get(url, **bearer(personas["citizen"])).status_code == 403
@@ -147,7 +152,7 @@ def test_contacts_are_warned_once(
         )
 
     preview = post(f"{url}/preview", {}).json()
-    assert preview["recipients"] == 2 and preview["without_phone"] == 0
+    assert preview["recipients"] == 2 and preview["without_phone"] == 1  # the traveller: no phone
     assert "tiếp xúc gần" in preview["sample"] and preview["encoding"] == "UCS-2"
     assert preview["total_sms"] == 2 * preview["segments"] >= 2
     refused = post(url, {"recipients": 2})  # not confirmed

@@ -331,7 +331,7 @@ def test_notify_shows_the_warning_and_sends_it_once_confirmed(town, case, person
     assert AuditLog.objects.get(action="notify").actor == personas["commune"]
     client.post(url, confirmed)  # pressed twice: the second finds nobody left
     assert Message.objects.count() == 3
-    assert "nobody to send to" in client.get(url).content.decode()
+    assert "không còn ai để gửi" in client.get(url).content.decode()
     assert client.post(f"/tracing/{case.pk}/communes/25420/notify/", confirmed).status_code == 404
 
 
