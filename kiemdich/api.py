@@ -154,12 +154,12 @@ def register_routers() -> None:
     from kiemdich.adoption.api import installs as installs_router
     from kiemdich.adoption.api import router as adoption_router
     from kiemdich.adoption.org_api import router as orgs_router
-    from kiemdich.adoption.reports_api import router as reports_router
     from kiemdich.checkins.api import router as stats_router
     from kiemdich.checkins.api import scans as scans_router
     from kiemdich.declarations.api import router as declarations_router
     from kiemdich.geo.api import router as geo_router
     from kiemdich.messaging.api import router as campaigns_router
+    from kiemdich.reports.api import router as reports_router
     from kiemdich.tracing.api import router as tracing_router
     from kiemdich.venues.api import router as venues_router
 

@@ -114,6 +114,7 @@ INSTALLED_APPS = [
     "kiemdich.tracing",
     "kiemdich.messaging",
     "kiemdich.adoption",
+    "kiemdich.reports",
     "kiemdich.demo",
     "django_tasks",
     "django_tasks_db",

@@ -33,7 +33,7 @@ urlpatterns = [
     path("stats/", include("kiemdich.checkins.urls")),
     path("tracing/", include("kiemdich.tracing.urls")),
     path("adoption/", include("kiemdich.adoption.urls")),
-    path("reports/", include("kiemdich.adoption.report_urls")),
+    path("reports/", include("kiemdich.reports.urls")),
     # Organizations: orgs' list import, then adoption's pages of their install figures.
     path("orgs/", include((orgs_urls.urlpatterns + org_urls.urlpatterns, orgs_urls.app_name))),
     path("campaigns/", include("kiemdich.messaging.urls")),

@@ -64,7 +64,7 @@ EXEMPT = {
     "geo.Unit": "administrative units: `full_name` is a commune's official name",
     "messaging.Campaign": "the official's own text to everybody of an area; its recipients "
     "are its outbox messages, which are purged (messaging.Message)",
-    "adoption.DailyReport": "a unit's daily report to the level above: figures and the unit's "
+    "reports.DailyReport": "a unit's daily report to the level above: figures and the unit's "
     "remark (`note`), an aggregate kept as the history of reports",
     "adoption.Install": "a pseudonymous app install id per commune (no name, phone or "
     "device data), the register behind the install counts and rates",

@@ -1,9 +1,9 @@
-"""Admin pages: targets are set here; imported figures, installs and reports can be checked and
+"""Admin pages: targets are set here; imported figures and installs can be checked and
 corrected (the daily sums of registered installs are the service's, shown read-only)."""
 
 from django.contrib import admin
 
-from .models import DailyReport, Install, InstallDay, InstallFigure, MissedDeadline, Target
+from .models import Install, InstallDay, InstallFigure, Target
 
 
 @admin.register(Target)
@@ -40,19 +40,3 @@ class InstallDayAdmin(admin.ModelAdmin):
     readonly_fields = ["unit", "date", "added", "removed"]
     date_hierarchy = "date"
     show_full_result_count = False
-
-
-@admin.register(DailyReport)
-class DailyReportAdmin(admin.ModelAdmin):
-    list_display = ["unit", "date", "status", "installs", "late", "submitted_at", "submitted_by"]
-    list_filter = ["status", "late", "date"]
-    search_fields = ["unit__code", "unit__name"]
-    raw_id_fields = ["unit", "submitted_by"]
-    date_hierarchy = "date"
-
-
-@admin.register(MissedDeadline)
-class MissedDeadlineAdmin(admin.ModelAdmin):
-    list_display = ["unit", "date", "flagged_at", "reminded"]
-    list_filter = ["date"]
-    raw_id_fields = ["unit"]

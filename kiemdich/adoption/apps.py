@@ -4,4 +4,4 @@ from django.utils.translation import gettext_lazy as _
 
 class AdoptionConfig(AppConfig):
     name = "kiemdich.adoption"
-    verbose_name = _("App adoption and daily reports")
+    verbose_name = _("App adoption")

@@ -1,4 +1,4 @@
-"""Installs of the apps, install figures per unit and day, targets and the daily reports.
+"""Installs of the apps, install figures per unit and day, and targets.
 
 Two sources give a unit's install count, as in 2021: apps register each install (`Install`,
 summed per commune and day in `InstallDay` so a dashboard never counts millions of rows), and
@@ -9,7 +9,6 @@ its registered installs): see `figures.py`.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -155,70 +154,3 @@ class Target(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-
-class DailyReport(models.Model):
-    """A unit's figures for one day, sent up: communes to their district by 15:00, districts to
-    the province by 16:00 (seed 002). A district's report starts as a draft compiled from its
-    communes' reports and is sent once the officer has checked or corrected it."""
-
-    class Status(models.TextChoices):
-        DRAFT = "draft", _("draft")
-        SENT = "sent", _("sent")
-
-    unit = models.ForeignKey(
-        "geo.Unit", verbose_name=_("unit"), on_delete=models.CASCADE, related_name="+"
-    )
-    date = models.DateField(_("date"))
-    installs = models.PositiveIntegerField(_("installs (cumulative)"))
-    smartphone_users = models.PositiveIntegerField(_("smartphone users"), null=True, blank=True)
-    venues = models.PositiveIntegerField(_("checkpoints"), null=True, blank=True)
-    scans = models.PositiveIntegerField(_("scans today"), null=True, blank=True)
-    note = models.TextField(_("note"), blank=True)
-    status = models.CharField(
-        _("status"), max_length=8, choices=Status.choices, default=Status.SENT
-    )
-    submitted_at = models.DateTimeField(_("sent at"), null=True, blank=True)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("sent by"),
-        null=True,
-        blank=True,
-        on_delete=models.SET_NULL,
-        related_name="+",
-    )
-    late = models.BooleanField(_("late"), default=False)
-    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
-
-    class Meta:
-        verbose_name = _("daily report")
-        verbose_name_plural = _("daily reports")
-        ordering = ["-date", "unit"]
-        constraints = [
-            models.UniqueConstraint(fields=["unit", "date"], name="dailyreport_unit_date"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.unit_id} {self.date}"
-
-
-class MissedDeadline(models.Model):
-    """A unit that had not sent its report when the deadline passed; its heads were reminded."""
-
-    unit = models.ForeignKey(
-        "geo.Unit", verbose_name=_("unit"), on_delete=models.CASCADE, related_name="+"
-    )
-    date = models.DateField(_("date"))
-    flagged_at = models.DateTimeField(_("flagged at"), auto_now_add=True)
-    reminded = models.PositiveSmallIntegerField(_("people reminded"), default=0)
-
-    class Meta:
-        verbose_name = _("missed report deadline")
-        verbose_name_plural = _("missed report deadlines")
-        ordering = ["-date", "unit"]
-        constraints = [
-            models.UniqueConstraint(fields=["unit", "date"], name="misseddeadline_unit_date"),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.unit_id} {self.date}"

@@ -3,8 +3,8 @@ to-dos, a checkpoint owner's day.
 
 Read-only, and one function per group of figures, each a handful of queries whatever the number
 of communes under the unit (tests/web/test_today.py counts them). Every rule is the owning app's:
-checkpoints and scans `checkins.stats`, installs `adoption.figures`, reports the reports' module
-(through `web.daily_reports`), who sees what `accounts.access`. Nothing here is a second copy.
+checkpoints and scans `checkins.stats`, installs `adoption.figures`, the daily reports
+`reports.services`, who sees what `accounts.access`. Nothing here is a second copy.
 """
 
 from __future__ import annotations
@@ -19,12 +19,11 @@ from kiemdich.accounts.access import area_path, may_administer, works_with_perso
 from kiemdich.adoption.figures import dashboard
 from kiemdich.checkins.stats import DayActivity, day_activity, local_midnight, visits_on
 from kiemdich.geo.models import Level, Unit
+from kiemdich.reports.services import ReportState, may_report, overview, reports_up
 from kiemdich.tracing.models import Case, Contact
 from kiemdich.tracing.models import Status as ContactStatus
 from kiemdich.venues.models import Status as VenueStatus
 from kiemdich.venues.models import Venue
-
-from .daily_reports import ReportState, may_report, overview, reports_up
 
 #: Communes with no scan today named on the page before "and N more".
 QUIET_SHOWN = 12

@@ -163,7 +163,7 @@ def api_modules(graph: dict[str, set[str]]) -> set[str]:
         if is_core(name)
         or name == "kiemdich.api"
         or name.endswith(".api")
-        or name.endswith("_api")  # adoption.reports_api
+        or name.endswith("_api")  # adoption.org_api
     }
 
 

@@ -32,7 +32,8 @@ LAYERS = [
     "messaging",  # the outbox, and campaigns to organizations and people
     "checkins",  # scans, visits, daily counts, the staff scanner
     "tracing",  # cases, contacts
-    "adoption",  # installs, rates, targets, organizations' figures, the daily reports
+    "adoption",  # installs, rates, targets, organizations' figures
+    "reports",  # the daily reports, their deadlines and reminders
     "web",  # the home and unit pages, the shared layout
     "demo",  # the demo province, through every app's services
 ]

@@ -14,7 +14,6 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from kiemdich.accounts.models import Role
-from kiemdich.adoption import reports
 from kiemdich.adoption.models import InstallFigure
 from kiemdich.checkins.models import Checkin
 from kiemdich.checkins.stats import local_midnight
@@ -22,6 +21,7 @@ from kiemdich.checkins.storing import bump_daily
 from kiemdich.declarations.cookies import PERSON_COOKIE, person_token
 from kiemdich.declarations.models import Person
 from kiemdich.geo.models import Level, Unit, UnitStat
+from kiemdich.reports import services as reports
 from kiemdich.tracing.models import Case, Contact
 from kiemdich.venues.models import Status
 from kiemdich.web import today
@@ -282,7 +282,8 @@ def test_district_official_lands_on_today(client, personas, day, tracing_day):
 
 def test_commune_official_sees_their_own_report_due(client, personas, day):
     html = page(client, personas["commune"])
-    assert 'id="todo-own-report"' in html and "báo cáo hôm nay" in html
+    # "Gửi báo cáo hôm nay trước 15:00", or after 15:00 "Báo cáo hôm nay đã quá hạn"
+    assert 'id="todo-own-report"' in html and "báo cáo hôm nay" in html.lower()
     assert 'id="todo-units-reports"' not in html  # a commune has nobody under it
     assert 'id="quiet"' not in html  # nor a list of communes
 

@@ -25,13 +25,13 @@ from django.utils.translation import gettext as _
 
 from kiemdich.accounts.access import may_administer
 from kiemdich.accounts.models import Role, User
+from kiemdich.adoption.figures import dashboard
 from kiemdich.checkins.models import ScanDaily
 from kiemdich.checkins.stats import counted_on
 from kiemdich.geo.models import Level, Unit
 from kiemdich.messaging.services import queue
 from kiemdich.venues.models import Venue
 
-from .figures import dashboard
 from .models import DailyReport, MissedDeadline
 
 #: The levels that send a daily report, and the officer role that sends it.

@@ -8,8 +8,10 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from kiemdich.accounts.models import Role
-from kiemdich.adoption.models import DailyReport, MissedDeadline
-from kiemdich.adoption.reports import (
+from kiemdich.geo.models import Unit
+from kiemdich.messaging.models import Message
+from kiemdich.reports.models import DailyReport, MissedDeadline
+from kiemdich.reports.services import (
     Figures,
     ReportState,
     check_deadlines,
@@ -17,9 +19,7 @@ from kiemdich.adoption.reports import (
     overview,
     submit,
 )
-from kiemdich.adoption.tasks import check_report_deadlines, schedule_deadline_check
-from kiemdich.geo.models import Unit
-from kiemdich.messaging.models import Message
+from kiemdich.reports.tasks import check_report_deadlines, schedule_deadline_check
 from tests.conftest import make_user
 
 DAY = dt.date(2021, 7, 12)
@@ -221,7 +221,7 @@ def test_a_check_run_the_next_morning_still_flags_yesterday(officers, settings):
 
 
 def test_a_failed_check_still_books_the_next_one(officers, monkeypatch):
-    import kiemdich.adoption.tasks as tasks
+    import kiemdich.reports.tasks as tasks
 
     booked = []
     monkeypatch.setattr(tasks, "check_deadlines", lambda now: 1 / 0)

@@ -11,7 +11,7 @@ import datetime as dt
 
 from django_tasks import default_task_backend, task
 
-from .reports import check_deadlines, next_deadline
+from .services import check_deadlines, next_deadline
 
 
 def schedule_deadline_check(now: dt.datetime | None = None):

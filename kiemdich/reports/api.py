@@ -1,6 +1,6 @@
 """`/api/v1/reports`: a unit sends its daily figures; a district or province reads who has.
 
-Thin: the rules (who may send, late or not, who is expected) live in adoption.reports and the
+Thin: the rules (who may send, late or not, who is expected) live in reports.services and the
 area checks in accounts.access, so the API and the page answer alike. Every endpoint needs a
 signed-in caller (the API's default).
 """
@@ -20,9 +20,9 @@ from ninja import Status as HttpStatus
 from kiemdich.core.errors import ApiError
 from kiemdich.geo.api import unit_or_404, visible_unit
 
+from .forms import MAX_COUNT
 from .models import DailyReport
-from .report_forms import MAX_COUNT
-from .reports import Figures, Overview, overview, submit
+from .services import Figures, Overview, overview, submit
 
 router = Router(tags=["reports"])
 

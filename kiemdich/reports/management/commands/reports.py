@@ -8,8 +8,8 @@ import datetime as dt
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from kiemdich.adoption.reports import check_deadlines, next_deadline
-from kiemdich.adoption.tasks import schedule_deadline_check
+from kiemdich.reports.services import check_deadlines, next_deadline
+from kiemdich.reports.tasks import schedule_deadline_check
 
 
 def aware(text: str) -> dt.datetime:

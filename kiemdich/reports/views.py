@@ -5,7 +5,7 @@ reported today?" (the table of children, with their figures and the total) and "
 up?" (the unit's own report: a commune's prefilled with the platform's figures, a district's
 compiled from its communes' reports, both editable before sending). A province only reads.
 
-Thin: states and sums come from adoption.reports, permissions from accounts.access.
+Thin: states and sums come from reports.services, permissions from accounts.access.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from kiemdich.accounts.access import may_see_unit
 from kiemdich.geo.areas import requested_unit
 from kiemdich.geo.models import Level
 
-from .report_forms import DayForm, ReportForm
-from .reports import (
+from .forms import DayForm, ReportForm
+from .services import (
     FIGURES,
     Overview,
     ReportState,
@@ -120,7 +120,7 @@ def index(request: HttpRequest) -> HttpResponse:
     ]
     return render(
         request,
-        "adoption/reports/index.html",
+        "reports/index.html",
         {
             "view": view,
             "rows": rows,

@@ -6,7 +6,7 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from kiemdich.adoption.models import DailyReport
+from kiemdich.reports.models import DailyReport
 from tests.conftest import PASSWORD
 
 URL = "/api/v1/reports/daily"

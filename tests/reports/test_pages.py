@@ -7,9 +7,10 @@ import re
 import pytest
 from django.utils import timezone
 
-from kiemdich.adoption.models import DailyReport, InstallFigure
-from kiemdich.adoption.reports import Figures, submit
+from kiemdich.adoption.models import InstallFigure
 from kiemdich.geo.models import Unit
+from kiemdich.reports.models import DailyReport
+from kiemdich.reports.services import Figures, submit
 from tests.conftest import PASSWORD
 
 

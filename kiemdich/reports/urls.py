@@ -2,9 +2,9 @@
 
 from django.urls import path
 
-from . import report_views
+from . import views
 
 app_name = "reports"
 urlpatterns = [
-    path("", report_views.index, name="index"),
+    path("", views.index, name="index"),
 ]

@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .reports import Figures
+from .services import Figures
 
 #: Upper bound of every count: far above any province, well inside the database's integer.
 MAX_COUNT = 2_000_000_000
