@@ -96,3 +96,22 @@ def test_the_dashboard_opens_on_the_newest_figures(seed_000, client):
     login(client, "tinh_binhphuoc")
     assert client.get("/api/v1/adoption").json()["date"] == "2021-07-12"
     assert 'value="2021-07-12"' in client.get("/adoption/").content.decode()
+
+
+@pytest.mark.parametrize(
+    "language, short, not_reported",
+    [("vi", "Còn thiếu so với chỉ tiêu", "Chưa báo cáo"), ("en", "Short of target", "Missing")],
+)
+def test_the_shortfall_column_is_not_called_not_reported(
+    seed_000, client, language, short, not_reported
+):
+    """The dashboard's gap column is the installs still missing against the target; the daily
+    reports page's counter is the units that have not reported. Each says its own thing."""
+    login(client, "tinh_binhphuoc")
+    client.cookies["django_language"] = language
+    page = client.get("/adoption/", QUERY).content.decode()
+    header = re.search(r'<th class="num" id="col-gap">(.*?)</th>', page).group(1)
+    assert header == short
+    assert not_reported not in page
+    reports = client.get("/reports/", {"unit": "70"}).content.decode()
+    assert f"<dt>{not_reported}</dt>" in reports and short not in reports
