@@ -460,6 +460,12 @@ class Overview:
         return [r for r in self.rows if r.doubts]
 
     @property
+    def implausible_below(self) -> list[Row]:
+        """Children with units under them whose sent figures were confirmed although they
+        looked wrong (a province's districts)."""
+        return [r for r in self.rows if r.implausible_below]
+
+    @property
     def doubts(self) -> list[Doubt]:
         """What was in doubt in the unit's own sent report."""
         if self.report is None or self.report.status != DailyReport.Status.SENT:

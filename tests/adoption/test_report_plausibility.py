@@ -225,6 +225,10 @@ def test_the_page_warns_next_to_the_field_keeps_the_figures_and_asks_to_confirm(
     html = client.get("/reports/").content.decode()
     row = re.search(r'<tr data-unit="696".*?</tr>', html, re.S).group(0)
     assert 'data-implausible-below="1"' in row and "1 báo cáo của xã có số liệu bất thường" in row
+    # Above the table too: on a phone the table scrolls sideways and its last column is hidden.
+    box = re.search(r'id="doubts">(.*?)</div>', html, re.S).group(1)
+    assert "Huyện Bù Đăng" in box and "1 báo cáo của xã có số liệu bất thường" in box
+    assert html.index('id="doubts"') < html.index('<table class="data stats reports">')
 
 
 def test_the_page_says_it_in_english_too(personas, duc_phong, client):
