@@ -16,13 +16,14 @@ from reportlab.pdfbase.ttfonts import TTFont
 
 REGULAR = "BeVietnamPro-Regular"
 BOLD = "BeVietnamPro-Bold"
+ITALIC = "BeVietnamPro-Italic"  # place and date, signing hints of official documents
 
 _lock = threading.Lock()
 _registered = False
 
 
 def register() -> None:
-    """Make REGULAR and BOLD usable in reportlab, once per process."""
+    """Make REGULAR, BOLD and ITALIC usable in reportlab, once per process."""
     global _registered
     if _registered:
         return
@@ -30,6 +31,6 @@ def register() -> None:
         if _registered:
             return
         files = fontpkg_be_vietnam_pro.ROOT / "files"
-        for name in (REGULAR, BOLD):
+        for name in (REGULAR, BOLD, ITALIC):
             pdfmetrics.registerFont(TTFont(name, str(files / f"{name}.ttf")))
         _registered = True

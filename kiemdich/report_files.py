@@ -1,8 +1,10 @@
 """Tables laid out like an official report, as the XLSX and PDF files officials attach to theirs.
 
 Every table kiemdich exports for a People's Committee (checkpoint statistics, install rates) has
-the same shape: a bold centred title, the date line in italics, a header row, numbered rows and a
-bold total. Both writers take one `ReportTable`, so the Excel file and the PDF can never differ.
+the same shape: the administrative frame of `kiemdich.official_docs` (issuing body, national
+motto, place and date), a bold centred title, the date line in italics, a header row, numbered
+rows, a bold total, and the signature block. Both writers take one `ReportTable` and one
+`Letterhead`, so the Excel file and the PDF can never differ.
 The wording is Vietnamese whatever the reader's screen language: the file is a report, not a
 page. Totals are written as numbers, not formulas, so viewers that never recalculate (phones,
 mail previews) still show them.
@@ -21,7 +23,8 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-from kiemdich import pdf_fonts
+from kiemdich import official_docs, pdf_fonts
+from kiemdich.official_docs import Letterhead
 from kiemdich.tabular import safe_cell, workbook, write_cells
 
 Cell = str | int | Decimal | None
@@ -63,8 +66,10 @@ def text(value: Cell) -> str:
     return value
 
 
-def to_xlsx(table: ReportTable) -> bytes:
-    """One A4 sheet: title, date, header on row 4, one row per unit, the bold total."""
+def to_xlsx(table: ReportTable, head: Letterhead) -> bytes:
+    """One A4 sheet: the frame's header, title, date, the header row, one row per unit, the bold
+    total, the notes and the signatures. The header row and the units' rows are the workbook's
+    `official_docs.DATA_NAME`, for programs reading the figures."""
     buffer = io.BytesIO()
     book = workbook(buffer)
     book.set_properties({"title": table.title, "author": "kiemdich"})
@@ -108,10 +113,13 @@ def to_xlsx(table: ReportTable) -> bytes:
     last_col = table.columns - 1
     for col, width in enumerate(table.widths):
         sheet.set_column(col, col, width * 4.4)  # cm to Excel character widths
-    sheet.set_row(0, 48)
-    sheet.merge_range(0, 0, 0, last_col, safe_cell(table.title), title_fmt)
-    sheet.merge_range(1, 0, 1, last_col, safe_cell(table.subtitle), subtitle_fmt)
-    header_row = 3
+    title_row = official_docs.write_xlsx_header(book, sheet, head, table.widths, font)
+    sheet.set_row(title_row, 48)
+    sheet.merge_range(title_row, 0, title_row, last_col, safe_cell(table.title), title_fmt)
+    sheet.merge_range(
+        title_row + 1, 0, title_row + 1, last_col, safe_cell(table.subtitle), subtitle_fmt
+    )
+    header_row = title_row + 3
     sheet.set_row(header_row, 36 if table.columns <= 4 else 52)
     write_cells(sheet, header_row, 0, table.header, header_fmt)
     row = header_row
@@ -120,6 +128,7 @@ def to_xlsx(table: ReportTable) -> bytes:
         sheet.write_number(row, 0, number, index_fmt)
         for col, value in enumerate(line, start=1):
             write(row, col, value, bold=False)
+    official_docs.define_data(book, table.sheet_name, header_row, row, last_col)
     row += 1
     sheet.merge_range(row, 0, row, 1, TOTAL, total_label_fmt)
     for col, value in enumerate(table.total, start=2):
@@ -127,6 +136,7 @@ def to_xlsx(table: ReportTable) -> bytes:
     for note in table.notes:
         row += 1
         write_cells(sheet, row, 0, [note], book.add_format({**font, "italic": True}))
+    row = official_docs.write_xlsx_signature(book, sheet, head, row + 2, table.widths, font)
 
     sheet.set_paper(9)  # A4
     if table.wide:
@@ -142,8 +152,9 @@ def to_xlsx(table: ReportTable) -> bytes:
     return buffer.getvalue()
 
 
-def to_pdf(table: ReportTable) -> bytes:
-    """The same table as an A4 PDF with an embedded font that has the Vietnamese glyphs."""
+def to_pdf(table: ReportTable, head: Letterhead) -> bytes:
+    """The same table as an A4 PDF, in its frame, with an embedded font that has the Vietnamese
+    glyphs."""
     pdf_fonts.register()
     buffer = io.BytesIO()
     doc = SimpleDocTemplate(
@@ -190,11 +201,13 @@ def to_pdf(table: ReportTable) -> bytes:
         )
     )
     story = [
+        *official_docs.pdf_header(head, doc.width),
         Paragraph(table.title, style["title"]),
         Paragraph(table.subtitle, style["subtitle"]),
         Spacer(1, 0.5 * cm),
         grid,
     ]
     story += [Paragraph(note, style["note"]) for note in table.notes]
+    story.append(official_docs.pdf_signature(head, doc.width))
     doc.build(story)
     return buffer.getvalue()

@@ -82,6 +82,13 @@ RETENTION_DAYS = int(os.environ.get("KIEMDICH_RETENTION_DAYS", "30"))
 # Daily report deadlines, local time (seed 002): units to their district, districts to the province.
 REPORT_DEADLINE_UNIT = os.environ.get("KIEMDICH_REPORT_DEADLINE_UNIT", "15:00")
 REPORT_DEADLINE_DISTRICT = os.environ.get("KIEMDICH_REPORT_DEADLINE_DISTRICT", "16:00")
+# A report figure more than this many times its unit's previous report (or less than its
+# 1/factor, for the cumulative ones) needs a confirmation (reports.services.doubts); 0: no check.
+REPORT_JUMP_FACTOR = float(os.environ.get("KIEMDICH_REPORT_JUMP_FACTOR", "3"))
+# The issuing body at the top left of every exported official document (kiemdich.official_docs),
+# lines separated by "|" ("UBND TỈNH BÌNH PHƯỚC|BAN CHỈ ĐẠO PHÒNG, CHỐNG DỊCH COVID-19"); empty:
+# the People's Committee of the exporting official's unit ("UBND HUYỆN BÙ ĐĂNG").
+ISSUING_BODY = os.environ.get("KIEMDICH_ISSUING_BODY", "")
 
 # How SMS/Zalo messages leave (kiemdich.messaging.senders): the console by default.
 MESSAGE_SENDER = os.environ.get(

@@ -10,7 +10,7 @@ import openpyxl
 import pytest
 from django.utils import timezone
 
-from kiemdich import report_files
+from kiemdich import official_docs, report_files
 from kiemdich.checkins.models import Checkin
 from kiemdich.declarations.cookies import PERSON_COOKIE
 from kiemdich.declarations.services import person_token
@@ -46,6 +46,13 @@ def assert_no_formula(content: bytes, *hostile: str) -> None:
     values = {c.value for c in found}
     for text in hostile:
         assert "'" + text in values
+
+
+#: A frame whose every text would run as a formula: a configured issuing body, a unit's name,
+#: an official's own name.
+HOSTILE_HEAD = official_docs.Letterhead(
+    issuing_body=("=UBND",), place="-Phước", date=dt.date(2026, 12, 3), preparer="@me"
+)
 
 
 @pytest.fixture
@@ -108,8 +115,17 @@ def test_the_contact_list_writes_no_formula(binh_phuoc):
         commune_id="25396",
         notes="@cmd",
     )
-    content = tracing_exports.contacts_xlsx(case, venue.commune, [contact])
-    assert_no_formula(content, HOSTILE, "+Nguyễn", "=1+1", "@cmd")
+    content = tracing_exports.contacts_xlsx(case, venue.commune, [contact], HOSTILE_HEAD)
+    assert_no_formula(
+        content,
+        HOSTILE,
+        "+Nguyễn",
+        "=1+1",
+        "@cmd",
+        "=UBND",
+        "-Phước, ngày 03 tháng 12 năm 2026",
+        "@me",
+    )
 
 
 def test_official_report_tables_write_no_formula():
@@ -122,7 +138,10 @@ def test_official_report_tables_write_no_formula():
         widths=[1.3, 7.7, 3.5],
         notes=["=1+1 ghi chú"],
     )
-    assert_no_formula(report_files.to_xlsx(table), HOSTILE, "=1+1 ghi chú")
+    content = report_files.to_xlsx(table, HOSTILE_HEAD)
+    assert_no_formula(
+        content, HOSTILE, "=1+1 ghi chú", "=UBND", "-Phước, ngày 03 tháng 12 năm 2026", "@me"
+    )
 
 
 def test_unit_and_checkpoint_exports_share_the_writer():

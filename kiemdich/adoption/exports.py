@@ -6,6 +6,7 @@ then the total; the date and the target with its deadline in the heading.
 
 from __future__ import annotations
 
+from kiemdich.official_docs import Letterhead
 from kiemdich.report_files import ReportTable, to_pdf, to_xlsx
 
 from .figures import Dashboard
@@ -52,9 +53,9 @@ def filename(board: Dashboard, suffix: str) -> str:
     return f"ty-le-cai-dat-{area}-{board.date:%Y-%m-%d}.{suffix}"
 
 
-def dashboard_xlsx(board: Dashboard) -> bytes:
-    return to_xlsx(report_table(board))
+def dashboard_xlsx(board: Dashboard, head: Letterhead) -> bytes:
+    return to_xlsx(report_table(board), head)
 
 
-def dashboard_pdf(board: Dashboard) -> bytes:
-    return to_pdf(report_table(board))
+def dashboard_pdf(board: Dashboard, head: Letterhead) -> bytes:
+    return to_pdf(report_table(board), head)

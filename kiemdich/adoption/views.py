@@ -17,6 +17,7 @@ from kiemdich.accounts.access import OFFICER_ROLES, may_see_unit
 from kiemdich.core.files import file_response
 from kiemdich.geo.areas import AreaDateForm, requested_unit, units_to_pick
 from kiemdich.geo.models import Level
+from kiemdich.official_docs import letterhead
 
 from . import exports, figures
 from .api import dashboard_out
@@ -64,7 +65,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 def export_xlsx(request: HttpRequest) -> HttpResponse:
     board, _form = board_for(request)
     return file_response(
-        exports.dashboard_xlsx(board),
+        exports.dashboard_xlsx(board, letterhead(request.user, board.unit)),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         exports.filename(board, "xlsx"),
     )
@@ -74,5 +75,7 @@ def export_xlsx(request: HttpRequest) -> HttpResponse:
 def export_pdf(request: HttpRequest) -> HttpResponse:
     board, _form = board_for(request)
     return file_response(
-        exports.dashboard_pdf(board), "application/pdf", exports.filename(board, "pdf")
+        exports.dashboard_pdf(board, letterhead(request.user, board.unit)),
+        "application/pdf",
+        exports.filename(board, "pdf"),
     )

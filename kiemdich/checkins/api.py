@@ -28,6 +28,7 @@ from kiemdich.core.errors import ApiError
 from kiemdich.core.files import file_response
 from kiemdich.core.pagination import Page
 from kiemdich.geo.api import visible_unit
+from kiemdich.official_docs import letterhead
 from kiemdich.ratelimit import hit, retry_after, take
 
 from .exports import checkpoint_table_pdf, checkpoint_table_xlsx
@@ -132,7 +133,7 @@ def checkpoints(request: HttpRequest, query: Query[TableQuery]):
 def checkpoints_xlsx(request: HttpRequest, query: Query[TableQuery]):
     table = table_for(request, query)
     return attachment(
-        checkpoint_table_xlsx(table),
+        checkpoint_table_xlsx(table, letterhead(request.user, table.unit)),
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         table,
         "xlsx",
@@ -146,7 +147,8 @@ def checkpoints_xlsx(request: HttpRequest, query: Query[TableQuery]):
 )
 def checkpoints_pdf(request: HttpRequest, query: Query[TableQuery]):
     table = table_for(request, query)
-    return attachment(checkpoint_table_pdf(table), "application/pdf", table, "pdf")
+    head = letterhead(request.user, table.unit)
+    return attachment(checkpoint_table_pdf(table, head), "application/pdf", table, "pdf")
 
 
 @router.get(

@@ -1,12 +1,13 @@
 """The checkpoint table as the files officials attach to their reports (XLSX and PDF, A4).
 
 Both copy the layout of the table annexed to seed 004 (Bù Đăng, 1687/UBND-VX) so a district can
-send it up unchanged; kiemdich.report_files writes them.
+send it up unchanged; kiemdich.report_files writes them in the frame of kiemdich.official_docs.
 """
 
 from __future__ import annotations
 
 from kiemdich import report_files
+from kiemdich.official_docs import Letterhead
 
 from .stats import CheckpointTable
 
@@ -26,9 +27,9 @@ def report_table(table: CheckpointTable) -> report_files.ReportTable:
     )
 
 
-def checkpoint_table_xlsx(table: CheckpointTable) -> bytes:
-    return report_files.to_xlsx(report_table(table))
+def checkpoint_table_xlsx(table: CheckpointTable, head: Letterhead) -> bytes:
+    return report_files.to_xlsx(report_table(table), head)
 
 
-def checkpoint_table_pdf(table: CheckpointTable) -> bytes:
-    return report_files.to_pdf(report_table(table))
+def checkpoint_table_pdf(table: CheckpointTable, head: Letterhead) -> bytes:
+    return report_files.to_pdf(report_table(table), head)

@@ -8,8 +8,17 @@ from .models import DailyReport, MissedDeadline
 
 @admin.register(DailyReport)
 class DailyReportAdmin(admin.ModelAdmin):
-    list_display = ["unit", "date", "status", "installs", "late", "submitted_at", "submitted_by"]
-    list_filter = ["status", "late", "date"]
+    list_display = [
+        "unit",
+        "date",
+        "status",
+        "installs",
+        "late",
+        "implausible",
+        "submitted_at",
+        "submitted_by",
+    ]
+    list_filter = ["status", "late", "implausible", "date"]
     search_fields = ["unit__code", "unit__name"]
     raw_id_fields = ["unit", "submitted_by"]
     date_hierarchy = "date"

@@ -22,7 +22,7 @@ from kiemdich.geo.api import unit_or_404, visible_unit
 
 from .forms import MAX_COUNT
 from .models import DailyReport
-from .services import Figures, Overview, overview, submit
+from .services import Figures, Overview, overview, stored_doubts, submit
 
 router = Router(tags=["reports"])
 
@@ -38,6 +38,25 @@ class ReportIn(Schema):
     status: Literal["sent", "draft"] = Field(
         "sent", description="'draft' stores the figures without sending them up."
     )
+    confirm_implausible: bool = Field(
+        False,
+        description=(
+            "true: send figures refused as implausible (422 `implausible`, naming each field in "
+            "doubt) anyway; they are stored flagged for the district and the province."
+        ),
+    )
+
+
+class DoubtOut(Schema):
+    field: str = Field(description="The figure in doubt: installs, smartphone_users, ...")
+    value: int
+    against: str = Field(
+        description="smartphone_users or population (it exceeds them), or previous (a jump "
+        "against the unit's previous report)."
+    )
+    limit: int = Field(description="The denominator, or the previous report's figure.")
+    since: dt.date | None = Field(description="Date of that previous report.")
+    message: str
 
 
 class ReportOut(Schema):
@@ -51,6 +70,24 @@ class ReportOut(Schema):
     status: str
     submitted_at: dt.datetime | None = Field(description="When it was first sent.")
     late: bool = Field(description="First sent after the deadline of that date.")
+    implausible: bool = Field(
+        description="Sent with figures in doubt, confirmed by the sender (`doubts` says which)."
+    )
+    doubts: list[DoubtOut]
+
+    @staticmethod
+    def resolve_doubts(obj: DailyReport) -> list[dict]:
+        return [
+            {
+                "field": d.field,
+                "value": d.value,
+                "against": d.against,
+                "limit": d.limit,
+                "since": d.since,
+                "message": d.message,
+            }
+            for d in stored_doubts(obj)
+        ]
 
 
 class DailyQuery(Schema):
@@ -64,6 +101,10 @@ class ChildOut(Schema):
     expected: bool = Field(description="Has an officer account, so it is asked to report.")
     state: str = Field(description="on_time, late, draft, waiting, missing or not_expected.")
     flagged: bool = Field(description="Flagged (and its officers reminded) at the deadline.")
+    implausible_below: int = Field(
+        description="Sent reports of units under it whose figures were confirmed although "
+        "implausible (a province's view of its districts' communes)."
+    )
     report: ReportOut | None
 
 
@@ -100,6 +141,7 @@ def as_out(view: Overview) -> dict:
                 "expected": r.expected,
                 "state": r.state,
                 "flagged": r.flagged,
+                "implausible_below": r.implausible_below,
                 "report": r.report,
             }
             for r in view.rows
@@ -134,6 +176,7 @@ def send_daily(request: HttpRequest, body: ReportIn):
             figures,
             body.note,
             send=body.status == DailyReport.Status.SENT,
+            confirm_implausible=body.confirm_implausible,
         )
     except PermissionDenied:
         raise ApiError(

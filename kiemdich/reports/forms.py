@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from .services import Figures
+from .services import Figures, figures_key
 
 #: Upper bound of every count: far above any province, well inside the database's integer.
 MAX_COUNT = 2_000_000_000
@@ -65,6 +65,22 @@ class ReportForm(forms.Form):
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+
+    #: Shown only once figures were found in doubt (reports.services.doubts).
+    confirm_implausible = forms.BooleanField(
+        label=gettext_lazy("I confirm these figures"), required=False
+    )
+    #: The figures the warning was about (reports.figures_key): the confirmation covers those.
+    confirmed_figures = forms.CharField(required=False, widget=forms.HiddenInput, max_length=200)
+
+    #: The fields a person types figures into, in order (the confirmation is shown apart).
+    FIGURE_FIELDS = ("installs", "smartphone_users", "venues", "scans", "note")
+
+    def confirmed(self) -> bool:
+        """Did the sender confirm exactly these figures after being warned about them?"""
+        return bool(self.cleaned_data.get("confirm_implausible")) and self.cleaned_data.get(
+            "confirmed_figures"
+        ) == figures_key(self.figures())
 
     def figures(self) -> Figures:
         data = self.cleaned_data

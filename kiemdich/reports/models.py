@@ -43,6 +43,16 @@ class DailyReport(models.Model):
         related_name="+",
     )
     late = models.BooleanField(_("late"), default=False)
+    implausible = models.BooleanField(
+        _("implausible figures confirmed"),
+        default=False,
+        help_text=_(
+            "Sent with figures above their denominators or far from the previous report, "
+            "confirmed by the sender."
+        ),
+    )
+    #: What was in doubt when it was sent (services.Doubt.as_dict), shown to the district.
+    doubts = models.JSONField(_("doubts"), default=list, blank=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 
     class Meta:

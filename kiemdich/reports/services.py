@@ -17,9 +17,10 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Count, Sum
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.formats import get_format
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
@@ -28,7 +29,8 @@ from kiemdich.accounts.models import Role, User
 from kiemdich.adoption.figures import dashboard
 from kiemdich.checkins.models import ScanDaily
 from kiemdich.checkins.stats import counted_on
-from kiemdich.geo.models import Level, Unit
+from kiemdich.core.errors import DomainError
+from kiemdich.geo.models import Level, Unit, UnitStat
 from kiemdich.messaging.services import queue
 from kiemdich.venues.models import Venue
 
@@ -145,6 +147,201 @@ def system_figures(unit: Unit, date: dt.date) -> Figures:
     )
 
 
+# --- plausibility ---------------------------------------------------------------------------
+
+#: The figures that only grow (cumulative, or the area's people): a sharp fall is as doubtful as
+#: a sharp rise. Checkpoints and a day's scans may fall (a Sunday, closed markets): only a rise.
+BOTH_WAYS = frozenset({"installs", "smartphone_users"})
+
+#: Below this, a previous figure is no base for a ratio: 4 installs after 1 is no jump.
+JUMP_BASE = 10
+
+
+def grouped(number: int) -> str:
+    """A count with the active language's grouping ("50.000" in Vietnamese)."""
+    return f"{number:,}".replace(",", get_format("THOUSAND_SEPARATOR"))
+
+
+def factor_text(factor: float) -> str:
+    """3.0 as "3", 2.5 as "2,5" in Vietnamese."""
+    return f"{factor:g}".replace(".", get_format("DECIMAL_SEPARATOR"))
+
+
+@dataclass(frozen=True)
+class Doubt:
+    """One figure of a report that is probably a typing error: larger than what it counts within
+    (`against` = "smartphone_users" or "population", `limit` its value), or a jump beyond
+    `settings.REPORT_JUMP_FACTOR` against the unit's previous report (`against` = "previous",
+    `limit` that report's figure, `since` its date). Stored with a confirmed report as
+    `as_dict()`, so the district's page can say what was in doubt in either language."""
+
+    field: str
+    value: int
+    against: str
+    limit: int
+    since: dt.date | None = None
+    factor: float | None = None
+
+    @property
+    def message(self) -> str:
+        values = {"value": grouped(self.value), "limit": grouped(self.limit)}
+        if self.against == "smartphone_users":
+            return _("More installs (%(value)s) than smartphone users (%(limit)s).") % values
+        if self.against == "population":
+            if self.field == "installs":
+                return (
+                    _("More installs (%(value)s) than people living in the area (%(limit)s).")
+                    % values
+                )
+            return (
+                _("More smartphone users (%(value)s) than people living in the area (%(limit)s).")
+                % values
+            )
+        values |= {
+            "factor": factor_text(self.factor or 0),
+            "date": f"{self.since:%d/%m/%Y}" if self.since else "",
+        }
+        if self.value > self.limit:
+            return (
+                _(
+                    "%(value)s is more than %(factor)s times the %(limit)s of the report of "
+                    "%(date)s."
+                )
+                % values
+            )
+        return (
+            _("%(value)s is less than 1/%(factor)s of the %(limit)s of the report of %(date)s.")
+            % values
+        )
+
+    def as_dict(self) -> dict:
+        return {
+            "field": self.field,
+            "value": self.value,
+            "against": self.against,
+            "limit": self.limit,
+            "since": self.since.isoformat() if self.since else None,
+            "factor": self.factor,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Doubt:
+        since = data.get("since")
+        return cls(
+            field=data["field"],
+            value=data["value"],
+            against=data["against"],
+            limit=data["limit"],
+            since=dt.date.fromisoformat(since) if since else None,
+            factor=data.get("factor"),
+        )
+
+
+def stored_doubts(report: DailyReport | None) -> list[Doubt]:
+    """The doubts a sender confirmed, as `Doubt`s (none for a plausible report)."""
+    if report is None or not report.implausible:
+        return []
+    return [Doubt.from_dict(d) for d in report.doubts or []]
+
+
+class ImplausibleFigures(DomainError):
+    """A 422 `implausible`: figures that need the sender's confirmation, each named by its field
+    (`[{"loc": ["body", "installs"], "msg": ...}]`); sending them again with the confirmation
+    (`confirm_implausible`) stores them, flagged."""
+
+    def __init__(self, doubts: list[Doubt]) -> None:
+        self.doubts = doubts
+        detail = [{"loc": ["body", d.field], "msg": d.message} for d in doubts]
+        super().__init__(
+            422,
+            "implausible",
+            _("Some figures look wrong: check them, or confirm that they are right."),
+            detail,
+        )
+
+
+def known_people(unit: Unit, date: dt.date) -> dict[str, int | None]:
+    """The unit's population and smartphone users on `date`: its newest figures on or before it,
+    else the sum of its children's when every child has one (a partial sum is no ceiling).
+    Two queries."""
+    own: dict[str, int | None] = {"population": None, "smartphone_users": None}
+    for population, phones in (
+        UnitStat.objects.filter(unit=unit, date__lte=date)
+        .order_by("date")
+        .values_list("population", "smartphone_users")
+    ):
+        own["population"] = population if population is not None else own["population"]
+        own["smartphone_users"] = phones if phones is not None else own["smartphone_users"]
+    if all(v is not None for v in own.values()) or unit.level == Level.COMMUNE:
+        return own
+    children = set(Unit.objects.filter(parent=unit).values_list("code", flat=True))
+    newest: dict[str, dict[str, int]] = {"population": {}, "smartphone_users": {}}
+    for code, population, phones in (
+        UnitStat.objects.filter(unit__parent=unit, date__lte=date)
+        .order_by("date")
+        .values_list("unit_id", "population", "smartphone_users")
+    ):
+        if population is not None:
+            newest["population"][code] = population
+        if phones is not None:
+            newest["smartphone_users"][code] = phones
+    for name, by_child in newest.items():
+        if own[name] is None and children and set(by_child) == children:
+            own[name] = sum(by_child.values())
+    return own
+
+
+def previous_report(unit: Unit, date: dt.date) -> DailyReport | None:
+    """The unit's newest report sent for a day before `date`: the base of the jump check."""
+    return (
+        DailyReport.objects.filter(unit=unit, date__lt=date, status=DailyReport.Status.SENT)
+        .order_by("-date")
+        .first()
+    )
+
+
+def doubts(unit: Unit, date: dt.date, figures: Figures) -> list[Doubt]:
+    """What in these figures is probably a typing error, field by field (the one rule behind the
+    page and the API): installs above the smartphone users (the report's own, else the unit's
+    known figure) or above the population; smartphone users above the population; any figure
+    more than `settings.REPORT_JUMP_FACTOR` times the unit's previous report, or for the
+    cumulative ones (`BOTH_WAYS`) less than its 1/factor. At most one doubt per field, the
+    denominators first. Three queries."""
+    found: dict[str, Doubt] = {}
+    people = known_people(unit, date)
+    phones = (
+        figures.smartphone_users
+        if figures.smartphone_users is not None
+        else people["smartphone_users"]
+    )
+    if phones is not None and figures.installs > phones:
+        found["installs"] = Doubt("installs", figures.installs, "smartphone_users", phones)
+    population = people["population"]
+    if population is not None:
+        for name in ("installs", "smartphone_users"):
+            value = getattr(figures, name)
+            if name not in found and value is not None and value > population:
+                found[name] = Doubt(name, value, "population", population)
+    factor = settings.REPORT_JUMP_FACTOR
+    previous = previous_report(unit, date) if factor > 1 else None
+    if previous is not None:
+        for name in FIGURES:
+            value, before = getattr(figures, name), getattr(previous, name)
+            if name in found or value is None or before is None or before < JUMP_BASE:
+                continue
+            rise = value > before * factor
+            fall = name in BOTH_WAYS and value * factor < before
+            if rise or fall:
+                found[name] = Doubt(name, value, "previous", before, previous.date, factor)
+    return [found[name] for name in FIGURES if name in found]
+
+
+def figures_key(figures: Figures) -> str:
+    """The figures as one text, so a page's confirmation covers exactly the figures it warned
+    about: change one after the warning and it must be confirmed again."""
+    return ";".join(f"{name}={getattr(figures, name)}" for name in FIGURES)
+
+
 # --- sending ---------------------------------------------------------------------------------
 
 
@@ -156,6 +353,7 @@ def submit(
     note: str = "",
     *,
     send: bool = True,
+    confirm_implausible: bool = False,
     now: dt.datetime | None = None,
 ) -> tuple[DailyReport, bool]:
     """Store `unit`'s report for `date` (sent, or a draft); (report, created).
@@ -163,13 +361,23 @@ def submit(
     Sending again updates the figures but keeps the first time it was sent, so correcting a
     report at 17:00 does not make an on-time report late. Late means first sent after the
     deadline; a flag raised at the deadline (MissedDeadline) stays as history.
+
+    Figures in doubt (`doubts`) are refused with `ImplausibleFigures` unless the sender confirms
+    them (`confirm_implausible`); confirmed, they are stored flagged (`implausible`, with what
+    was in doubt) for the district and the province to see. A draft is not checked: it goes
+    nowhere yet.
     """
     now = now or timezone.now()
     if not may_report(user, unit):
         raise PermissionDenied(_("You may not send the daily report of this unit."))
     if date > timezone.localdate(now):
         raise ValidationError({"date": _("The date is in the future.")})
-    values = {**figures.as_dict(), "note": note}
+    values: dict = {**figures.as_dict(), "note": note}
+    if send:
+        found = doubts(unit, date, figures)
+        if found and not confirm_implausible:
+            raise ImplausibleFigures(found)
+        values |= {"implausible": bool(found), "doubts": [d.as_dict() for d in found]}
     for _attempt in range(2):  # two first submissions at once: the loser updates
         try:
             with transaction.atomic():
@@ -214,6 +422,12 @@ class Row:
     report: DailyReport | None
     flagged: bool  # a MissedDeadline was recorded for the unit and date
     expected: bool
+    implausible_below: int = 0  # sent reports of units under it with confirmed doubts
+
+    @property
+    def doubts(self) -> list[Doubt]:
+        """What its sender confirmed although it looked wrong (none if plausible)."""
+        return stored_doubts(self.report) if self.sent else []
 
     @property
     def sent(self) -> bool:
@@ -240,6 +454,24 @@ class Overview:
         """Children whose figures are not in the total (no sent report)."""
         return [r for r in self.rows if not r.sent]
 
+    @property
+    def implausible(self) -> list[Row]:
+        """Children whose sent figures were confirmed although they looked wrong."""
+        return [r for r in self.rows if r.doubts]
+
+    @property
+    def implausible_below(self) -> list[Row]:
+        """Children with units under them whose sent figures were confirmed although they
+        looked wrong (a province's districts)."""
+        return [r for r in self.rows if r.implausible_below]
+
+    @property
+    def doubts(self) -> list[Doubt]:
+        """What was in doubt in the unit's own sent report."""
+        if self.report is None or self.report.status != DailyReport.Status.SENT:
+            return []
+        return stored_doubts(self.report)
+
 
 def state_of(report: DailyReport | None, expected: bool, due: dt.datetime, now: dt.datetime) -> str:
     if report is not None and report.status == DailyReport.Status.SENT:
@@ -254,7 +486,8 @@ def state_of(report: DailyReport | None, expected: bool, due: dt.datetime, now: 
 def overview(unit: Unit, date: dt.date, now: dt.datetime | None = None) -> Overview:
     """Who under `unit` has reported for `date`, with their figures and the sum of those sent.
 
-    Three queries whatever the number of children (a district has a few dozen communes).
+    Three queries whatever the number of children (a district has a few dozen communes), four
+    for a province (the communes' reports confirmed although implausible, per district).
     """
     now = now or timezone.now()
     children = list(Unit.objects.filter(parent=unit).order_by("code"))
@@ -273,6 +506,19 @@ def overview(unit: Unit, date: dt.date, now: dt.datetime | None = None) -> Overv
     child_level = unit.level + 1
     expected = expected_codes(child_level, [c.code for c in children])
     due = deadline(child_level, date) if child_level in REPORTING_ROLE else None
+    below: dict[str, int] = {}
+    if child_level < Level.COMMUNE and children:
+        below = dict(
+            DailyReport.objects.filter(
+                unit__parent_id__in=[c.code for c in children],
+                date=date,
+                status=DailyReport.Status.SENT,
+                implausible=True,
+            )
+            .values_list("unit__parent_id")
+            .annotate(n=Count("pk"))
+            .values_list("unit__parent_id", "n")
+        )
     rows = [
         Row(
             unit=c,
@@ -280,6 +526,7 @@ def overview(unit: Unit, date: dt.date, now: dt.datetime | None = None) -> Overv
             report=reports.get(c.code),
             flagged=c.code in flagged,
             expected=c.code in expected,
+            implausible_below=below.get(c.code, 0),
         )
         for c in children
     ]

@@ -28,8 +28,10 @@ from kiemdich.geo.models import Level
 from .forms import DayForm, ReportForm
 from .services import (
     FIGURES,
+    ImplausibleFigures,
     Overview,
     ReportState,
+    figures_key,
     may_report,
     overview,
     reports_up,
@@ -67,6 +69,19 @@ def initial_figures(view: Overview) -> dict:
     return system_figures(view.unit, view.date).as_dict()
 
 
+def warn(form: ReportForm, refusal: ImplausibleFigures) -> dict[str, list[str]]:
+    """Show the doubts next to their fields, keep every typed value, and ask for the
+    confirmation of exactly these figures (an earlier tick does not carry over to new ones)."""
+    data = form.data.copy()
+    data["confirmed_figures"] = figures_key(form.figures())
+    data.pop("confirm_implausible", None)
+    form.data = data
+    warnings: dict[str, list[str]] = {}
+    for doubt in refusal.doubts:
+        warnings.setdefault(doubt.field, []).append(doubt.message)
+    return warnings
+
+
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
     unit = requested_unit(request, _("Daily reports are for officials of an area."))
@@ -77,6 +92,7 @@ def index(request: HttpRequest) -> HttpResponse:
     can_send = may_report(request.user, unit)
 
     form = None
+    warnings: dict[str, list[str]] = {}
     if request.method == "POST":
         if not can_send:
             raise PermissionDenied(_("You may not send the daily report of this unit."))
@@ -93,13 +109,24 @@ def index(request: HttpRequest) -> HttpResponse:
                     form.figures(),
                     form.cleaned_data["note"],
                     send=send,
+                    confirm_implausible=form.confirmed(),
                 )
+            except ImplausibleFigures as exc:
+                warnings = warn(form, exc)
             except ValidationError as exc:
                 for field, problems in exc.message_dict.items():
                     form.add_error(field if field in form.fields else None, problems)
             else:
                 if not send:
                     messages.success(request, _("Draft saved. It has not been sent yet."))
+                elif report.implausible:
+                    messages.warning(
+                        request,
+                        _(
+                            "Report sent with the figures you confirmed; the district and the "
+                            "province see them marked as implausible."
+                        ),
+                    )
                 elif report.late:
                     messages.success(request, _("Report sent (late)."))
                 else:
@@ -126,6 +153,10 @@ def index(request: HttpRequest) -> HttpResponse:
             "rows": rows,
             "day": day,
             "form": form if can_send else None,
+            "fields": [(form[name], warnings.get(name, [])) for name in ReportForm.FIGURE_FIELDS]
+            if form is not None and can_send
+            else [],
+            "warnings": warnings,
             "own_label": STATE_LABELS.get(view.own_state or "", ""),
             "own_css": STATE_CLASSES.get(view.own_state or "", ""),
             "compiled": unit.level == Level.DISTRICT,

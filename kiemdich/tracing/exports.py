@@ -1,8 +1,9 @@
 """One commune's contact list of a case as the Excel file its officers call from and fill in.
 
 Vietnamese whatever the screen's language (like checkins/exports.py): the file goes to the
-commune's health station and People's Committee. Times are Vietnam time, written as text so
-every viewer shows them the same way.
+commune's health station and People's Committee, in the administrative frame of
+kiemdich.official_docs (issuing body, motto, place and date; signatures at the end). Times are
+Vietnam time, written as text so every viewer shows them the same way.
 """
 
 from __future__ import annotations
@@ -11,6 +12,8 @@ import io
 
 from django.utils import timezone, translation
 
+from kiemdich import official_docs
+from kiemdich.official_docs import Letterhead
 from kiemdich.phones import display_phone
 from kiemdich.tabular import safe_cell, workbook, write_cell, write_cells
 
@@ -40,8 +43,9 @@ def local(moment) -> str:
     return f"{timezone.localtime(moment):%H:%M %d/%m/%Y}" if moment else ""
 
 
-def contacts_xlsx(case, commune, contacts) -> bytes:
-    """One A4 landscape sheet: title, window, header, one row per contact."""
+def contacts_xlsx(case, commune, contacts, head: Letterhead) -> bytes:
+    """One A4 landscape sheet: the frame's header, title, window, header row, one row per
+    contact (the workbook's `official_docs.DATA_NAME`), the signatures."""
     buffer = io.BytesIO()
     book = workbook(buffer)
     degrees = "/F".join(str(d) for d in sorted({c.degree for c in contacts})) or "1"
@@ -63,15 +67,16 @@ def contacts_xlsx(case, commune, contacts) -> bytes:
     last_col = len(HEADER) - 1
     for col, width in enumerate(WIDTHS):
         sheet.set_column(col, col, width)
-    sheet.set_row(0, 36)
-    sheet.merge_range(0, 0, 0, last_col, safe_cell(title), title_fmt)
+    title_row = official_docs.write_xlsx_header(book, sheet, head, WIDTHS, font)
+    sheet.set_row(title_row, 36)
+    sheet.merge_range(title_row, 0, title_row, last_col, safe_cell(title), title_fmt)
     subtitle = SUBTITLE.format(
         start=timezone.localtime(case.infectious_from),
         end=timezone.localtime(case.infectious_to),
         now=timezone.localtime(),
     )
-    sheet.merge_range(1, 0, 1, last_col, safe_cell(subtitle), subtitle_fmt)
-    header_row = 3
+    sheet.merge_range(title_row + 1, 0, title_row + 1, last_col, safe_cell(subtitle), subtitle_fmt)
+    header_row = title_row + 3
     write_cells(sheet, header_row, 0, HEADER, header_fmt)
     row = header_row
     with translation.override("vi"):
@@ -94,12 +99,15 @@ def contacts_xlsx(case, commune, contacts) -> bytes:
             write_cell(sheet, row, 10, local(c.notified_at), text_fmt)
             write_cell(sheet, row, 11, c.notes, text_fmt)
 
+    official_docs.define_data(book, sheet.name, header_row, row, last_col)
+    row = official_docs.write_xlsx_signature(book, sheet, head, row + 2, WIDTHS, font)
+
     sheet.set_paper(9)  # A4
     sheet.set_landscape()
     sheet.set_margins(left=0.5, right=0.5, top=0.6, bottom=0.6)
     sheet.fit_to_pages(1, 0)
     sheet.repeat_rows(header_row)
-    sheet.print_area(0, 0, max(row, header_row), last_col)
+    sheet.print_area(0, 0, row, last_col)
     sheet.freeze_panes(header_row + 1, 2)
     book.close()
     return buffer.getvalue()

@@ -34,6 +34,7 @@ from kiemdich.accounts.access import (
 )
 from kiemdich.accounts.audit import common_unit, record_read
 from kiemdich.geo.models import Unit
+from kiemdich.official_docs import letterhead
 from kiemdich.venues.models import Venue
 
 from . import audit, exports, search, services
@@ -326,7 +327,7 @@ def commune_export(request: HttpRequest, case_id: int, code: str) -> HttpRespons
         request=request,
     )
     response = HttpResponse(
-        exports.contacts_xlsx(case, commune, contacts),
+        exports.contacts_xlsx(case, commune, contacts, letterhead(user, commune)),
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     name = f"truy-vet-ca-{case.pk}-{commune.code}.xlsx"

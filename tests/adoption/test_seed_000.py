@@ -15,6 +15,7 @@ from django.core.management import call_command
 import kiemdich.adoption
 from kiemdich.adoption.models import Target
 from tests.checkins.test_stats import login
+from tests.official_files import data_table, texts
 
 DATA = Path(kiemdich.adoption.__file__).parent / "data"
 QUERY = {"unit": "70", "date": "2021-07-12"}
@@ -75,17 +76,19 @@ def test_page_excel_pdf_and_api_agree(seed_000, client):
     assert xlsx["Content-Disposition"] == (
         'attachment; filename="ty-le-cai-dat-binh-phuoc-70-2021-07-12.xlsx"'
     )
+    found = texts(xlsx.content)
+    assert found[0] == "UBND TỈNH BÌNH PHƯỚC"
+    title = found.index("(Số liệu đến ngày 12/07/2021)") - 1
+    assert found[title].endswith("TRÊN ĐỊA BÀN TỈNH BÌNH PHƯỚC")
+    header, table, after = data_table(xlsx.content)
+    assert header[5] == "Còn thiếu so với chỉ tiêu"
+    assert {r[1]: (r[2], r[3], r[4]) for r in table} == api
     sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
-    assert sheet["A1"].value.endswith("TRÊN ĐỊA BÀN TỈNH BÌNH PHƯỚC")
-    assert sheet["A2"].value == "(Số liệu đến ngày 12/07/2021)"
-    rows = {
-        r[1]: (r[2], r[3], r[4]) for r in sheet.iter_rows(min_row=5, max_row=15, values_only=True)
-    }
-    assert rows == api
-    total = [c.value for c in sheet[16]]
+    total = [c.value for c in sheet[after]]
     assert total[0] == "Tổng cộng" and total[4] == 33.23 and total[3] == 212_522
-    assert sheet["E5"].number_format == "0.00"
-    assert "60% người sử dụng điện thoại thông minh, trước ngày 30/07/2021" in sheet["A17"].value
+    assert sheet.cell(after - 1, 5).number_format == "0.00"
+    note = sheet.cell(after + 1, 1).value
+    assert "60% người sử dụng điện thoại thông minh, trước ngày 30/07/2021" in note
 
     pdf = client.get("/adoption/export.pdf", QUERY)
     text = "\n".join(p.get_textpage().get_text_range() for p in pypdfium2.PdfDocument(pdf.content))
@@ -96,3 +99,22 @@ def test_the_dashboard_opens_on_the_newest_figures(seed_000, client):
     login(client, "tinh_binhphuoc")
     assert client.get("/api/v1/adoption").json()["date"] == "2021-07-12"
     assert 'value="2021-07-12"' in client.get("/adoption/").content.decode()
+
+
+@pytest.mark.parametrize(
+    "language, short, not_reported",
+    [("vi", "Còn thiếu so với chỉ tiêu", "Chưa báo cáo"), ("en", "Short of target", "Missing")],
+)
+def test_the_shortfall_column_is_not_called_not_reported(
+    seed_000, client, language, short, not_reported
+):
+    """The dashboard's gap column is the installs still missing against the target; the daily
+    reports page's counter is the units that have not reported. Each says its own thing."""
+    login(client, "tinh_binhphuoc")
+    client.cookies["django_language"] = language
+    page = client.get("/adoption/", QUERY).content.decode()
+    header = re.search(r'<th class="num" id="col-gap">(.*?)</th>', page).group(1)
+    assert header == short
+    assert not_reported not in page
+    reports = client.get("/reports/", {"unit": "70"}).content.decode()
+    assert f"<dt>{not_reported}</dt>" in reports and short not in reports

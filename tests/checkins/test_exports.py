@@ -6,11 +6,14 @@ import io
 import openpyxl
 import pypdfium2
 import pytest
+from django.utils import timezone
 
 from kiemdich.checkins.exports import checkpoint_table_pdf
 from kiemdich.checkins.stats import checkpoint_table
 from kiemdich.geo.models import Unit
+from kiemdich.official_docs import letterhead, vietnamese_date
 from tests.checkins.test_stats import SEED_004, build_seed_004, login
+from tests.official_files import data_table, pdf_text, texts
 
 QUERY = {"unit": "696", "date": "2021-08-24"}
 URL = "/api/v1/stats/checkpoints"
@@ -21,11 +24,6 @@ def seed_004(personas) -> None:
     build_seed_004()
 
 
-def pdf_text(content: bytes) -> str:
-    pdf = pypdfium2.PdfDocument(content)
-    return "\n".join(page.get_textpage().get_text_range() for page in pdf)
-
-
 def test_xlsx_holds_the_numbers_of_seed_004(seed_004, client):
     login(client, "huyen_budang")
     response = client.get(f"{URL}.xlsx", QUERY)
@@ -34,28 +32,39 @@ def test_xlsx_holds_the_numbers_of_seed_004(seed_004, client):
     assert response["Content-Disposition"] == (
         'attachment; filename="diem-kiem-dich-bu-dang-696-2021-08-24.xlsx"'
     )
-    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
-    assert sheet["A1"].value == (
+    title = (
         "THỐNG KÊ TÌNH HÌNH TRIỂN KHAI ĐIỂM KIỂM DỊCH VÀ KIỂM SOÁT VÀO RA "
         "TRÊN ĐỊA BÀN HUYỆN BÙ ĐĂNG"
     )
-    assert sheet["A2"].value == "(Số liệu thống kê tại thời điểm ngày 24/08/2021)"
-    assert [c.value for c in sheet[4]] == [
-        "STT",
-        "Phạm vi",
-        "Số điểm kiểm dịch",
-        "Số lượt ghi nhận vào ra từ đầu năm",
+    found = texts(response.content)
+    # The annex's frame (the district issues it, today), then its title and date line.
+    today = vietnamese_date(timezone.localdate())
+    assert found[:6] == [
+        "UBND HUYỆN BÙ ĐĂNG",
+        "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM",
+        "Độc lập - Tự do - Hạnh phúc",
+        f"Bù Đăng, {today}",
+        title,
+        "(Số liệu thống kê tại thời điểm ngày 24/08/2021)",
     ]
-    rows = [[c.value for c in row] for row in sheet.iter_rows(min_row=5, max_row=20)]
+    header, rows, after = data_table(response.content)
+    assert header == ["STT", "Phạm vi", "Số điểm kiểm dịch", "Số lượt ghi nhận vào ra từ đầu năm"]
     assert rows == [
         [i, name, checkpoints, scans]
         for i, (_code, (name, checkpoints, scans)) in enumerate(sorted(SEED_004.items()), 1)
     ]
-    total = sheet[21]
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    total = sheet[after]
     assert [total[0].value, total[2].value, total[3].value] == ["Tổng cộng", 189, 8832]
     assert total[3].font.b and total[3].number_format == "#,##0"
-    assert sheet["D10"].number_format == "#,##0"
-    assert sheet.max_row == 21
+    assert sheet.cell(after - 1, 4).number_format == "#,##0"
+    assert found[-5:] == [
+        "NGƯỜI LẬP BIỂU",
+        "THỦ TRƯỞNG ĐƠN VỊ",
+        "(Ký, ghi rõ họ tên)",
+        "(Ký tên, đóng dấu)",
+        "huyen_budang",  # no name on the account: its login
+    ]
     assert sheet.page_setup.paperSize == 9 and sheet.page_setup.orientation == "portrait"
 
 
@@ -81,6 +90,7 @@ def test_files_need_the_same_permission(seed_004, client):
 
 
 def test_empty_table_still_exports(binh_phuoc):
-    table = checkpoint_table(Unit.objects.get(code="25396"), dt.date(2021, 8, 24))
-    text = pdf_text(checkpoint_table_pdf(table))
+    unit = Unit.objects.get(code="25396")
+    table = checkpoint_table(unit, dt.date(2021, 8, 24))
+    text = pdf_text(checkpoint_table_pdf(table, letterhead(None, unit)))
     assert "Thị trấn Đức Phong" in text and "Tổng cộng" in text

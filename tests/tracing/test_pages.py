@@ -5,14 +5,12 @@ B at a shop in Đức Phong (F1); B later met C at a café in Thống Nhất (F2
 """
 
 import datetime as dt
-import io
 import json
 import re
 import uuid
 
 import pytest
 from django.utils import timezone
-from openpyxl import load_workbook
 
 from kiemdich.accounts.models import AuditLog
 from kiemdich.checkins.models import Checkin
@@ -21,6 +19,7 @@ from kiemdich.geo.models import Unit
 from kiemdich.messaging.models import Message
 from kiemdich.tracing.models import Case, Contact, Status
 from tests.conftest import PASSWORD
+from tests.official_files import data_table, texts
 from tests.venues.conftest import make_venue
 
 
@@ -290,9 +289,12 @@ def test_excel_export_is_scoped_and_logged(town, case, personas, client):
     response = client.get(f"/tracing/{case.pk}/communes/25420/export.xlsx")
     assert response.status_code == 200 and response.content[:2] == b"PK"
     assert "attachment" in response["Content-Disposition"]
-    sheet = load_workbook(io.BytesIO(response.content)).active
-    names = {row[1] for row in sheet.iter_rows(min_row=5, values_only=True)}
-    assert names == {"Lê Văn Bình", "Phạm Thị Cúc"}
+    header, rows, _after = data_table(response.content)
+    assert header[:2] == ["STT", "Họ và tên"]
+    assert {row[1] for row in rows} == {"Lê Văn Bình", "Phạm Thị Cúc"}
+    found = texts(response.content)
+    assert found[:2] == ["UBND XÃ THỐNG NHẤT", "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"]
+    assert "THỦ TRƯỞNG ĐƠN VỊ" in found
     assert AuditLog.objects.filter(
         actor=personas["other_commune"], action="export", unit_code="25420"
     ).exists()
