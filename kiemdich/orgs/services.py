@@ -151,12 +151,17 @@ BASE_COLUMNS = ("code", "name", "kind", "unit_code")
 IMPORT_COLUMNS = BASE_COLUMNS + tuple(Group.values)
 
 
+#: The example line's headcounts: a school's teachers and lower-secondary pupils.
+EXAMPLE_COUNTS = ("", "", "45", "", "620", "")
+
+
 def template() -> bytes:
     """The Excel file to fill in, with an example line (a school of Đức Phong)."""
     return template_xlsx(
         COLUMNS,
-        [["BP-THCS-DUCPHONG", "Trường THCS Đức Phong", "Trường học", "25396", "", "", "45", "", "620"]],
+        [("BP-THCS-DUCPHONG", "Trường THCS Đức Phong", "Trường học", "25396", *EXAMPLE_COUNTS)],
     )
+
 
 #: What people write in the kind column besides our codes and labels.
 KIND_WORDS = {

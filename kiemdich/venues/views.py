@@ -28,9 +28,9 @@ from kiemdich.geo import imports
 from kiemdich.geo.models import Unit
 from kiemdich.ratelimit import limit
 
+from . import imports as venue_imports
 from . import poster, services
 from .forms import VenueForm
-from . import imports as venue_imports
 from .models import VEHICLE_CATEGORIES, Category, Status, Venue
 
 

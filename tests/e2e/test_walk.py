@@ -17,7 +17,6 @@ letters), which must wrap rather than stretch the page.
 
 from __future__ import annotations
 
-import datetime as dt
 import gettext
 import re
 import time
@@ -30,7 +29,7 @@ from urllib.parse import urlsplit
 import pytest
 from django.apps import apps
 from django.conf import settings
-from django.utils import timezone, translation
+from django.utils import translation
 from playwright.sync_api import Browser, Page
 
 from kiemdich.accounts.models import User
@@ -76,7 +75,7 @@ def english_texts() -> re.Pattern:
     texts: set[str] = set()
     for key, translated in catalog.items():
         msgid = key[0] if isinstance(key, tuple) else key
-        if not msgid or "\x04" in msgid and not msgid.split("\x04", 1)[1]:
+        if not msgid or ("\x04" in msgid and not msgid.split("\x04", 1)[1]):
             continue
         msgid = msgid.split("\x04", 1)[-1]
         if translated == msgid:
@@ -170,7 +169,8 @@ def _visible_text(page: Page) -> str:
         """() => [document.title, document.body.innerText,
           ...[...document.querySelectorAll('[placeholder],[aria-label],[title]')].map(e =>
               [e.placeholder, e.getAttribute('aria-label'), e.title].filter(Boolean).join(' ')),
-          ...[...document.querySelectorAll('input[type=submit],input[type=button]')].map(e => e.value),
+          ...[...document.querySelectorAll('input[type=submit],input[type=button]')]
+              .map(e => e.value),
           ...[...document.querySelectorAll('option')].map(o => o.textContent)].join('\\n')"""
     )
 
