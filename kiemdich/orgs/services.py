@@ -139,12 +139,12 @@ COLUMNS = (
     Column("name", "Tên đơn vị"),
     Column("kind", "Loại đơn vị"),
     Column("unit_code", "Mã xã/huyện"),
-    Column(Group.STAFF, "Cán bộ, nhân viên"),
+    Column(Group.STAFF, "Cán bộ nhân viên"),
     Column(Group.WORKERS, "Công nhân"),
     Column(Group.TEACHERS, "Giáo viên"),
     Column(Group.UPPER_SECONDARY, "Học sinh THPT"),
     Column(Group.LOWER_SECONDARY, "Học sinh THCS"),
-    Column(Group.MEMBERS, "Hội viên, đoàn viên"),
+    Column(Group.MEMBERS, "Hội viên đoàn viên"),
 )
 HEADERS = {c.key: c.header for c in COLUMNS}
 BASE_COLUMNS = ("code", "name", "kind", "unit_code")
