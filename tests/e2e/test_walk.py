@@ -351,3 +351,24 @@ def test_the_walk_sees_overflow_errors_and_english(
     assert any("500px" in p or "wide at 360px" in p for p in walk.problems), walk.problems
     assert any("English" in p and "Checkpoints" in p for p in walk.problems), walk.problems
     assert any("404 /no-such-page/" in p for p in walk.problems), walk.problems
+
+
+def test_declaration_choices_sit_beside_their_labels(page: Page, live_server, binh_phuoc) -> None:
+    """On a phone, every box and button of the declaration form is on the line of its own
+    label (not above its neighbour's), and the commune's error shows once."""
+    page.goto(f"{live_server.url}/declare/")
+    rows = page.eval_on_selector_all(
+        "main input[type=checkbox], main input[type=radio]",
+        """els => els.map(e => { const box = e.getBoundingClientRect();
+            const label = e.closest('label').getBoundingClientRect();
+            return {name: e.name, value: e.value, box_mid: box.top + box.height / 2,
+                    label_top: label.top, label_bottom: label.bottom}; })""",
+    )
+    assert len(rows) >= 12  # gender 3, purpose 3, symptoms 5, Có/Không twice
+    for row in rows:
+        assert row["label_top"] <= row["box_mid"] <= row["label_bottom"], row
+    page.locator("main form button[type=submit]").click()
+    page.wait_for_load_state("load")
+    commune_errors = page.locator("#error-commune_code:visible, #field-commune_code .error:visible")
+    assert commune_errors.count() == 1
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
