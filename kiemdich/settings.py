@@ -124,7 +124,7 @@ INSTALLED_APPS = [
     "kiemdich.reports",
     "kiemdich.demo",
     "django_tasks",
-    "django_tasks_db",
+    "kiemdich.taskdb.TasksDbConfig",  # django_tasks_db, its names in Vietnamese
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",

@@ -88,14 +88,68 @@ def read_table(path: Path) -> tuple[list[str], Iterator[tuple[int, list]]]:
     return header, body
 
 
-def column_index(header: list[str], required: Iterable[str]) -> dict[str, int]:
-    missing = [c for c in required if c not in header]
+@dataclass(frozen=True)
+class Column:
+    """A column of an import file: the Vietnamese `header` its template (`template_xlsx`) has
+    and its messages name, and the English `key` files made before the templates still use;
+    either is accepted when reading, in any case and spacing."""
+
+    key: str
+    header: str
+    required: bool = True
+
+    def __str__(self) -> str:
+        return self.header
+
+
+def _header_key(text: str) -> str:
+    return " ".join(str(text or "").replace("_", " ").split()).casefold()
+
+
+def column_index(header: list[str], columns: Iterable[Column | str]) -> dict[str, int]:
+    """Where each column is in the file's `header` row, by key: a column is found by its
+    Vietnamese header or its English key. A missing required column is an ImportFileError
+    naming the template's headers; a missing optional one is left out of the result."""
+    columns = [c if isinstance(c, Column) else Column(c, c) for c in columns]
+    found = {_header_key(h): i for i, h in reversed(list(enumerate(header))) if h}
+    index: dict[str, int] = {}
+    missing: list[str] = []
+    for column in columns:
+        at = found.get(_header_key(column.header), found.get(_header_key(column.key)))
+        if at is not None:
+            index[column.key] = at
+        elif column.required:
+            missing.append(column.header)
     if missing:
         raise ImportFileError(
             _("missing column(s): %(cols)s (expected header: %(expected)s)")
-            % {"cols": ", ".join(missing), "expected": ",".join(required)}
+            % {
+                "cols": ", ".join(missing),
+                "expected": ", ".join(c.header for c in columns if c.required),
+            }
         )
-    return {c: header.index(c) for c in required}
+    return index
+
+
+def template_xlsx(columns: Iterable[Column], examples: Iterable[Iterable] = ()) -> bytes:
+    """An empty import file to fill in: the Vietnamese headers on the first row (required ones
+    in bold), then the `examples` lines, which a person overwrites. The importers read it as it
+    is."""
+    buffer = io.BytesIO()
+    book = workbook(buffer)
+    sheet = book.add_worksheet("Danh sách")
+    required = book.add_format({"bold": True, "bg_color": "#DDEBF7", "border": 1})
+    optional = book.add_format({"bg_color": "#F2F2F2", "border": 1})
+    text = book.add_format({"num_format": "@"})  # codes keep their leading zeros
+    columns = list(columns)
+    for col, column in enumerate(columns):
+        write_cell(sheet, 0, col, column.header, required if column.required else optional)
+        sheet.set_column(col, col, max(14, len(column.header) + 4), text)
+    for row, values in enumerate(examples, start=1):
+        write_cells(sheet, row, 0, [str(v) if v is not None else None for v in values])
+    sheet.freeze_panes(1, 0)
+    book.close()
+    return buffer.getvalue()
 
 
 _GROUPED = re.compile(r"^\d{1,3}([.,\s]\d{3})+$")

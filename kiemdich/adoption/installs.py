@@ -17,9 +17,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kiemdich.geo.models import Unit
-from kiemdich.geo.services import import_unit_figures
+from kiemdich.geo.services import FIGURE_COLUMNS, import_unit_figures
 from kiemdich.orgs.models import Organization
-from kiemdich.tabular import ImportReport
+from kiemdich.tabular import Column, ImportReport
 
 from .models import Install, InstallDay, InstallFigure
 
@@ -105,11 +105,18 @@ def register(
 # Imported figures
 
 
+#: The count of an install figures file, after the unit and date columns.
+INSTALLS_COLUMN = Column("installs", "Số lượt cài đặt")
+
+
 def _check_figure(date: dt.date, values: dict[str, int | None]) -> list[str]:
     if date > timezone.localdate():
-        return [_("date %(date)s is in the future") % {"date": date}]
+        return [
+            _("%(column)s %(date)s is in the future")
+            % {"column": FIGURE_COLUMNS[1].header, "date": date}
+        ]
     if values["installs"] is None:
-        return [_("installs is empty")]
+        return [_("%(column)s is empty") % {"column": INSTALLS_COLUMN.header}]
     return []
 
 
@@ -119,4 +126,4 @@ def import_figures(path: Path, progress=lambda rows: rows) -> ImportReport:
     Any bad line means nothing is saved; a figure already stored for the same unit and date is
     replaced, so importing a corrected file twice never double-counts.
     """
-    return import_unit_figures(path, InstallFigure, ("installs",), _check_figure, progress)
+    return import_unit_figures(path, InstallFigure, (INSTALLS_COLUMN,), _check_figure, progress)

@@ -71,12 +71,16 @@ class InstallDay(models.Model):
     hundred rows per commune and year instead of every install.
     """
 
-    unit = models.ForeignKey("geo.Unit", on_delete=models.CASCADE, related_name="+")
-    date = models.DateField()
-    added = models.PositiveIntegerField(default=0)
-    removed = models.PositiveIntegerField(default=0)
+    unit = models.ForeignKey(
+        "geo.Unit", verbose_name=_("commune"), on_delete=models.CASCADE, related_name="+"
+    )
+    date = models.DateField(_("date"))
+    added = models.PositiveIntegerField(_("installs added"), default=0)
+    removed = models.PositiveIntegerField(_("installs removed"), default=0)
 
     class Meta:
+        verbose_name = _("installs of a day")
+        verbose_name_plural = _("installs by day")
         constraints = [
             models.UniqueConstraint(fields=["unit", "date"], name="installday_unit_date"),
         ]

@@ -144,7 +144,9 @@ class Checkin(models.Model):
 class ScanDaily(models.Model):
     """Number of check-ins per commune and local day (Asia/Ho_Chi_Minh)."""
 
-    commune = models.ForeignKey("geo.Unit", on_delete=models.CASCADE, related_name="+")
+    commune = models.ForeignKey(
+        "geo.Unit", verbose_name=_("commune"), on_delete=models.CASCADE, related_name="+"
+    )
     date = models.DateField(_("date"))
     scans = models.PositiveIntegerField(_("scans"), default=0)
 

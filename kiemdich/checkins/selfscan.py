@@ -50,7 +50,7 @@ def self_checkin(request: HttpRequest, payload: str) -> HttpResponse:
         client_id = posted_client_id(request)
         direction = request.POST.get("direction")
         if person is None:
-            form = DeclarationForm(request.POST)
+            form = DeclarationForm(request.POST, short=True)
             if form.is_valid():
                 try:  # a first scan declares too: counted as a declaration as well
                     hit(request, ["declare"])
@@ -88,7 +88,7 @@ def self_checkin(request: HttpRequest, payload: str) -> HttpResponse:
             messages.success(request, text % {"time": f"{at:%H:%M}"})
             return response
     elif person is None:
-        form = DeclarationForm(initial={"nationality": "VN"})
+        form = DeclarationForm(short=True)
     inside = open_visit(person, venue) if person is not None else None
     context = {
         "venue": venue,

@@ -14,6 +14,8 @@ from django.utils.translation import gettext as _
 
 Job = TypeVar("Job")
 
+#: The content type of an Excel file (the import templates).
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Larger lists are split by district; a province's checkpoints fit well under this.
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 #: Seconds between two refreshes of a running job's page.

@@ -3,12 +3,16 @@ so a person gets the same clear message next to the same field wherever they typ
 
 from __future__ import annotations
 
+import unicodedata
+
 import phonenumbers
+from babel import Locale, UnknownLocaleError
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+from django.utils.text import capfirst
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from kiemdich.geo.forms import commune_from_code
 from kiemdich.geo.models import Unit
@@ -19,14 +23,108 @@ from .validators import clean_id_number, clean_name
 
 #: ISO 3166 alpha-2 codes we accept as nationalities (every region libphonenumber knows).
 COUNTRIES = frozenset(phonenumbers.SUPPORTED_REGIONS)
+#: Listed first: nearly everyone who declares here.
+HOME_COUNTRY = "VN"
+
+
+def _territories(language: str | None) -> dict[str, str]:
+    try:
+        return Locale.parse((language or "vi").replace("-", "_")).territories
+    except (UnknownLocaleError, ValueError):
+        return Locale("vi").territories
+
+
+def _sort_key(name: str) -> str:
+    """Alphabetical the way a Vietnamese reader looks (Đ with D, accents after the letter)."""
+    plain = unicodedata.normalize("NFD", name.replace("Đ", "D").replace("đ", "d"))
+    return "".join(c for c in plain if not unicodedata.combining(c)).casefold()
+
+
+def country_choices() -> list[tuple[str, str]]:
+    """(code, name) of every accepted nationality in the page's language (Babel's names),
+    Việt Nam first, then alphabetically."""
+    names = _territories(get_language())
+    others = sorted(
+        ((code, names.get(code, code)) for code in COUNTRIES if code != HOME_COUNTRY),
+        key=lambda choice: _sort_key(choice[1]),
+    )
+    return [(HOME_COUNTRY, names.get(HOME_COUNTRY, HOME_COUNTRY)), *others]
+
+
+def country_code(value: str) -> str | None:
+    """The code of a nationality given as a code ("VN", "vn") or a name in Vietnamese or
+    English ("Việt Nam", "Vietnam"), or None."""
+    text = " ".join(str(value or "").split())
+    if text.upper() in COUNTRIES:
+        return text.upper()
+    wanted = _sort_key(text)
+    for language in ("vi", "en"):
+        for code, name in _territories(language).items():
+            if code in COUNTRIES and _sort_key(name) == wanted:
+                return code
+    return None
+
+
+class NationalityField(forms.ChoiceField):
+    """A list of countries that stores the ISO code; API clients keep sending "VN"."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(choices=country_choices, **kwargs)
+
+    def to_python(self, value) -> str:
+        text = super().to_python(value)
+        return (country_code(text) or text) if text else ""
+
+    def valid_value(self, value: str) -> bool:
+        return value in COUNTRIES
+
+
+class YesNoField(forms.NullBooleanField):
+    """A yes/no question answered with one of two buttons, Có or Không, none chosen at first;
+    required, so nobody is taken to have said no. Takes "yes"/"no" from the page and
+    true/false from the API."""
+
+    widget = forms.RadioSelect(choices=[("yes", gettext_lazy("Yes")), ("no", gettext_lazy("No"))])
+
+    def to_python(self, value) -> bool | None:
+        if value in ("yes", "no"):
+            return value == "yes"
+        return super().to_python(value)
+
+    def prepare_value(self, value):
+        if value is True:
+            return "yes"
+        if value is False:
+            return "no"
+        return value
+
+    def validate(self, value) -> None:
+        if value is None and self.required:
+            raise ValidationError(self.error_messages["required"], code="required")
+
+
+def _capitalized(choices) -> list[tuple[str, str]]:
+    return [(value, capfirst(label)) for value, label in choices]
 
 
 class DeclarationForm(forms.Form):
+    """One declaration; `short` is the self check-in page's, which does not ask the purpose
+    (a visit to the checkpoint that was scanned)."""
+
     full_name = forms.CharField(label=gettext_lazy("Full name"), max_length=100)
     birth_year = forms.IntegerField(label=gettext_lazy("Year of birth"))
-    gender = forms.ChoiceField(label=gettext_lazy("Gender"), choices=Gender.choices)
-    nationality = forms.CharField(
-        label=gettext_lazy("Nationality"), max_length=2, initial="VN", required=False
+    gender = forms.ChoiceField(
+        label=gettext_lazy("Gender"),
+        choices=_capitalized(Gender.choices),
+        widget=forms.RadioSelect,
+    )
+    nationality = NationalityField(
+        label=gettext_lazy("Nationality"),
+        initial=HOME_COUNTRY,
+        required=False,  # API clients may leave it out: Việt Nam
+        error_messages={
+            "invalid_choice": gettext_lazy("%(value)s is not a country code (e.g. VN, KH, US).")
+        },
     )
     id_number = forms.CharField(
         label=gettext_lazy("ID card (CMND/CCCD) or passport number"),
@@ -44,10 +142,7 @@ class DeclarationForm(forms.Form):
         label=gettext_lazy("House number, street, hamlet"), max_length=255, required=False
     )
     purpose = forms.ChoiceField(
-        label=gettext_lazy("Purpose"),
-        choices=Purpose.choices,
-        initial=Purpose.DOMESTIC,
-        required=False,
+        label=gettext_lazy("Purpose"), choices=Purpose.choices, widget=forms.RadioSelect
     )
     symptoms = forms.MultipleChoiceField(
         label=gettext_lazy("In the last 14 days, have you had any of these?"),
@@ -55,16 +150,19 @@ class DeclarationForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    contact_with_case = forms.BooleanField(
+    contact_with_case = YesNoField(
         label=gettext_lazy(
             "In the last 14 days, were you in contact with a confirmed or suspected case?"
         ),
-        required=False,
     )
-    travel_outbreak_area = forms.BooleanField(
+    travel_outbreak_area = YesNoField(
         label=gettext_lazy("In the last 14 days, did you go to an area with an outbreak?"),
-        required=False,
     )
+
+    def __init__(self, *args, short: bool = False, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        if short:
+            self.fields["purpose"].required = False
 
     def clean_full_name(self) -> str:
         return clean_name(self.cleaned_data["full_name"])
@@ -80,13 +178,7 @@ class DeclarationForm(forms.Form):
         return year
 
     def clean_nationality(self) -> str:
-        code = (self.cleaned_data.get("nationality") or "VN").strip().upper()
-        if code not in COUNTRIES:
-            raise ValidationError(
-                _("%(value)s is not a country code (e.g. VN, KH, US).") % {"value": code[:5]},
-                code="invalid_country",
-            )
-        return code
+        return self.cleaned_data.get("nationality") or HOME_COUNTRY
 
     def clean_phone(self) -> str:
         return normalize_phone(self.cleaned_data["phone"])

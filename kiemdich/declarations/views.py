@@ -56,7 +56,7 @@ def declare_page(request: HttpRequest) -> HttpResponse:
                 return response
     else:
         latest = person.declarations.first() if person else None
-        initial = DeclarationForm.initial_from(latest) if latest else {"nationality": "VN"}
+        initial = DeclarationForm.initial_from(latest) if latest else {}
         initial.pop("symptoms", None)  # the 14-day questions are answered afresh each time
         initial.pop("contact_with_case", None)
         initial.pop("travel_outbreak_area", None)

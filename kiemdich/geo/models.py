@@ -82,8 +82,8 @@ class Unit(models.Model):
         on_delete=models.PROTECT,
         related_name="children",
     )
-    path = models.CharField(max_length=40, unique=True, editable=False)
-    slug = models.SlugField(max_length=100)
+    path = models.CharField(_("path of codes"), max_length=40, unique=True, editable=False)
+    slug = models.SlugField(_("name without accents"), max_length=100)
 
     objects = UnitQuerySet.as_manager()
 
@@ -113,7 +113,9 @@ class Unit(models.Model):
 class UnitStat(models.Model):
     """A unit's population and smartphone users on a date (install rates are divided by these)."""
 
-    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="stats")
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="stats"
+    )
     date = models.DateField(_("date"))
     population = models.PositiveIntegerField(_("population"), null=True, blank=True)
     smartphone_users = models.PositiveIntegerField(_("smartphone users"), null=True, blank=True)

@@ -21,6 +21,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from kiemdich.tabular import (
+    Column,
     ImportReport,
     LineError,
     cell,
@@ -166,18 +167,30 @@ def unit_code(value, known: set[str]) -> str:
 LineCheck = Callable[[dt.date, dict[str, int | None]], list[str]]
 
 
+#: The columns every figures file starts with (the Vietnamese header, or the English key).
+FIGURE_COLUMNS = (Column("unit_code", "Mã đơn vị hành chính"), Column("date", "Ngày"))
+#: The counts of the unit figures file (`import_stats`).
+STATS_COLUMNS = (
+    Column("population", "Dân số"),
+    Column("smartphone_users", "Người dùng điện thoại thông minh"),
+)
+
+
 def import_unit_figures(
     path: Path,
     model: type[models.Model],
-    counts: tuple[str, ...],
+    counts: tuple[Column, ...],
     check: LineCheck,
     progress: Progress = _no_progress,
 ) -> ImportReport:
     """Import a `unit_code,date,<counts...>` file into `model` (one row per unit and date, with
-    those count fields), all or nothing: every bad line is reported and then nothing is saved.
-    A unit and date already stored is updated, so importing a corrected file never adds up."""
+    those count fields, named by the columns' keys), all or nothing: every bad line is reported
+    and then nothing is saved. A unit and date already stored is updated, so importing a
+    corrected file never adds up. Headers may be the Vietnamese ones or the English keys."""
     header, body = read_table(path)
-    cols = column_index(header, ("unit_code", "date", *counts))
+    headers = {c.key: c.header for c in (*FIGURE_COLUMNS, *counts)}
+    cols = column_index(header, (*FIGURE_COLUMNS, *counts))
+    counts = tuple(c.key for c in counts)
     report = ImportReport()
     known = set(Unit.objects.values_list("code", flat=True))
     parsed: dict[tuple[str, dt.date], tuple[int, dict[str, int | None]]] = {}
@@ -185,7 +198,7 @@ def import_unit_figures(
         code = unit_code(cell(cells, cols["unit_code"]), known)
         problems: list[str] = []
         if not code:
-            problems.append(_("unit_code is empty"))
+            problems.append(_("%(column)s is empty") % {"column": headers["unit_code"]})
         elif code not in known:
             problems.append(_("unknown unit code %(code)s") % {"code": code})
         try:
@@ -193,8 +206,8 @@ def import_unit_figures(
         except ValueError:
             date = None
             problems.append(
-                _("date %(value)r is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
-                % {"value": cell(cells, cols["date"])}
+                _("%(column)s %(value)r is not a date (use YYYY-MM-DD or DD/MM/YYYY)")
+                % {"column": headers["date"], "value": cell(cells, cols["date"])}
             )
         values: dict[str, int | None] = {}
         for name in counts:
@@ -204,7 +217,7 @@ def import_unit_figures(
                 values[name] = None
                 problems.append(
                     _("%(column)s %(value)r is not a whole number ≥ 0")
-                    % {"column": name, "value": cell(cells, cols[name])}
+                    % {"column": headers[name], "value": cell(cells, cols[name])}
                 )
         if not problems:
             problems += check(date, values)
@@ -244,20 +257,26 @@ def import_unit_figures(
 def _check_stats(date: dt.date, values: dict[str, int | None]) -> list[str]:
     pop, phones = values["population"], values["smartphone_users"]
     if pop is None and phones is None:
-        return [_("population and smartphone_users are both empty")]
+        return [
+            _("%(a)s and %(b)s are both empty")
+            % {"a": STATS_COLUMNS[0].header, "b": STATS_COLUMNS[1].header}
+        ]
     if pop is not None and phones is not None and phones > pop:
         return [
-            _("smartphone_users (%(phones)d) is larger than population (%(pop)d)")
-            % {"phones": phones, "pop": pop}
+            _("%(b)s (%(phones)d) is larger than %(a)s (%(pop)d)")
+            % {
+                "a": STATS_COLUMNS[0].header,
+                "b": STATS_COLUMNS[1].header,
+                "phones": phones,
+                "pop": pop,
+            }
         ]
     return []
 
 
 def import_stats(path: Path, progress: Progress = _no_progress) -> ImportReport:
     """Import `unit_code,date,population,smartphone_users`; any bad line means nothing is saved."""
-    return import_unit_figures(
-        path, UnitStat, ("population", "smartphone_users"), _check_stats, progress
-    )
+    return import_unit_figures(path, UnitStat, STATS_COLUMNS, _check_stats, progress)
 
 
 def set_unit_figures(

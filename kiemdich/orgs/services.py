@@ -23,7 +23,16 @@ from kiemdich.accounts.models import Role
 from kiemdich.core.errors import FieldError
 from kiemdich.geo.models import Unit
 from kiemdich.geo.services import unit_code
-from kiemdich.tabular import ImportReport, LineError, cell, column_index, parse_count, read_table
+from kiemdich.tabular import (
+    Column,
+    ImportReport,
+    LineError,
+    cell,
+    column_index,
+    parse_count,
+    read_table,
+    template_xlsx,
+)
 
 from .models import Group, Headcount, Organization, OrgKind
 
@@ -122,8 +131,37 @@ def set_installed(actor, org: Organization, group: str, installed: int) -> Headc
 # ---------------------------------------------------------------------------------------------
 # Import
 
+#: The columns of an organization list: the template's Vietnamese headers, which the messages
+#: name, and the English keys older files use (both are read). The headcount columns are the
+#: groups, in Group's order.
+COLUMNS = (
+    Column("code", "Mã đơn vị"),
+    Column("name", "Tên đơn vị"),
+    Column("kind", "Loại đơn vị"),
+    Column("unit_code", "Mã xã/huyện"),
+    Column(Group.STAFF, "Cán bộ nhân viên"),
+    Column(Group.WORKERS, "Công nhân"),
+    Column(Group.TEACHERS, "Giáo viên"),
+    Column(Group.UPPER_SECONDARY, "Học sinh THPT"),
+    Column(Group.LOWER_SECONDARY, "Học sinh THCS"),
+    Column(Group.MEMBERS, "Hội viên đoàn viên"),
+)
+HEADERS = {c.key: c.header for c in COLUMNS}
 BASE_COLUMNS = ("code", "name", "kind", "unit_code")
 IMPORT_COLUMNS = BASE_COLUMNS + tuple(Group.values)
+
+
+#: The example line's headcounts: a school's teachers and lower-secondary pupils.
+EXAMPLE_COUNTS = ("", "", "45", "", "620", "")
+
+
+def template() -> bytes:
+    """The Excel file to fill in, with an example line (a school of Đức Phong)."""
+    return template_xlsx(
+        COLUMNS,
+        [("BP-THCS-DUCPHONG", "Trường THCS Đức Phong", "Trường học", "25396", *EXAMPLE_COUNTS)],
+    )
+
 
 #: What people write in the kind column besides our codes and labels.
 KIND_WORDS = {
@@ -181,7 +219,7 @@ def import_orgs(path: Path, actor=None, progress: Progress = lambda items: items
     `actor` (None from the command line) may only import organizations in units they administer.
     """
     header, body = read_table(path)
-    cols = column_index(header, IMPORT_COLUMNS)
+    cols = column_index(header, COLUMNS)
     report = ImportReport()
     units = {u.code: u for u in Unit.objects.only("code", "path", "full_name")}
     known = set(units)
@@ -194,21 +232,30 @@ def import_orgs(path: Path, actor=None, progress: Progress = lambda items: items
         kind_text = _text(cell(cells, cols["kind"]))
         unit = unit_code(cell(cells, cols["unit_code"]), known)
         if not code:
-            problems.append(_("code is empty"))
+            problems.append(_("%(column)s is empty") % {"column": HEADERS["code"]})
         elif len(code) > 40:
-            problems.append(_("code %(code)s is longer than 40 characters") % {"code": code[:50]})
+            problems.append(
+                _("%(column)s %(code)s is longer than 40 characters")
+                % {"column": HEADERS["code"], "code": code[:50]}
+            )
         if not name:
-            problems.append(_("name is empty"))
+            problems.append(_("%(column)s is empty") % {"column": HEADERS["name"]})
         elif len(name) > 200:
-            problems.append(_("name is longer than 200 characters"))
+            problems.append(
+                _("%(column)s is longer than 200 characters") % {"column": HEADERS["name"]}
+            )
         kind = kinds.get(_words(kind_text))
         if kind is None:
             problems.append(
-                _("kind %(value)r is not one of: %(kinds)s")
-                % {"value": kind_text, "kinds": ", ".join(OrgKind.values)}
+                _("%(column)s %(value)r is not one of: %(kinds)s")
+                % {
+                    "column": HEADERS["kind"],
+                    "value": kind_text,
+                    "kinds": ", ".join(str(label) for label in OrgKind.labels),
+                }
             )
         if not unit:
-            problems.append(_("unit_code is empty"))
+            problems.append(_("%(column)s is empty") % {"column": HEADERS["unit_code"]})
         elif unit not in known:
             problems.append(_("unknown unit code %(code)s") % {"code": unit})
         elif actor is not None and not may_administer(actor, units[unit]):
@@ -221,7 +268,7 @@ def import_orgs(path: Path, actor=None, progress: Progress = lambda items: items
             except ValueError:
                 problems.append(
                     _("%(column)s %(value)r is not a whole number ≥ 0")
-                    % {"column": group, "value": value}
+                    % {"column": HEADERS[group], "value": value}
                 )
         if code and code in lines:
             problems.append(

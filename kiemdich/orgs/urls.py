@@ -7,5 +7,6 @@ from . import views
 app_name = "orgs"
 urlpatterns = [
     path("import/", views.import_page, name="import"),
+    path("import/template.xlsx", views.import_template, name="import-template"),
     path("import/<int:job_id>/", views.import_job, name="import-job"),
 ]

@@ -13,7 +13,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from kiemdich.core.uploads import job_page, queue_upload
+from kiemdich.core.files import file_response
+from kiemdich.core.uploads import XLSX, job_page, queue_upload
 from kiemdich.geo import imports
 
 from . import services
@@ -32,11 +33,22 @@ def import_job(request: HttpRequest, job_id: int) -> HttpResponse:
     )
 
 
+def _import_allowed(request: HttpRequest) -> None:
+    if not services.is_area_officer(request.user):
+        raise PermissionDenied(_("Only officials can import organization lists."))
+
+
+@login_required
+def import_template(request: HttpRequest) -> HttpResponse:
+    """The Excel file to fill in, with the Vietnamese headers the import reads and names."""
+    _import_allowed(request)
+    return file_response(services.template(), XLSX, "mau-danh-sach-don-vi.xlsx")
+
+
 @login_required
 def import_page(request: HttpRequest) -> HttpResponse:
     """Officers upload the organization list of their area (.xlsx or .csv); all or nothing."""
-    if not services.is_area_officer(request.user):
-        raise PermissionDenied(_("Only officials can import organization lists."))
+    _import_allowed(request)
     file_error = ""
     if request.method == "POST":
         # Checked and saved in the background; the job's page follows it.
@@ -48,7 +60,7 @@ def import_page(request: HttpRequest) -> HttpResponse:
         "orgs/import.html",
         {
             "file_error": file_error,
-            "columns": services.IMPORT_COLUMNS,
+            "columns": services.COLUMNS,
             "kinds": OrgKind.choices,
             "groups": Group.choices,
         },

@@ -11,14 +11,48 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from kiemdich.accounts.access import may_administer
-from kiemdich.tabular import ImportReport, LineError, cell, column_index, read_table
+from kiemdich.tabular import (
+    Column,
+    ImportReport,
+    LineError,
+    cell,
+    column_index,
+    read_table,
+    template_xlsx,
+)
 
 from . import services
 from .forms import VenueForm
 from .models import Category, Venue
 
-IMPORT_COLUMNS = ("name", "category", "commune_code", "address", "contact_phone")
-OPTIONAL_COLUMNS = ("organization_code", "plate_number", "route")
+#: The columns of a checkpoint list: the template's Vietnamese headers, which the messages name,
+#: and the English keys older files use (both are read).
+COLUMNS = (
+    Column("name", "Tên điểm kiểm dịch"),
+    Column("category", "Loại hình"),
+    Column("commune_code", "Mã xã"),
+    Column("address", "Địa chỉ"),
+    Column("contact_phone", "Điện thoại liên hệ"),
+    Column("organization_code", "Mã đơn vị", required=False),
+    Column("plate_number", "Biển số xe", required=False),
+    Column("route", "Tuyến đường", required=False),
+)
+IMPORT_COLUMNS = tuple(c.key for c in COLUMNS if c.required)
+OPTIONAL_COLUMNS = tuple(c.key for c in COLUMNS if not c.required)
+#: The registration form's field behind each column, so its message names the column.
+FIELD_COLUMNS = {
+    "commune": "commune_code",
+    "organization": "organization_code",
+    **{c.key: c.key for c in COLUMNS},
+}
+HEADERS = {c.key: c.header for c in COLUMNS}
+
+
+def template() -> bytes:
+    """The Excel file to fill in, with an example line (the demo's kind of checkpoint)."""
+    return template_xlsx(
+        COLUMNS, [["Chợ Đức Phong", "Chợ truyền thống", "25396", "Khu phố Tân Hiệp", ""]]
+    )
 
 
 def _category_code(value: str) -> str:
@@ -42,15 +76,14 @@ def import_venues(path: Path, actor=None, progress=lambda items: items) -> Impor
     list can be imported again after corrections.
     """
     header, body = read_table(path)
-    cols = column_index(header, IMPORT_COLUMNS)
-    optional = {c: header.index(c) for c in OPTIONAL_COLUMNS if c in header}
+    cols = column_index(header, COLUMNS)
     report = ImportReport()
     forms: list[tuple[int, VenueForm]] = []
     seen: dict[tuple[str, str, str], int] = {}
     for line, cells in progress(list(body)):
 
         def text(column: str, cells=cells) -> str:
-            index = cols.get(column, optional.get(column))
+            index = cols.get(column)
             value = cell(cells, index) if index is not None else None
             if isinstance(value, float) and value.is_integer():
                 value = int(value)
@@ -72,7 +105,8 @@ def import_venues(path: Path, actor=None, progress=lambda items: items) -> Impor
         form = VenueForm(data=data, instance=existing)
         if not form.is_valid():
             for field, errors in form.errors.items():
-                label = field if field != "__all__" else ""
+                column = FIELD_COLUMNS.get(field)
+                label = HEADERS[column] if column else ""
                 for message in errors:
                     report.errors.append(
                         LineError(line, f"{label}: {message}" if label else message)

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", views.venue_list, name="list"),
     path("new/", views.venue_new, name="new"),
     path("import/", views.venue_import, name="import"),
+    path("import/template.xlsx", views.venue_import_template, name="import-template"),
     path("import/<int:job_id>/", views.venue_import_job, name="import-job"),
     path("<int:venue_id>/", views.venue_detail, name="detail"),
     path("<int:venue_id>/edit/", views.venue_edit, name="edit"),

@@ -22,14 +22,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from kiemdich.accounts.access import OFFICER_ROLES, is_official, may_scan_at
 from kiemdich.accounts.audit import record_read
-from kiemdich.core.uploads import job_page, queue_upload
+from kiemdich.core.files import file_response
+from kiemdich.core.uploads import XLSX, job_page, queue_upload
 from kiemdich.geo import imports
 from kiemdich.geo.models import Unit
 from kiemdich.ratelimit import limit
 
+from . import imports as venue_imports
 from . import poster, services
 from .forms import VenueForm
-from .imports import IMPORT_COLUMNS, OPTIONAL_COLUMNS
 from .models import VEHICLE_CATEGORIES, Category, Status, Venue
 
 
@@ -276,11 +277,22 @@ def venue_import_job(request: HttpRequest, job_id: int) -> HttpResponse:
     )
 
 
+def _import_allowed(request: HttpRequest) -> None:
+    if request.user.role not in OFFICER_ROLES and not request.user.is_superuser:
+        raise PermissionDenied(_("Only officials can import checkpoint lists."))
+
+
+@login_required
+def venue_import_template(request: HttpRequest) -> HttpResponse:
+    """The Excel file to fill in, with the Vietnamese headers the import reads and names."""
+    _import_allowed(request)
+    return file_response(venue_imports.template(), XLSX, "mau-danh-sach-diem-kiem-dich.xlsx")
+
+
 @login_required
 def venue_import(request: HttpRequest) -> HttpResponse:
     """Officials upload an existing list (.xlsx or .csv); nothing is saved if a line is wrong."""
-    if request.user.role not in OFFICER_ROLES and not request.user.is_superuser:
-        raise PermissionDenied(_("Only officials can import checkpoint lists."))
+    _import_allowed(request)
     file_error = ""
     if request.method == "POST":
         # Checked and saved in the background (a province's list takes minutes): the job's
@@ -295,7 +307,7 @@ def venue_import(request: HttpRequest) -> HttpResponse:
         "venues/import.html",
         {
             "file_error": file_error,
-            "columns": IMPORT_COLUMNS + OPTIONAL_COLUMNS,
+            "columns": venue_imports.COLUMNS,
             "categories": Category.choices,
         },
     )

@@ -32,6 +32,8 @@ Deliberately left out (nothing personal, or the same gate as a row above):
 - Venue writes that hold no personal data (register, edit, approve...), the organization
   writes: tested in their apps; here only their reads (and the campaign's confirmation, which
   sends, and the question asked before closing a checkpoint).
+- The import templates (`/venues/import/template.xlsx`, `/orgs/import/template.xlsx`): empty
+  files with headers, behind the import pages' own gate (tests/venues/test_import.py).
 - The hotline operator: an area role with the tracer's reach (PERSONAL_DATA_ROLES), whose
   rows would repeat the tracer's.
 """

@@ -113,9 +113,9 @@ def test_import_reports_every_bad_line_and_saves_nothing(binh_phuoc, tmp_path):
         call_command("adoption", "import", str(path), stderr=err)
     lines = err.getvalue()
     assert "line 3: unknown unit code 99999" in lines
-    assert "line 4: installs '-3' is not a whole number" in lines
-    assert "line 5: date " in lines and "is in the future" in lines
-    assert "line 6: installs is empty" in lines
+    assert "line 4: Số lượt cài đặt '-3' is not a whole number" in lines
+    assert "line 5: Ngày " in lines and "is in the future" in lines
+    assert "line 6: Số lượt cài đặt is empty" in lines
     assert "line 7: unit 696 on 2021-07-12 already appears on line 2" in lines
     assert not InstallFigure.objects.exists()
 

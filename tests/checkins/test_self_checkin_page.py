@@ -17,6 +17,8 @@ FORM = {
     "phone": "0987 654 321",
     "commune_code": "25396",
     "nationality": "VN",
+    "contact_with_case": "no",  # Có/Không, none chosen at first: required
+    "travel_outbreak_area": "no",
 }
 
 
@@ -97,7 +99,9 @@ def test_my_page_shows_my_qr_declarations_and_visits(client, shop):
     assert export["Content-Type"].startswith("application/vnd.openxmlformats")
     declaration = Declaration.objects.get()
     fixed = client.post(
-        f"/me/declarations/{declaration.pk}/", {**FORM, "birth_year": "1986"}, follow=True
+        f"/me/declarations/{declaration.pk}/",
+        {**FORM, "birth_year": "1986", "purpose": "visit"},  # the full form asks the purpose
+        follow=True,
     )
     assert "đã được sửa" in fixed.content.decode()
     declaration.refresh_from_db()

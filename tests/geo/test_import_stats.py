@@ -1,6 +1,7 @@
 """`kiemdich geo import-stats`: all-or-nothing import of population and smartphone figures."""
 
 import datetime as dt
+import io
 
 import openpyxl
 import pytest
@@ -51,10 +52,11 @@ def test_a_bad_line_saves_nothing_and_is_named(binh_phuoc, tmp_path, capsys):
         call_command("geo", "import-stats", str(path))
     err = capsys.readouterr().err
     assert "dòng 3: không có đơn vị mã 99999" in err
-    assert "dòng 4: ngày '2021-13-40' không hợp lệ" in err
-    assert "dòng 5: population '-5' không phải số nguyên" in err
-    assert "dòng 5: smartphone_users 'abc' không phải số nguyên" in err
-    assert "dòng 6: smartphone_users (500) lớn hơn population (100)" in err
+    # Columns are named by the template's Vietnamese headers, whichever the file used.
+    assert "dòng 4: Ngày '2021-13-40' không phải là ngày" in err
+    assert "dòng 5: Dân số '-5' không phải số nguyên" in err
+    assert "dòng 5: Người dùng điện thoại thông minh 'abc' không phải số nguyên" in err
+    assert "dòng 6: Người dùng điện thoại thông minh (500) lớn hơn Dân số (100)" in err
     assert "dòng 7: đơn vị 696 ngày 2021-07-12 đã có ở dòng 2" in err
     assert "dòng 2" not in err.split("đã có ở dòng 2")[0]  # the good line is not blamed
     assert not UnitStat.objects.exists()
@@ -62,7 +64,7 @@ def test_a_bad_line_saves_nothing_and_is_named(binh_phuoc, tmp_path, capsys):
 
 def test_missing_column_is_refused(binh_phuoc, tmp_path):
     path = write(tmp_path, "unit_code,date,population\n696,2021-07-12,1\n")
-    with pytest.raises(CommandError, match="smartphone_users"):
+    with pytest.raises(CommandError, match="Người dùng điện thoại thông minh"):
         call_command("geo", "import-stats", str(path))
     assert not UnitStat.objects.exists()
 
@@ -92,3 +94,15 @@ def test_non_utf8_file_is_refused(binh_phuoc, tmp_path):
     path.write_bytes(b"unit_code,date\n\xff\xfe\n")
     with pytest.raises(CommandError, match="UTF-8"):
         call_command("geo", "import-stats", str(path))
+
+
+def test_vietnamese_headers_are_read_too(binh_phuoc, tmp_path):
+    """A file with the Vietnamese headers (in any order, any case) imports like the English."""
+    path = tmp_path / "stats.csv"
+    path.write_text(
+        "Ngày,mã đơn vị hành chính,Dân số,Người dùng điện thoại thông minh\n"
+        "12/07/2021,696,138000,80000\n",
+        encoding="utf-8",
+    )
+    call_command("geo", "import-stats", str(path), stdout=io.StringIO())
+    assert UnitStat.objects.get(unit_id="696").smartphone_users == 80000

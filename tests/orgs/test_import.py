@@ -93,7 +93,7 @@ def test_bad_lines_save_nothing_and_are_each_named(binh_phuoc, tmp_path, capsys)
     err = capsys.readouterr().err
     assert "dòng 3" in err and "bakery" in err
     assert "dòng 4" in err and "99999" in err
-    assert "dòng 5" in err and "staff" in err and "teachers" in err and "'-3'" in err
+    assert "dòng 5: Cán bộ nhân viên" in err and "dòng 5: Giáo viên" in err and "'-3'" in err
     assert "dòng 6" in err and "BP-OK" in err
     assert "dòng 2:" not in err  # line 2 is fine (line 6 repeats its code)
     assert not Organization.objects.exists() and not Headcount.objects.exists()
@@ -101,7 +101,7 @@ def test_bad_lines_save_nothing_and_are_each_named(binh_phuoc, tmp_path, capsys)
 
 def test_missing_columns_are_refused(binh_phuoc, tmp_path):
     path = write(tmp_path, "code,name,kind,unit_code,staff\nBP-X,X,school,25396,3\n")
-    with pytest.raises(CommandError, match="teachers"):
+    with pytest.raises(CommandError, match="Giáo viên"):
         call_command("orgs", "import", str(path))
     assert not Organization.objects.exists()
 

@@ -49,8 +49,10 @@ def test_a_bad_line_saves_nothing_and_names_the_line(binh_phuoc, tmp_path, capsy
         call_command("venues", "import", str(path))
     err = capsys.readouterr().err
     assert "dòng 3" in err and "99999" in err
-    assert "dòng 4" in err and "category" in err and "contact_phone" in err
-    assert "dòng 5" in err and "plate_number" in err
+    # The messages name the columns by the template's Vietnamese headers.
+    assert "dòng 4: Loại hình:" in err and "dòng 4: Điện thoại liên hệ:" in err
+    assert "dòng 5: Biển số xe:" in err
+    assert "category" not in err and "contact_phone" not in err
     assert "dòng 6" in err and "dòng 2" in err
     assert not Venue.objects.exists()
 
@@ -81,3 +83,39 @@ def test_upload_form_for_officials(personas, client):
 def test_citizens_cannot_import(personas, client):
     client.login(username="congdan", password=PASSWORD)
     assert client.get("/venues/import/").status_code == 403
+
+
+def test_the_template_has_vietnamese_headers_and_imports_once_filled(personas, client, tmp_path):
+    """An official downloads the Excel template from the import page, fills a line under its
+    Vietnamese headers and imports it; a missing column is named by its Vietnamese header."""
+    client.login(username="xa_ducphong", password=PASSWORD)
+    page = client.get("/venues/import/").content.decode()
+    assert 'href="/venues/import/template.xlsx"' in page and "Tên điểm kiểm dịch" in page
+    response = client.get("/venues/import/template.xlsx")
+    assert response.status_code == 200
+    assert "attachment" in response["Content-Disposition"]
+    book = openpyxl.load_workbook(io.BytesIO(response.content))
+    sheet = book.active
+    headers = [c.value for c in sheet[1]]
+    assert headers[:5] == [
+        "Tên điểm kiểm dịch",
+        "Loại hình",
+        "Mã xã",
+        "Địa chỉ",
+        "Điện thoại liên hệ",
+    ]
+    sheet.delete_rows(2)  # the example line
+    sheet.append(["Nhà văn hóa khu phố 1", "Cơ quan, công sở", "25396", "Số 7", "0912345679"])
+    filled = tmp_path / "filled.xlsx"
+    book.save(filled)
+    call_command("venues", "import", str(filled), stdout=io.StringIO())
+    assert Venue.objects.filter(name="Nhà văn hóa khu phố 1", category="office").exists()
+
+    partial = write(tmp_path, "Tên điểm kiểm dịch,Loại hình,Mã xã,Địa chỉ\nA,shop,25396,B\n")
+    with pytest.raises(CommandError, match="Điện thoại liên hệ"):
+        call_command("venues", "import", str(partial))
+
+
+def test_only_officials_get_the_template(personas, client):
+    client.login(username="chudiem", password=PASSWORD)
+    assert client.get("/venues/import/template.xlsx").status_code == 403

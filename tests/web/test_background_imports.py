@@ -98,7 +98,7 @@ def test_a_bad_line_saves_nothing_and_the_page_lists_it(client, officer, databas
     assert job.status == "failed" and job.created == 0 and not Venue.objects.exists()
     assert {line for line, _message in job.errors} == {7}
     html = client.get(f"/venues/import/{job.pk}/").content.decode()
-    assert "dòng 7" in html and "category" in html and "contact_phone" in html
+    assert "dòng 7: Loại hình" in html and "dòng 7: Điện thoại liên hệ" in html
 
 
 def test_a_file_with_missing_columns_is_refused_as_a_whole(client, officer, database_tasks):
@@ -106,7 +106,7 @@ def test_a_file_with_missing_columns_is_refused_as_a_whole(client, officer, data
     upload.name = "x.csv"
     client.post("/venues/import/", {"file": upload})
     job = imports.import_job(ImportJob.objects.get().pk)
-    assert job.status == "failed" and "commune_code" in job.file_error
+    assert job.status == "failed" and "Mã xã" in job.file_error
 
 
 def test_only_the_uploader_sees_the_job(client, officer, personas, database_tasks):
