@@ -27,6 +27,7 @@ from kiemdich.core.pagination import Page
 from . import campaigns
 from .forms import CampaignForm
 from .models import Campaign
+from .segments import SmsSegments
 
 router = Router(tags=["campaigns"])
 
@@ -59,21 +60,37 @@ class CampaignIn(Schema):
     )
 
 
-class CampaignPreviewOut(Schema):
+class SmsCostOut(Schema):
+    """What a text to many phones costs, in every preview of something that messages people
+    (a campaign, the warning to a case's contacts): counted by messaging.segments."""
+
+    encoding: Literal["GSM-7", "UCS-2"] = Field(
+        description="GSM-7: 160 characters per SMS (153 per part); UCS-2 (Vietnamese "
+        "diacritics): 70 (67)."
+    )
+    length: int = Field(description="Length of the text shown in its encoding's units.")
+    segments: int = Field(description="SMS each phone gets (billed parts).")
+    total_sms: int = Field(description="SMS billed for all recipients; 0 for Zalo and push.")
+
+
+def sms_cost(segments: SmsSegments, total_sms: int) -> dict:
+    """The `SmsCostOut` fields of a preview."""
+    return {
+        "encoding": segments.encoding,
+        "length": segments.length,
+        "segments": segments.parts,
+        "total_sms": total_sms,
+    }
+
+
+class CampaignPreviewOut(SmsCostOut):
     kind: str
     channel: str
     unit_code: str | None
     organization_code: str | None
     text: str = Field(description="The text stored and queued (the standard one if none given).")
     delivered_text: str = Field(description="The text as it arrives, with what the sender adds.")
-    encoding: Literal["GSM-7", "UCS-2"] = Field(
-        description="GSM-7: 160 characters per SMS (153 per part); UCS-2 (Vietnamese "
-        "diacritics): 70 (67)."
-    )
-    length: int = Field(description="Length of delivered_text in its encoding's units.")
-    segments: int = Field(description="SMS each phone gets (billed parts).")
     recipients: int = Field(description="Distinct phones the campaign would go to.")
-    total_sms: int = Field(description="recipients × segments for SMS; 0 for Zalo and push.")
 
 
 class CampaignOut(Schema):
@@ -143,11 +160,8 @@ def preview_campaign(request: HttpRequest, payload: CampaignIn):
         "organization_code": preview.organization.code if preview.organization else None,
         "text": preview.text,
         "delivered_text": preview.delivered,
-        "encoding": preview.segments.encoding,
-        "length": preview.segments.length,
-        "segments": preview.segments.parts,
         "recipients": preview.recipients,
-        "total_sms": preview.total_sms,
+        **sms_cost(preview.segments, preview.total_sms),
     }
 
 

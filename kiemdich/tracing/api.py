@@ -21,6 +21,7 @@ from kiemdich.accounts.access import may_see_person, may_trace, works_with_perso
 from kiemdich.accounts.audit import Read, record_read, record_reads
 from kiemdich.core.errors import FieldError
 from kiemdich.core.pagination import AuditedPage
+from kiemdich.messaging.api import SmsCostOut, sms_cost
 
 from . import audit, services
 from .models import Case, Contact
@@ -276,17 +277,12 @@ def update_contact(request: HttpRequest, case_id: int, contact_id: int, payload:
     return _contact_out(contact)
 
 
-class WarningPreviewOut(Schema):
+class WarningPreviewOut(SmsCostOut):
+    """The cost fields are the sample's; `total_sms` counts each recipient's own text."""
+
     recipients: int = Field(description="Contacts not warned yet who have a phone: one SMS each.")
     without_phone: int = Field(description="Contacts not warned yet without a phone number.")
     sample: str = Field(description="The first recipient's SMS as it arrives ('' if none).")
-    encoding: Literal["GSM-7", "UCS-2"] = Field(
-        description="GSM-7: 160 characters per SMS (153 per part); UCS-2 (Vietnamese "
-        "diacritics): 70 (67)."
-    )
-    length: int = Field(description="Length of the sample in its encoding's units.")
-    segments: int = Field(description="SMS the sample takes (billed parts).")
-    total_sms: int = Field(description="SMS billed for all recipients, each text counted.")
 
 
 class NotifyIn(Schema):
@@ -313,10 +309,7 @@ def notify_preview(request: HttpRequest, case_id: int):
         "recipients": preview.recipients,
         "without_phone": preview.without_phone,
         "sample": preview.sample,
-        "encoding": preview.segments.encoding,
-        "length": preview.segments.length,
-        "segments": preview.segments.parts,
-        "total_sms": preview.total_sms,
+        **sms_cost(preview.segments, preview.total_sms),
     }
 
 
