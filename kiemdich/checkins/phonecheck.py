@@ -330,17 +330,20 @@ def check_in(actor, check_id: int, person_ids: list[int], direction: str | None 
 
 
 def reads(outcome: Outcome, venue: Venue) -> list[Read]:
-    """The reads to log when a page or API call shows an outcome: each person of the phone
-    shown to staff once the code was confirmed (to pick among, or checked in)."""
+    """The read to log when a page or API call shows an outcome: the people of the phone shown
+    to staff once the code was confirmed (to pick among, or checked in), in one record."""
     shown = [c.person.pk for c in outcome.people]
     shown += [r.person.pk for r in outcome.recorded if r.person is not None]
+    if not shown:
+        return []
+    subject = "people" if len(set(shown)) > 1 else "person"
     return [
         Read(
-            f"person {pk} confirmed by phone code at checkpoint {venue.pk}",
-            subjects=[pk],
+            f"{subject} {', '.join(map(str, dict.fromkeys(shown)))} confirmed by phone code "
+            f"at checkpoint {venue.pk}",
+            subjects=shown,
             unit=venue.commune_id,
             reason="check-in by phone code",
             action="scan",
         )
-        for pk in dict.fromkeys(shown)
     ]

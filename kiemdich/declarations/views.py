@@ -146,11 +146,14 @@ def personal_qr(request: HttpRequest, payload: str) -> HttpResponse:
 # Family members: declared from this phone, each with a QR of their own
 
 
-def _family_page(request: HttpRequest, form: FamilyDeclarationForm, **context) -> HttpResponse:
+def _family_page(
+    request: HttpRequest, form: FamilyDeclarationForm, status: int = 200, **context
+) -> HttpResponse:
     return render(
         request,
         "declarations/family_form.html",
         {"form": form, "provinces": Unit.objects.provinces(), "client_id": uuid.uuid4(), **context},
+        status=status,
     )
 
 
@@ -163,8 +166,10 @@ def _fresh(initial: dict) -> dict:
 
 def _declare_member(request: HttpRequest, declarer: Person, member: Person | None) -> HttpResponse:
     """The family declaration form: a new member (`member` None) or the member's next one."""
+    status = 200
     if request.method == "POST":
         form = FamilyDeclarationForm(request.POST)
+        status = 422
         if form.is_valid():
             try:
                 declaration, _created = services.declare_for_member(
@@ -175,6 +180,7 @@ def _declare_member(request: HttpRequest, declarer: Person, member: Person | Non
                 )
             except (services.ReusedClientId, services.FamilyFull) as exc:
                 form.add_error(None, exc.message)
+                status = exc.status
             else:
                 messages.success(
                     request,
@@ -197,7 +203,7 @@ def _declare_member(request: HttpRequest, declarer: Person, member: Person | Non
                 "address": declarer.address,
             }
         )
-    return _family_page(request, form, member=member)
+    return _family_page(request, form, status, member=member)
 
 
 @limit("declare")
