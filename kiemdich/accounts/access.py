@@ -207,14 +207,6 @@ def family_q(declarer) -> Q:
     return Q(pk__in=declarations.values("person_id")) & ~Q(pk=declarer.pk)
 
 
-def may_declare_for(declarer, member) -> bool:
-    """May the phone of `declarer` see and renew `member`'s declarations (`family_q`)?"""
-    if declarer is None or member is None:
-        return False
-    model = type(member)
-    return model.objects.filter(family_q(declarer), pk=member.pk).exists()
-
-
 def _checkin_q(user) -> Q:
     if not _active(user):
         return _NOTHING

@@ -11,7 +11,9 @@ What the staff learn, and when:
   declaration for this phone" instead would turn the page into a way to find out whether a
   number is in the system (who declared, so who was in the province) for anyone with a staff
   account, one guess at a time; only the phone's holder learns whether a code came, and a
-  visitor whose phone gets none is typed in as anyone else (the scanner page).
+  visitor whose phone gets none is typed in as anyone else (the scanner page). The SMS itself
+  is handed to the sender by the task worker once the request has committed (`send_outbox`), so
+  in production a known phone does not make the answer wait for the gateway.
 - **Nothing about the phone's people** (name, birth year, declaration) is shown before the code
   is confirmed; after it, only what a scanner shows (the name masked, birth year, gender) and
   the latest declaration's time and whether it reports a symptom, a contact or a trip. Each of

@@ -9,7 +9,7 @@ import uuid
 
 import pytest
 
-from kiemdich.accounts.access import family_q, may_declare_for
+from kiemdich.accounts.access import family_q
 from kiemdich.declarations import services
 from kiemdich.declarations.cookies import PERSON_COOKIE
 from kiemdich.declarations.forms import FamilyDeclarationForm
@@ -92,7 +92,7 @@ def test_only_the_declaring_phone_reaches_its_members(parent, declare):
         declare(phone="0912 000 333", id_number="").json()["person_token"]
     )
     assert not Person.objects.family_of(other).exists()
-    assert not may_declare_for(other, child) and may_declare_for(person, child)
+    assert services.member_of(person, child.pk) == child
     assert not Person.objects.filter(family_q(child)).exists()  # a member is no declarer
     with pytest.raises(services.NotFamily):
         services.declare_for_member(other, cleaned(CHILD), member_id=child.pk)
