@@ -77,6 +77,8 @@ def phone_start(request: HttpRequest, venue_id: int) -> HttpResponse:
             status = 422
     else:
         form = PhoneForm(initial={"phone": request.GET.get("phone", "")[:20]})
+        if request.method == "POST":  # a paused or closed checkpoint: nothing is sent
+            status = 409
     context = {
         "venue": venue,
         "scannable": scannable,

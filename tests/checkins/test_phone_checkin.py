@@ -150,13 +150,18 @@ def test_only_who_may_scan_there_asks_for_a_code(shop, personas):
     assert phonecheck.start(guard, shop.pk, PHONE).sent
 
 
-def test_a_paused_checkpoint_sends_no_code(shop, owner):
+def test_a_paused_checkpoint_sends_no_code(client, shop, owner):
     declared()
     shop.status = Status.PAUSED
     shop.save()
     with pytest.raises(phonecheck.ScanRefused) as refused:
         phonecheck.start(owner, shop.pk, PHONE)
-    assert refused.value.code == "paused" and not Message.objects.exists()
+    assert refused.value.code == "paused"
+    log_in(client, owner)
+    page = client.get(f"/venues/{shop.pk}/phone/").content.decode()
+    assert 'id="phone-form"' not in page and 'class="notice"' in page
+    assert client.post(f"/venues/{shop.pk}/phone/", {"phone": PHONE}).status_code == 409
+    assert not Message.objects.exists() and not PhoneCheck.objects.exists()
 
 
 def test_a_phone_a_family_shares_asks_who_is_here(shop, owner):
