@@ -270,6 +270,10 @@ RATELIMIT_DEFAULTS = {
     "signup": "10/h",
     "venue-register": "30/h",  # per signed-in user, API and page together
     "venue-staff": "30/h",  # staff added to checkpoints, per signed-in user
+    # Codes sent to visitors without a smartphone (checkins.phonecheck): per staff account, and
+    # per phone number whoever asks (an SMS flood to one phone from many accounts).
+    "phone-code": "30/h",
+    "phone-code-phone": "5/h",
     # Failed sign-ins, then locked out until the window ends: of one username from one address
     # (so a stranger cannot lock an official out everywhere), of one username from anywhere
     # (guessing from many addresses), and from one address whatever the username.

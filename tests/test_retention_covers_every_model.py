@@ -184,6 +184,21 @@ def make_message(age):
     return _age(message, age, "created_at")
 
 
+def make_phone_check(age):
+    """A code sent to a visitor's phone at a checkpoint (checkins.phonecheck): the phone."""
+    from kiemdich.checkins.models import PhoneCheck
+
+    check = PhoneCheck.objects.create(
+        client_id=uuid.uuid4(),
+        venue=_venue(),
+        phone="+84912000009",
+        code_hash="0" * 64,
+        sent=True,
+        expires_at=timezone.now() - age + dt.timedelta(minutes=5),
+    )
+    return _age(check, age, "created_at")
+
+
 def make_session(age):
     from django.contrib.sessions.models import Session
 
@@ -232,6 +247,7 @@ def make_task_result(age):
 
 MAKERS = {
     "checkins.Checkin": make_checkin,
+    "checkins.PhoneCheck": make_phone_check,
     "declarations.Declaration": make_declaration,
     "declarations.Person": _person,
     "tracing.Case": make_case,

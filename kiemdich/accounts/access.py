@@ -17,6 +17,9 @@ The rules:
   the superuser, in the admin.
 - **Staff scans** (scanning or typing in someone else) at a checkpoint: its owner, its
   organization's admins, the staff the owner added, officers of its area.
+- **Family members** (people declared from someone else's phone: a child, an elderly parent):
+  the person who declared for them, through that phone's person token, and nobody else without
+  an account; officials see them as anyone of their area.
 """
 
 from __future__ import annotations
@@ -191,6 +194,19 @@ def scannable(user, venues: QuerySet) -> set[int]:
 # Personal data
 
 
+def family_q(declarer) -> Q:
+    """People `declarer` (a phone's person, who has no account) declared for: their family
+    members, each a person of their own. Someone is a member while a declaration made for them
+    from that phone is kept; the retention purge ends the link with the declaration. A member
+    is never the declarer themself."""
+    if declarer is None or getattr(declarer, "pk", None) is None:
+        return _NOTHING
+    declarations = apps.get_model("declarations", "Declaration").objects.filter(
+        declared_by=declarer
+    )
+    return Q(pk__in=declarations.values("person_id")) & ~Q(pk=declarer.pk)
+
+
 def _checkin_q(user) -> Q:
     if not _active(user):
         return _NOTHING
@@ -236,6 +252,14 @@ def _case_q(user) -> Q:
     return _either(own, Q(pk__in=contacts.values("case_id")))
 
 
+def _phone_check_q(user) -> Q:
+    """A check-in by phone code is its staff account's alone (the superuser's too, as every
+    row): another staff member of the same checkpoint cannot type the code it was sent."""
+    if not _active(user):
+        return _NOTHING
+    return _EVERYTHING if user.is_superuser else Q(staff=user)
+
+
 _RULES = {
     "geo.unit": lambda user: area_q(user, "path"),
     "venues.venue": venue_q,
@@ -243,6 +267,7 @@ _RULES = {
     "declarations.person": lambda user: _personal_area_q(user, "commune__path"),
     "declarations.declaration": lambda user: _personal_area_q(user, "commune__path"),
     "checkins.checkin": _checkin_q,
+    "checkins.phonecheck": _phone_check_q,
     "tracing.case": _case_q,
     "tracing.contact": lambda user: _personal_area_q(user, "commune__path"),
     "messaging.message": _superuser_only,

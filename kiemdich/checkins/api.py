@@ -1,5 +1,6 @@
 """`/api/v1/stats`: checkpoint statistics by area (the table of seed 004) and idle checkpoints;
-`/api/v1/checkins`: scans, one at a time or in batches.
+`/api/v1/checkins`: scans, one at a time or in batches; `/api/v1/checkins/phone`: visitors
+without a smartphone checked in by a code sent to their phone (checkins.phonecheck).
 
 Thin: the figures come from checkins.stats, the files from checkins.exports, and who may see
 which unit from accounts.access. Every endpoint needs a signed-in caller (the API's default).
@@ -30,7 +31,9 @@ from kiemdich.core.pagination import Page
 from kiemdich.geo.api import visible_unit
 from kiemdich.official_docs import letterhead
 from kiemdich.ratelimit import hit, retry_after, take
+from kiemdich.venues.services import visible_or_404 as visible_venue
 
+from . import phonecheck
 from .exports import checkpoint_table_pdf, checkpoint_table_xlsx
 from .services import (
     Entry,
@@ -421,3 +424,134 @@ def record_batch(request: HttpRequest, payload: BatchIn):
         f'"stored": {stored}, "replayed": {replayed}, "failed": {failed}}}',
         200,
     )
+
+
+# /api/v1/checkins/phone: visitors without a smartphone, by a code sent to their phone
+# (checkins.phonecheck has the rules; the page twin is checkins/phone_views.py).
+
+
+class PhoneCheckIn(Schema):
+    venue_id: int = Field(description="The checkpoint, where the caller may scan others.")
+    phone: str = Field(max_length=20, description="The visitor's phone, as they say it.")
+
+
+class PhoneCheckOut(Schema):
+    id: int
+    expires_at: dt.datetime
+    detail: str = Field(
+        description="The same whether or not the phone is known: a code goes out only to a "
+        "phone someone declared with, and only its holder learns whether one came."
+    )
+
+
+class CodeIn(Schema):
+    code: str = Field(max_length=12, description="The code the visitor read out.")
+    direction: Literal["in", "out"] | None = Field(
+        None, description="Entry or exit; absent: exit if the person is inside, else entry."
+    )
+
+
+class PickIn(Schema):
+    person_ids: list[int] = Field(min_length=1, max_length=10)
+    direction: Literal["in", "out"] | None = None
+
+
+class PhonePersonOut(Schema):
+    id: int
+    name: str = Field(description="Masked, as a scanner shows it.")
+    birth_year: int | None
+    gender: str
+    declared_at: dt.datetime = Field(description="Their latest declaration.")
+    has_risk: bool = Field(description="It reports a symptom, a contact with a case or a trip.")
+
+
+class PhoneCheckinOut(CheckinOut):
+    declared_at: dt.datetime | None = Field(description="The declaration checked in with.")
+    has_risk: bool
+
+
+class PhoneOutcomeOut(Schema):
+    people: list[PhonePersonOut] = Field(
+        description="Several people declared with the phone: pick those present (…/checkin)."
+    )
+    checkins: list[PhoneCheckinOut]
+
+
+def _staff_venue(request: HttpRequest, venue_id: int):
+    return visible_venue(request.auth, venue_id)  # 404 out of reach; the service says 403
+
+
+def phone_outcome(request: HttpRequest, outcome: phonecheck.Outcome):
+    venue = outcome.check.venue
+    record_reads(request.auth, phonecheck.reads(outcome, venue), request)
+    people = [
+        {
+            "id": c.person.pk,
+            "name": c.shown.name,
+            "birth_year": c.shown.birth_year,
+            "gender": c.shown.gender,
+            "declared_at": c.declaration.created_at,
+            "has_risk": c.declaration.has_risk,
+        }
+        for c in outcome.people
+    ]
+    checkins = []
+    for recorded in outcome.recorded:
+        declaration = outcome.declarations.get(recorded.person.pk) if recorded.person else None
+        checkins.append(
+            {
+                **checkin_out(recorded, recorded.checkin.client_id),
+                "declared_at": declaration.created_at if declaration else None,
+                "has_risk": bool(declaration and declaration.has_risk),
+            }
+        )
+    status = 201 if any(r.status == 201 for r in outcome.recorded) else 200
+    return HttpStatus(status, {"people": people, "checkins": checkins})
+
+
+@scans.post(
+    "/phone",
+    response={202: PhoneCheckOut},
+    summary="Send a code to a visitor's phone (staff; visitors without a smartphone)",
+    description=(
+        "If someone declared with the phone, an SMS with a code goes to it through the outbox; "
+        "the answer is the same either way (202). Then POST the code the visitor reads out to "
+        "/phone/{id}/confirm. Limited per staff account (`phone-code`) and per phone number "
+        "(`phone-code-phone`)."
+    ),
+)
+def phone_start(request: HttpRequest, payload: PhoneCheckIn):
+    _staff_venue(request, payload.venue_id)
+    phone = phonecheck.clean_phone(payload.phone)
+    hit(request, ["phone-code"], key=f"user:{request.auth.pk}")
+    hit(request, ["phone-code-phone"], key=f"phone:{phone}")
+    check = phonecheck.start(request.auth, payload.venue_id, phone)
+    detail = _("If this phone has a health declaration, a code was sent to it by SMS.")
+    return HttpStatus(202, {"id": check.pk, "expires_at": check.expires_at, "detail": detail})
+
+
+@scans.post(
+    "/phone/{check_id}/confirm",
+    response={200: PhoneOutcomeOut, 201: PhoneOutcomeOut},
+    summary="Confirm the code; the phone's person is checked in",
+    description=(
+        "201: the phone's one person was checked in with their latest declaration (`checkins`). "
+        "200 with `people`: several people declared with it, pick with /phone/{id}/checkin; "
+        "200 with `checkins`: confirmed before, nothing stored again. 422 on `code`: wrong, "
+        "with the tries left; 410 `code_expired` or `code_spent`: send a new code; 404: "
+        "another account's code."
+    ),
+)
+def phone_confirm(request: HttpRequest, check_id: int, payload: CodeIn):
+    outcome = phonecheck.confirm(request.auth, check_id, payload.code, payload.direction)
+    return phone_outcome(request, outcome)
+
+
+@scans.post(
+    "/phone/{check_id}/checkin",
+    response={200: PhoneOutcomeOut, 201: PhoneOutcomeOut},
+    summary="Check in the people picked among a confirmed phone's",
+)
+def phone_check_in(request: HttpRequest, check_id: int, payload: PickIn):
+    outcome = phonecheck.check_in(request.auth, check_id, payload.person_ids, payload.direction)
+    return phone_outcome(request, outcome)

@@ -26,6 +26,9 @@ class Method(models.TextChoices):
     SELF = "self", _("scanned by the visitor")
     STAFF = "staff", _("scanned by staff")
     MANUAL = "manual", _("entered by staff")
+    #: A visitor without a smartphone, found by their phone number and confirmed by the code
+    #: sent to it (checkins.phonecheck): checked in with the declaration they made before.
+    PHONE = "phone", _("confirmed by a code sent to the phone")
 
 
 def end_bound(t_in: dt.datetime, t_out: dt.datetime | None) -> dt.datetime:
@@ -160,3 +163,53 @@ class ScanDaily(models.Model):
 
     def __str__(self) -> str:
         return f"{self.commune_id} {self.date}: {self.scans}"
+
+
+class PhoneCheckQuerySet(VisibleQuerySet):
+    """`visible_to(user)`: a code's check is seen by the staff account that asked for it only
+    (accounts.access): the phone number it was sent to is personal data."""
+
+
+class PhoneCheck(models.Model):
+    """A visitor without a smartphone being checked in by their phone number: staff typed the
+    number, a code went to it through the outbox (if anyone declared with it), and the visitor
+    reads the code out. Only a hash of the code is kept; it expires after `CODE_MINUTES` and
+    after `MAX_ATTEMPTS` wrong tries (checkins.phonecheck). Nothing about the phone's people is
+    shown before the code is confirmed."""
+
+    #: Made here for the scans of this check: each person's scan has a client id derived from it,
+    #: so a double tap or a resent form stores nobody twice.
+    client_id = models.UUIDField(_("client id"), unique=True)
+    venue = models.ForeignKey(
+        "venues.Venue", verbose_name=_("checkpoint"), on_delete=models.CASCADE, related_name="+"
+    )
+    staff = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("staff"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    phone = models.CharField(_("phone"), max_length=16)
+    #: HMAC of the code (with SECRET_KEY and this row's client id): the database never holds
+    #: a code that works.
+    code_hash = models.CharField(_("code hash"), max_length=64)
+    #: Whether a code was sent (someone declared with the phone). Never shown: the page says the
+    #: same either way, so staff cannot learn whether a number is known.
+    sent = models.BooleanField(_("code sent"), default=False)
+    attempts = models.PositiveSmallIntegerField(_("wrong codes"), default=0)
+    created_at = models.DateTimeField(_("asked at"), auto_now_add=True, db_index=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    #: The people checked in with it (ids), once done; then it can be used no more.
+    checked_in = models.JSONField(_("checked in"), default=list, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    objects = PhoneCheckQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("check-in by phone code")
+        verbose_name_plural = _("check-ins by phone code")
+
+    def __str__(self) -> str:
+        return f"{self.venue_id} {self.created_at:%Y-%m-%d %H:%M}"

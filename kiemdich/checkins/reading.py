@@ -64,6 +64,9 @@ class Scan:
     person_qr: str = ""
     person: PersonDetails | None = None
     source_app: str = ""
+    #: A person the server itself identified for staff, never a value a device sends: a phone
+    #: whose holder read out the code sent to it (checkins.phonecheck).
+    confirmed_person: int | None = None
 
 
 class ScanRefused(DomainError):
@@ -145,7 +148,12 @@ def identify(scan: Scan, actor, staff: bool) -> tuple[int | None, Person | None,
     """(person id, person if looked up, method, what a scanner may show) for a scan. Scanning
     someone else needs `staff`: `actor` may scan others at this checkpoint (accounts.access);
     nobody is looked up or stored before that is known."""
-    given = [bool(scan.person_token), bool(scan.person_qr), scan.person is not None]
+    given = [
+        bool(scan.person_token),
+        bool(scan.person_qr),
+        scan.person is not None,
+        scan.confirmed_person is not None,
+    ]
     if sum(given) > 1:
         raise ScanRefused(
             422,
@@ -176,7 +184,18 @@ def identify(scan: Scan, actor, staff: bool) -> tuple[int | None, Person | None,
         details = scan.person
         person = person_from_details(details.full_name, details.phone, details.id_number)
         return person.pk, person, Method.MANUAL, Shown.of(details.full_name, None, "")
+    if scan.confirmed_person is not None:
+        person = Person.objects.filter(pk=scan.confirmed_person).first()
+        if person is None:
+            raise person_gone()
+        return person.pk, person, Method.PHONE, shown_of_person(person)
     return None, None, Method.STAFF, None
+
+
+def shown_of_person(person: Person) -> Shown:
+    """What a scanner shows of someone whose phone confirmed the code: what they declared
+    (masked), since holding the phone is what they presented."""
+    return Shown.of(person.full_name, person.birth_year, person.gender)
 
 
 def presented(scan: Scan) -> Shown | None:
@@ -191,6 +210,9 @@ def presented(scan: Scan) -> Shown | None:
             return None
     if scan.person is not None:
         return Shown.of(scan.person.full_name, None, "")
+    if scan.confirmed_person is not None:
+        person = Person.objects.filter(pk=scan.confirmed_person).first()
+        return shown_of_person(person) if person is not None else None
     return None
 
 
@@ -300,7 +322,8 @@ def same_request(scan: Scan, stored: Recorded, venue_id: int, actor, staff: set[
             return person_id_from_token(scan.person_token) == checkin.person_id
         except InvalidPayload:
             return False
-    if (scan.person_qr or scan.person is not None) and checkin.method == Method.SELF:
+    staff_given = scan.person_qr or scan.person is not None or scan.confirmed_person is not None
+    if staff_given and checkin.method == Method.SELF:
         return False
     if not getattr(actor, "is_authenticated", False) or venue_id not in staff:
         return False
@@ -323,6 +346,8 @@ def _presents(scan: Scan, checkin: Checkin) -> bool:
     if scan.person is not None:
         details = scan.person
         return person is not None and same_details(person, details.full_name, details.phone)
+    if scan.confirmed_person is not None:
+        return checkin.method == Method.PHONE and checkin.person_id == scan.confirmed_person
     return checkin.person_id is None
 
 

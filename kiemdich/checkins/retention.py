@@ -21,12 +21,22 @@ from django.utils import timezone
 from kiemdich import retention
 from kiemdich.retention import Expiry
 
-from .models import Checkin
+from .models import Checkin, PhoneCheck
 
 CHUNK = retention.CHUNK
 
 #: Scans go first: a person is deleted only once nothing (scan, declaration, case...) is left.
-EXPIRIES = [Expiry("checkins", Checkin, lambda cutoff: Checkin.objects.filter(t_in__lt=cutoff), 10)]
+#: The check-ins by phone code (the phone a code was sent to) go with the outbox's copy of that
+#: SMS: both are the same record of who was asked for a code.
+EXPIRIES = [
+    Expiry("checkins", Checkin, lambda cutoff: Checkin.objects.filter(t_in__lt=cutoff), 10),
+    Expiry(
+        "phone checks",
+        PhoneCheck,
+        lambda cutoff: PhoneCheck.objects.filter(created_at__lt=cutoff),
+        11,
+    ),
+]
 
 
 @dataclass

@@ -23,7 +23,8 @@ The rules, in the order a scan meets them:
    absent. Checked in Python before any statement, on every path.
 4. **Who is scanned** (`reading.identify`): one person field at most; a person's own token
    (method self), or, for the checkpoint's staff and officials only (`accounts.access`), an ID
-   or personal QR (staff) or typed-in details (manual), or nobody (a vehicle).
+   or personal QR (staff), typed-in details (manual), a person whose phone read out the code
+   sent to it (phone: `phonecheck`, never from a device), or nobody (a vehicle).
 5. **The person still exists** (`existing_people`; in SQL `person_exists_sql`): a token whose
    person was deleted (retention) is refused, 410 `person_gone`. Check-ins have no foreign key
    (migration 0003), so every path also holds deletes off while it stores (`storing.hold_deletes`;

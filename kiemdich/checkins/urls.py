@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import scanner, views
+from . import phone_views, scanner, views
 
 app_name = "checkins"
 urlpatterns = [
@@ -12,5 +12,8 @@ urlpatterns = [
 #: worker sits at /venues/scanner-sw.js so that its scope covers every scanner page.
 venue_urlpatterns = [
     path("<int:venue_id>/scanner/", scanner.venue_scanner, name="scanner"),
+    # Visitors without a smartphone: a code sent to their phone (checkins.phonecheck).
+    path("<int:venue_id>/phone/", phone_views.phone_start, name="phone-checkin"),
+    path("<int:venue_id>/phone/<int:check_id>/", phone_views.phone_code, name="phone-code"),
     path("scanner-sw.js", scanner.service_worker, name="scanner-worker"),
 ]

@@ -27,7 +27,7 @@ from kiemdich.ratelimit import hit
 
 from . import services
 from .exports import my_data_xlsx
-from .forms import DeclarationForm
+from .forms import DeclarationForm, FamilyDeclarationForm
 from .models import Declaration, Person
 
 router = Router(tags=["declarations"])
@@ -95,9 +95,9 @@ class DeclaredOut(Schema):
     declaration: DeclarationOut
 
 
-def _form(payload: DeclarationIn) -> DeclarationForm:
-    data = payload.dict(exclude={"client_id", "person_token", "organization_code"})
-    form = DeclarationForm(data=data)
+def _form(payload: Schema, form_class: type[DeclarationForm] = DeclarationForm) -> DeclarationForm:
+    data = payload.dict(exclude={"client_id", "person_token", "organization_code", "member_id"})
+    form = form_class(data=data)
     if not form.is_valid():
         raise invalid_form(form)
     return form
@@ -185,3 +185,95 @@ def correct(request: HttpRequest, declaration_id: int, payload: DeclarationIn):
     hit(request, ["declare"])
     declaration = get_object_or_404(Declaration, pk=declaration_id, person=request.auth)
     return services.correct(declaration, _form(payload).cleaned_data)
+
+
+# Family members: people declared from this phone (children, elderly parents without a
+# smartphone), each with a personal QR of their own. Only the phone that declared for them
+# sees them (accounts.access.family_q); their own person token is never handed out.
+
+
+class FamilyDeclarationIn(Schema):
+    client_id: uuid.UUID | None = Field(
+        None, description="Made by the device; sending the same declaration again is harmless."
+    )
+    member_id: int | None = Field(
+        None,
+        description="A member declared before from this phone: this declaration replaces "
+        "their last one. Absent: a new member.",
+    )
+    full_name: str = Field(max_length=100)
+    birth_year: int = Field(ge=0, le=10_000)
+    gender: Literal["male", "female", "other"]
+    nationality: str = Field("VN", max_length=2, description="ISO 3166 alpha-2.")
+    id_number: str = Field("", max_length=20, description="Children may have none.")
+    phone: str = Field(
+        "", max_length=20, description="Their own phone; empty: the declaring phone's person's."
+    )
+    commune_code: str = Field(max_length=10)
+    address: str = Field("", max_length=255)
+    purpose: Literal["domestic", "visit", "entry"] = "domestic"
+    symptoms: list[
+        Literal["fever", "cough", "shortness_of_breath", "sore_throat", "loss_of_taste_smell"]
+    ] = Field(default_factory=list, max_length=5)
+    contact_with_case: bool = False
+    travel_outbreak_area: bool = False
+
+
+class MemberOut(Schema):
+    id: int
+    full_name: str
+    birth_year: int | None
+    qr_url: str = Field(description="Their personal QR, for staff scanners.")
+    declared_at: dt.datetime | None = Field(description="Their latest declaration.")
+
+
+class MemberDeclaredOut(Schema):
+    member: MemberOut
+    declaration: DeclarationOut
+
+
+def member_out(member: Person) -> dict:
+    declared_at = getattr(member, "declared_at", None)
+    if declared_at is None:
+        latest = member.declarations.first()
+        declared_at = latest.created_at if latest else None
+    return {
+        "id": member.pk,
+        "full_name": member.full_name,
+        "birth_year": member.birth_year,
+        "qr_url": services.personal_qr_url(member),
+        "declared_at": declared_at,
+    }
+
+
+@router.get(
+    "/family",
+    auth=PersonToken(),
+    response=list[MemberOut],
+    summary="The family members this phone declares for (X-Person-Token)",
+)
+@paginate(Page)
+def family(request: HttpRequest):
+    return [member_out(member) for member in services.family(request.auth)]
+
+
+@router.post(
+    "/family",
+    auth=PersonToken(),
+    response={200: MemberDeclaredOut, 201: MemberDeclaredOut},
+    summary="Declare for a family member (X-Person-Token)",
+    description=(
+        "Without `member_id` a new member is made, with a personal QR of their own; with it, "
+        "the member's next declaration, which replaces their last one. 201: stored; 200: this "
+        "client_id was stored before from this phone; 404: not a member of this phone's family; "
+        "409 `family_full`: at most ten members per phone."
+    ),
+)
+def declare_for_member(request: HttpRequest, payload: FamilyDeclarationIn):
+    hit(request, ["declare"])
+    form = _form(payload, FamilyDeclarationForm)
+    declaration, created = services.declare_for_member(
+        request.auth, form.cleaned_data, member_id=payload.member_id, client_id=payload.client_id
+    )
+    body = {"member": member_out(declaration.person), "declaration": declaration}
+    return HttpStatus(201 if created else 200, body)

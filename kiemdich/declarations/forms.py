@@ -220,3 +220,22 @@ class DeclarationForm(forms.Form):
             "contact_with_case": declaration.contact_with_case,
             "travel_outbreak_area": declaration.travel_outbreak_area,
         }
+
+
+class FamilyDeclarationForm(DeclarationForm):
+    """A declaration made for a family member from one's own phone: the same questions, about
+    them, and a phone that may stay empty (a child has none: the declarer's is the one to call)."""
+
+    phone = forms.CharField(
+        label=gettext_lazy("Their phone"),
+        max_length=20,
+        required=False,
+        help_text=gettext_lazy(
+            "Their own phone, even a basic one: staff can check them in with a code sent to it. "
+            "Leave it empty if they have none: your phone number is kept instead."
+        ),
+    )
+
+    def clean_phone(self) -> str:
+        typed = self.cleaned_data["phone"].strip()
+        return normalize_phone(typed) if typed else ""

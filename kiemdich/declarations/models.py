@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from kiemdich.accounts.access import VisibleQuerySet
+from kiemdich.accounts.access import VisibleQuerySet, family_q
 
 
 class Gender(models.TextChoices):
@@ -37,7 +37,11 @@ class Symptom(models.TextChoices):
 
 
 class PersonQuerySet(VisibleQuerySet):
-    """`visible_to(user)`: officials of an area see the people who live there (accounts.access)."""
+    """`visible_to(user)`: officials of an area see the people who live there; `family_of(person)`:
+    the members a phone's person declares for (both rules in accounts.access)."""
+
+    def family_of(self, declarer: Person) -> PersonQuerySet:
+        return self.filter(family_q(declarer))
 
 
 class Person(models.Model):
@@ -95,6 +99,17 @@ class Declaration(models.Model):
     #: Sent with the person's token (a phone that had declared before): its replay answers
     #: only a request with that token, since the answer holds the token.
     with_token = models.BooleanField(_("made with the person's token"), default=True)
+    #: Made from another person's phone for this one (a child, an elderly parent without a
+    #: smartphone): that person sees and renews it, and nobody else without an account does.
+    #: Purged with the declaration, so the family link lasts as long as what was declared.
+    declared_by = models.ForeignKey(
+        Person,
+        verbose_name=_("declared by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="declared_for",
+    )
     full_name = models.CharField(_("full name"), max_length=100)
     birth_year = models.PositiveSmallIntegerField(_("year of birth"))
     gender = models.CharField(_("gender"), max_length=6, choices=Gender.choices)

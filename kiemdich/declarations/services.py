@@ -24,7 +24,7 @@ from django.core import signing as django_signing
 from django.core.exceptions import ValidationError
 from django.core.signals import setting_changed
 from django.db import transaction
-from django.db.models import QuerySet
+from django.db.models import Max, QuerySet
 from django.dispatch import receiver
 from django.utils.encoding import force_bytes
 from django.utils.translation import gettext as _
@@ -278,13 +278,22 @@ class ReusedClientId(DomainError, ValueError):
         super().__init__(409, "client_id_conflict", message)
 
 
-def _same_declaration(earlier: Declaration, data: dict, person: Person | None) -> bool:
+def _same_declaration(
+    earlier: Declaration, data: dict, person: Person | None, declared_by: Person | None = None
+) -> bool:
     """Is this the stored declaration sent again: the same details, from the same person's
     phone (its token), or again with no token if it was made with none? One made with a token
-    is never answered without it: the answer would hand the token to whoever knew the id."""
-    if person is None and earlier.with_token:
+    is never answered without it: the answer would hand the token to whoever knew the id. One
+    made for a family member answers only the phone that made it, and only as a family
+    declaration (the other answer holds the declared person's token)."""
+    if earlier.declared_by_id != (declared_by.pk if declared_by is not None else None):
         return False
-    if person is not None and person.pk != earlier.person_id:
+    if declared_by is None:
+        if person is None and earlier.with_token:
+            return False
+        if person is not None and person.pk != earlier.person_id:
+            return False
+    elif person is not None and person.pk != earlier.person_id:
         return False
     fields = {**data, "commune": data["commune_code"]}
     stored = {field: getattr(earlier, field) for field in PERSON_FIELDS}
@@ -312,9 +321,12 @@ def declare(
     person: Person | None = None,
     client_id: uuid.UUID | None = None,
     organization=None,
+    declared_by: Person | None = None,
 ) -> tuple[Declaration, bool]:
     """Store a declaration (cleaned DeclarationForm data) and update its person; a new one
     names `organization` (an orgs.Organization, if given) as where the person works or studies.
+    `declared_by` is the phone's person when it declares for a family member (`person` then
+    is that member, or None for a new one: `declare_for_member` checks who may).
 
     Without a `person` (no token on this phone) a new person is made: a phone number alone never
     links to someone else's declarations. A repeated `client_id` returns the first result and
@@ -324,11 +336,11 @@ def declare(
     if client_id is not None:
         earlier = Declaration.objects.select_related("person").filter(client_id=client_id).first()
         if earlier is not None:
-            if not _same_declaration(earlier, data, person):
+            if not _same_declaration(earlier, data, person, declared_by):
                 raise ReusedClientId()
             return earlier, False
     data = {**data, "commune": data["commune_code"]}
-    with_token = person is not None
+    with_token = person is not None or declared_by is not None
     if person is None:
         person = Person()
     _copy_to_person(person, data)
@@ -340,6 +352,7 @@ def declare(
         person=person,
         client_id=client_id or uuid.uuid4(),
         with_token=with_token,
+        declared_by=declared_by,
         **{field: data[field] for field in PERSON_FIELDS},
         purpose=data["purpose"],
         symptoms=list(data.get("symptoms") or []),
@@ -347,6 +360,74 @@ def declare(
         travel_outbreak_area=bool(data.get("travel_outbreak_area")),
     )
     return declaration, True
+
+
+class NotFamily(DomainError):
+    """A family member this phone did not declare for (or who is gone): the same 404 as a
+    missing one, so ids of other people reveal nothing."""
+
+    def __init__(self) -> None:
+        super().__init__(404, "not_found", _("Not found."))
+
+
+def family(declarer: Person) -> QuerySet[Person]:
+    """The people `declarer`'s phone declares for, oldest first (the order they were added),
+    with their latest declaration's time as `declared_at` (accounts.access.family_q)."""
+    return (
+        Person.objects.family_of(declarer)
+        .annotate(declared_at=Max("declarations__created_at"))
+        .order_by("created_at", "pk")
+    )
+
+
+def member_of(declarer: Person | None, member_id: int) -> Person:
+    """The family member `member_id` of `declarer`'s phone, or `NotFamily`."""
+    if declarer is None:
+        raise NotFamily()
+    member = Person.objects.family_of(declarer).filter(pk=member_id).first()
+    if member is None:
+        raise NotFamily()
+    return member
+
+
+#: Most family members one phone declares for: a household, not a list of strangers typed in
+#: to collect their QR codes.
+MAX_FAMILY = 10
+
+
+class FamilyFull(DomainError):
+    def __init__(self) -> None:
+        message = _(
+            "One phone can declare for at most %(count)d family members. Each of them can "
+            "declare on their own phone, or at a checkpoint with its staff."
+        ) % {"count": MAX_FAMILY}
+        super().__init__(409, "family_full", message)
+
+
+@transaction.atomic
+def declare_for_member(
+    declarer: Person,
+    data: dict,
+    *,
+    member_id: int | None = None,
+    client_id: uuid.UUID | None = None,
+) -> tuple[Declaration, bool]:
+    """A declaration made on `declarer`'s phone for a family member (a child, an elderly parent
+    without a smartphone): a new person with a QR of their own (`member_id` None), or the
+    member's next declaration, which updates them as one's own does. An empty phone is the
+    declarer's (the number to call about a child). Returns (declaration, created)."""
+    member = None if member_id is None else member_of(declarer, member_id)
+    data = {**data, "phone": data.get("phone") or declarer.phone}
+    if member is None and client_id is not None:
+        earlier = Declaration.objects.filter(client_id=client_id).first()
+        if earlier is not None:  # a resent new member: answered by `declare` (or refused)
+            return declare(data, client_id=client_id, declared_by=declarer)
+    if member is None:
+        # One phone at a time: two tabs adding members cannot pass the limit together.
+        Person.objects.select_for_update().filter(pk=declarer.pk).first()
+        if Person.objects.family_of(declarer).count() >= MAX_FAMILY:
+            raise FamilyFull()
+    return declare(data, person=member, client_id=client_id, declared_by=declarer)
 
 
 @transaction.atomic

@@ -24,7 +24,7 @@ from kiemdich.venues import signing
 
 from . import cookies, services
 from .exports import my_data_xlsx
-from .forms import DeclarationForm
+from .forms import DeclarationForm, FamilyDeclarationForm
 from .models import Declaration, Person
 
 
@@ -80,6 +80,7 @@ def my_page(request: HttpRequest) -> HttpResponse:
             "page": declarations,
             "visits": visits,
             "qr_svg": services.personal_qr_svg(person),
+            "family": services.family(person),
         },
     )
 
@@ -140,3 +141,110 @@ def personal_qr(request: HttpRequest, payload: str) -> HttpResponse:
             "gender": person.get_gender_display(),
         }
     return render(request, "declarations/personal_qr.html", {"shown": shown})
+
+
+# Family members: declared from this phone, each with a QR of their own
+
+
+def _family_page(
+    request: HttpRequest, form: FamilyDeclarationForm, status: int = 200, **context
+) -> HttpResponse:
+    return render(
+        request,
+        "declarations/family_form.html",
+        {"form": form, "provinces": Unit.objects.provinces(), "client_id": uuid.uuid4(), **context},
+        status=status,
+    )
+
+
+def _fresh(initial: dict) -> dict:
+    """The form's values without the answers to the health questions: asked afresh each time."""
+    for name in ("symptoms", "contact_with_case", "travel_outbreak_area"):
+        initial.pop(name, None)
+    return initial
+
+
+def _declare_member(request: HttpRequest, declarer: Person, member: Person | None) -> HttpResponse:
+    """The family declaration form: a new member (`member` None) or the member's next one."""
+    status = 200
+    if request.method == "POST":
+        form = FamilyDeclarationForm(request.POST)
+        status = 422
+        if form.is_valid():
+            try:
+                declaration, _created = services.declare_for_member(
+                    declarer,
+                    form.cleaned_data,
+                    member_id=member.pk if member else None,
+                    client_id=posted_client_id(request),
+                )
+            except (services.ReusedClientId, services.FamilyFull) as exc:
+                form.add_error(None, exc.message)
+                status = exc.status
+            else:
+                messages.success(
+                    request,
+                    _("The health declaration of %(name)s was recorded.")
+                    % {"name": declaration.person.full_name},
+                )
+                return redirect("me-member", declaration.person_id)
+    elif member is not None:
+        latest = member.declarations.first()
+        initial = DeclarationForm.initial_from(latest) if latest else {}
+        if latest and latest.phone == declarer.phone:
+            initial["phone"] = ""  # it was left empty: the declarer's own number
+        form = FamilyDeclarationForm(initial=_fresh(initial))
+    else:
+        # A household usually lives together: where the declarer lives, to change if not.
+        form = FamilyDeclarationForm(
+            initial={
+                "nationality": declarer.nationality or "VN",
+                "commune_code": declarer.commune_id,
+                "address": declarer.address,
+            }
+        )
+    return _family_page(request, form, status, member=member)
+
+
+@limit("declare")
+def family_new(request: HttpRequest) -> HttpResponse:
+    """Declare for a family member who has no smartphone (a child, an elderly parent)."""
+    declarer = cookies.person_from(request)
+    if declarer is None:
+        return redirect("declare")
+    return _declare_member(request, declarer, None)
+
+
+@limit("declare")
+def family_declare(request: HttpRequest, member_id: int) -> HttpResponse:
+    """A member's next declaration: it updates the member, as one's own does."""
+    declarer = cookies.person_from(request)
+    if declarer is None:
+        return redirect("declare")
+    try:
+        member = services.member_of(declarer, member_id)
+    except services.NotFamily:
+        raise Http404(_("Not found.")) from None
+    return _declare_member(request, declarer, member)
+
+
+def family_member(request: HttpRequest, member_id: int) -> HttpResponse:
+    """A family member's QR (to show at a checkpoint's door), declarations and visits: only on
+    the phone that declared for them."""
+    declarer = cookies.person_from(request)
+    if declarer is None:
+        return redirect("declare")
+    try:
+        member = services.member_of(declarer, member_id)
+    except services.NotFamily:
+        raise Http404(_("Not found.")) from None
+    return render(
+        request,
+        "declarations/member.html",
+        {
+            "member": member,
+            "declarations": member.declarations.select_related("commune")[:20],
+            "visits": member.checkins.select_related("venue").order_by("-t_in")[:20],
+            "qr_svg": services.personal_qr_svg(member),
+        },
+    )

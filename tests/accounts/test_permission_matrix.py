@@ -25,7 +25,11 @@ Deliberately left out (nothing personal, or the same gate as a row above):
 - `POST /api/v1/declarations`, `/declare/`, `/c/<payload>`: a person's own writes, public and
   rate-limited; the first is how the world's person declares.
 - `PUT /api/v1/declarations/mine/{id}`, `POST /me/declarations/{id}/`: the same person gate as
-  `GET /api/v1/declarations/mine` and `/me/declarations/{id}/` (both in the table).
+  `GET /api/v1/declarations/mine` and `/me/declarations/{id}/` (both in the table); so are
+  `/me/family/new/` and `/me/family/{id}/declare/` (`/me/family/{id}/` is in it).
+- `POST /venues/{id}/phone/` and `POST /api/v1/checkins/phone/{id}/checkin`: the same gates as
+  `/venues/{id}/phone/` and `.../confirm` (in the table); their answers are in
+  tests/checkins/test_phone_checkin.py.
 - `/tracing/new/`, `/tracing/{id}/trace-f2/`, `POST /tracing/{id}/communes/{code}/notify/`: the
   page twins of `POST /api/v1/cases`, `/trace` and `/notify`, behind the same `case_or_404` (the
   question asked before warning, `GET .../notify/`, is in the table).
@@ -41,6 +45,7 @@ Deliberately left out (nothing personal, or the same gate as a row above):
 from __future__ import annotations
 
 import datetime as dt
+import re
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -53,11 +58,12 @@ from django.utils import timezone
 
 from kiemdich.accounts.models import AuditLog, Role
 from kiemdich.accounts.tokens import create_token
+from kiemdich.checkins import phonecheck
 from kiemdich.checkins.models import Checkin
 from kiemdich.declarations.cookies import PERSON_COOKIE
 from kiemdich.declarations.models import Person
 from kiemdich.declarations.services import personal_qr_url
-from kiemdich.messaging.models import Campaign
+from kiemdich.messaging.models import Campaign, Message
 from kiemdich.orgs.models import Organization
 from kiemdich.tracing import services as tracing
 from kiemdich.tracing.models import Contact
@@ -118,6 +124,13 @@ MATRIX: dict[str, tuple] = {
     "POST /api/v1/checkins (person)":    (401, 401, 403, 201, 403, 201, 403, 201, 201, 403, 403, 201, 201),  # noqa: E501
     "POST /api/v1/checkins (ID card)":   (401, 401, 403, 201, 403, 201, 403, 201, 201, 403, 403, 201, 201),  # noqa: E501
     "POST /api/v1/checkins/batch":       (401, 401, 403, 201, 403, 201, 403, 201, 201, 403, 403, 201, 201),  # noqa: E501
+    # API: visitors without a smartphone. Asking for a code: where one may scan (the checkpoint
+    # is named by its id, so one out of reach is a 404). The code is the asking account's
+    # alone (the owner's here): anyone else typing it gets a 404. The right code checks the
+    # phone's person in, showing them masked.
+    "POST /api/v1/checkins/phone":       (401, 401, 404, 202, 404, 202, 404, 202, 202, 403, 404, 202, 202),  # noqa: E501
+    "POST /api/v1/checkins/phone/{id}/confirm":
+                                         (401, 401, 404, 201, 404, 404, 404, 404, 404, 404, 404, 404, 201),  # noqa: E501
     # API: checkpoints (their contact phone), posters
     "GET /api/v1/venues":                (401, 401, NONE, 200, NONE, 200, NONE, 200, 200, 200, NONE, 200, 200),  # noqa: E501
     "GET /api/v1/venues/{id}":           (401, 401, 404, 200, 404, 200, 404, 200, 200, 200, 404, 200, 200),  # noqa: E501
@@ -133,6 +146,10 @@ MATRIX: dict[str, tuple] = {
     # API: a person's own data, only with their own token
     "GET /api/v1/declarations/mine":     (401, 200, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401),  # noqa: E501
     "GET /api/v1/declarations/mine.xlsx":(401, 200, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401),  # noqa: E501
+    # The family members a phone declares for: that phone's token only.
+    "GET /api/v1/declarations/family":   (401, 200, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401),  # noqa: E501
+    "POST /api/v1/declarations/family (member)":
+                                         (401, 201, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401, 401),  # noqa: E501
     # Pages: tracing
     "/tracing/":                         (LOGIN, LOGIN, 403, 403, 403, 200, NONE, 200, 200, 200, NONE, 403, 200),  # noqa: E501
     "/tracing/{id}/":                    (LOGIN, LOGIN, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
@@ -146,6 +163,8 @@ MATRIX: dict[str, tuple] = {
     "/venues/":                          (LOGIN, LOGIN, NONE, 200, NONE, 200, NONE, 200, 200, 200, NONE, 200, 200),  # noqa: E501
     "/venues/{id}/":                     (LOGIN, LOGIN, 404, 200, 404, 200, 404, 200, 200, 200, 404, 200, 200),  # noqa: E501
     "/venues/{id}/scanner/":             (LOGIN, LOGIN, 404, 200, 404, 200, 404, 200, 200, 403, 404, 200, 200),  # noqa: E501
+    "/venues/{id}/phone/":               (LOGIN, LOGIN, 404, 200, 404, 200, 404, 200, 200, 403, 404, 200, 200),  # noqa: E501
+    "POST /venues/{id}/phone/{check}/":  (LOGIN, LOGIN, 404, 201, 404, 404, 404, 404, 404, 403, 404, 404, 201),  # noqa: E501
     "POST /venues/{id}/staff/":          (LOGIN, LOGIN, 404, 302, 404, 302, 404, 302, 302, 403, 404, 302, 302),  # noqa: E501
     # Closing asks first: the question is for those who may close it.
     "/venues/{id}/close/":               (LOGIN, LOGIN, 404, 200, 404, 200, 404, 200, 200, 403, 404, 200, 200),  # noqa: E501
@@ -153,6 +172,7 @@ MATRIX: dict[str, tuple] = {
     "/me/":                              (302, 200, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302),  # noqa: E501
     "/me/export.xlsx":                   (302, 200, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302),  # noqa: E501
     "/me/declarations/{id}/":            (302, 200, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302),  # noqa: E501
+    "/me/family/{id}/":                  (302, 200, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302),  # noqa: E501
     # A personal QR opened with a phone's camera: only those who scan somewhere learn who
     # (masked), as their scanner would show it: the other owner runs a checkpoint too; the
     # officer of Thống Nhất has no checkpoint in the commune, so scans nowhere.
@@ -178,6 +198,17 @@ MATRIX: dict[str, tuple] = {
 
 #: A declaration reminder to Đức Phong (the world's campaign is an install reminder there).
 PREVIEW_BODY = {"kind": "declaration", "unit_code": "25396"}
+#: A child the person declares for from their phone: living with grandparents in Lộc Ninh
+#: (25270), with their phone, so that the world's phones, Đức Phong's people and a case by the
+#: person's phone stay as they were.
+CHILD = {
+    **DECLARATION,
+    "full_name": "Nguyễn Thị Bé",
+    "birth_year": 2017,
+    "id_number": "",
+    "phone": "0987 111 222",
+    "commune_code": "25270",
+}
 PREVIEW_FORM = {"kind": "declaration", "audience": "unit", "unit": "25396", "channel": "sms"}
 CCCD = "079190001234|123456789|Phạm Văn Đức|15081990|Nam|12 Lê Lợi, Đồng Xoài|01012021"
 TYPED = {"full_name": "Lê Thị Cúc", "phone": "0987654321"}
@@ -196,6 +227,9 @@ class World:
     school: Organization
     campaign: Campaign
     guard: object  # an account the staff form adds
+    child: Person | None = None  # declared for by the person, from their phone
+    phone_check: object = None  # a code the owner asked for the person's phone
+    phone_code: str = ""  # that code, as the outbox sent it
 
 
 @pytest.fixture
@@ -252,9 +286,31 @@ def world(personas) -> World:
         created_by=personas["commune"],
     )
     guard = make_user("+84900000009", Role.CITIZEN)
-    cache.clear()  # the declaration's rate-limit count
+    child = Client().post(
+        "/api/v1/declarations/family",
+        CHILD,
+        content_type="application/json",
+        HTTP_X_PERSON_TOKEN=token,
+    )
+    assert child.status_code == 201, child.json()
+    check = phonecheck.start(users["owner"], shop.pk, person.phone)
+    body = Message.objects.get(key=f"phone-code:{check.pk}").body
+    cache.clear()  # the declarations' rate-limit counts
     return World(
-        users, person, neighbour, token, shop, other, case, contact, school, campaign, guard
+        users,
+        person,
+        neighbour,
+        token,
+        shop,
+        other,
+        case,
+        contact,
+        school,
+        campaign,
+        guard,
+        child=Person.objects.get(pk=child.json()["member"]["id"]),
+        phone_check=check,
+        phone_code=re.search(r"\b\d{6}\b", body).group(0),
     )
 
 
@@ -434,6 +490,17 @@ ENDPOINTS: dict[str, Endpoint] = {
         batch_item,
         people=new_person(full_name=TYPED["full_name"]),
     ),
+    "POST /api/v1/checkins/phone": Endpoint(
+        lambda c, w: c.api(
+            "POST", "/api/v1/checkins/phone", {"venue_id": w.shop.pk, "phone": "0987 000 111"}
+        )
+    ),
+    "POST /api/v1/checkins/phone/{id}/confirm": Endpoint(
+        lambda c, w: c.api(
+            "POST", f"/api/v1/checkins/phone/{w.phone_check.pk}/confirm", {"code": w.phone_code}
+        ),
+        people=_person,
+    ),
     "GET /api/v1/venues": Endpoint(
         lambda c, w: c.api("GET", "/api/v1/venues"), showing(lists_shop), people=_nobody
     ),
@@ -471,6 +538,15 @@ ENDPOINTS: dict[str, Endpoint] = {
     "GET /api/v1/declarations/mine.xlsx": Endpoint(
         lambda c, w: c.api("GET", "/api/v1/declarations/mine.xlsx")
     ),
+    "GET /api/v1/declarations/family": Endpoint(
+        lambda c, w: c.api("GET", "/api/v1/declarations/family"),
+        showing(lambda r, w: [m["id"] for m in r.json()["items"]] == [w.child.pk]),
+    ),
+    "POST /api/v1/declarations/family (member)": Endpoint(
+        lambda c, w: c.api(
+            "POST", "/api/v1/declarations/family", {**CHILD, "member_id": w.child.pk}
+        ),
+    ),
     "/tracing/": Endpoint(
         lambda c, w: c.page("GET", "/tracing/"),
         showing(lambda r, w: f'href="/tracing/{w.case.pk}/"' in r.content.decode()),
@@ -501,6 +577,16 @@ ENDPOINTS: dict[str, Endpoint] = {
     ),
     "/venues/{id}/": Endpoint(lambda c, w: c.page("GET", f"/venues/{w.shop.pk}/"), people=_nobody),
     "/venues/{id}/scanner/": Endpoint(lambda c, w: c.page("GET", f"/venues/{w.shop.pk}/scanner/")),
+    "/venues/{id}/phone/": Endpoint(
+        lambda c, w: c.page("GET", f"/venues/{w.shop.pk}/phone/"),
+        showing(lambda r, w: b'id="phone-form"' in r.content),
+    ),
+    "POST /venues/{id}/phone/{check}/": Endpoint(
+        lambda c, w: c.page(
+            "POST", f"/venues/{w.shop.pk}/phone/{w.phone_check.pk}/", {"code": w.phone_code}
+        ),
+        people=_person,
+    ),
     "/venues/{id}/close/": Endpoint(
         lambda c, w: c.page("GET", f"/venues/{w.shop.pk}/close/"),
         showing(lambda r, w: b'name="confirm"' in r.content),
@@ -511,6 +597,10 @@ ENDPOINTS: dict[str, Endpoint] = {
     ),
     "/me/": Endpoint(lambda c, w: c.page("GET", "/me/")),
     "/me/export.xlsx": Endpoint(lambda c, w: c.page("GET", "/me/export.xlsx")),
+    "/me/family/{id}/": Endpoint(
+        lambda c, w: c.page("GET", f"/me/family/{w.child.pk}/"),
+        showing(lambda r, w: w.child.full_name in r.content.decode()),
+    ),
     "/me/declarations/{id}/": Endpoint(
         lambda c, w: c.page("GET", f"/me/declarations/{w.person.declarations.get().pk}/")
     ),

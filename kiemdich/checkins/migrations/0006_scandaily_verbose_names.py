@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('checkins', '0004_visit_end_bound'),
+        ('checkins', '0005_phone_checks'),
         ('geo', '0003_verbose_names'),
     ]
 
