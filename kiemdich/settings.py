@@ -119,6 +119,7 @@ INSTALLED_APPS = [
     "kiemdich.declarations",
     "kiemdich.checkins",
     "kiemdich.tracing",
+    "kiemdich.proximity",
     "kiemdich.messaging",
     "kiemdich.adoption",
     "kiemdich.reports",

@@ -32,6 +32,7 @@ LAYERS = [
     "messaging",  # the outbox, and campaigns to organizations and people
     "checkins",  # scans, visits, daily counts, the staff scanner
     "tracing",  # cases, contacts
+    "proximity",  # Bluetooth exposure notification: protocol, keys, exports (joins tracing's F1)
     "adoption",  # installs, rates, targets, organizations' figures
     "reports",  # the daily reports, their deadlines and reminders
     "web",  # the home and unit pages, the shared layout
