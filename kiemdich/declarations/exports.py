@@ -1,4 +1,5 @@
-"""A person's own data as a spreadsheet: every declaration and every visit we still hold."""
+"""A person's own data as a spreadsheet: every declaration and every visit we still hold, theirs
+and those of the family members their phone declares for (a parent downloads the children's)."""
 
 from __future__ import annotations
 
@@ -18,7 +19,9 @@ def _local(moment) -> str:
 
 
 def my_data_xlsx(person: Person) -> bytes:
-    """Two sheets: declarations, then visits (checkpoint, entry, exit)."""
+    """Two sheets: declarations, then visits (checkpoint, entry, exit, whose). The person's own
+    rows come first, then each family member's (`Person.objects.family_of`, the gate's rule)."""
+    people = [person, *Person.objects.family_of(person).order_by("created_at", "pk")]
     buffer = io.BytesIO()
     book = workbook(buffer)
     bold = book.add_format({"bold": True})
@@ -39,7 +42,8 @@ def my_data_xlsx(person: Person) -> bytes:
         _("Travel to an outbreak area"),
     ]
     write_cells(sheet, 0, 0, headers, bold)
-    for row, d in enumerate(person.declarations.select_related("commune"), start=1):
+    declarations = [d for p in people for d in p.declarations.select_related("commune")]
+    for row, d in enumerate(declarations, start=1):
         write_cells(
             sheet,
             row,
@@ -62,10 +66,15 @@ def my_data_xlsx(person: Person) -> bytes:
         )
     sheet.set_column(0, len(headers) - 1, 18)
     visits = book.add_worksheet(_("Visits")[:31])
-    write_cells(visits, 0, 0, [_("Checkpoint"), _("Address"), _("Entry"), _("Exit")], bold)
-    for row, c in enumerate(person.checkins.select_related("venue").order_by("-t_in"), start=1):
+    write_cells(
+        visits, 0, 0, [_("Checkpoint"), _("Address"), _("Entry"), _("Exit"), _("Person")], bold
+    )
+    names = {p.pk: p.full_name for p in people}
+    checkins = [c for p in people for c in p.checkins.select_related("venue").order_by("-t_in")]
+    for row, c in enumerate(checkins, start=1):
         exit_text = _local(c.t_out) + (f" ({_('estimated')})" if c.t_out_auto else "")
-        write_cells(visits, row, 0, [c.venue.name, c.venue.address, _local(c.t_in), exit_text])
-    visits.set_column(0, 3, 24)
+        cells = [c.venue.name, c.venue.address, _local(c.t_in), exit_text, names[c.person_id]]
+        write_cells(visits, row, 0, cells)
+    visits.set_column(0, 4, 24)
     book.close()
     return buffer.getvalue()

@@ -4,18 +4,23 @@ last one, and only the declaring phone (and officials of the area) sees them."""
 
 from __future__ import annotations
 
+import io
 import re
 import uuid
 
+import openpyxl
 import pytest
 
 from kiemdich.accounts.access import family_q
+from kiemdich.checkins.services import Scan, record_scans
 from kiemdich.declarations import services
 from kiemdich.declarations.cookies import PERSON_COOKIE
 from kiemdich.declarations.forms import FamilyDeclarationForm
 from kiemdich.declarations.models import Declaration, Person
 from kiemdich.venues import signing
+from kiemdich.venues.services import qr_url
 from tests.conftest import make_user
+from tests.venues.conftest import make_venue
 
 from .conftest import DECLARATION
 
@@ -115,6 +120,22 @@ def test_a_resent_family_declaration_is_stored_once_and_only_for_its_phone(paren
     # Nor does one's own declaration form answer it (its answer holds the person's token).
     with pytest.raises(services.ReusedClientId):
         services.declare(cleaned(CHILD) | {"phone": person.phone}, client_id=client_id)
+
+
+def test_my_data_holds_the_family_members_declarations_and_visits(client, parent):
+    """ "Download my data" on the parent's phone: their own rows, then the child's."""
+    person, token = parent
+    child = services.declare_for_member(person, cleaned(CHILD))[0].person
+    venue = make_venue(name="Nhà văn hóa Đức Phong")
+    record_scans(
+        [Scan(uuid.uuid4(), qr_url(venue), "in", person_token=services.person_token(child))]
+    )
+    export = client.get("/api/v1/declarations/mine.xlsx", HTTP_X_PERSON_TOKEN=token)
+    declarations, visits = openpyxl.load_workbook(io.BytesIO(export.content)).worksheets
+    names = [row[1] for row in declarations.iter_rows(min_row=2, values_only=True)]
+    assert names == [person.full_name, "Nguyễn Thị Bé"]
+    rows = list(visits.iter_rows(min_row=2, values_only=True))
+    assert [(r[0], r[4]) for r in rows] == [("Nhà văn hóa Đức Phong", "Nguyễn Thị Bé")]
 
 
 def test_a_phone_declares_for_a_household_not_a_crowd(parent):
