@@ -183,6 +183,16 @@ def _venue_for(actor, venue_id: int) -> Venue:
     return venue
 
 
+def latest_declarations(person_ids: list[int]) -> dict[int, Declaration]:
+    """Each person's latest declaration, by person id (people without one are left out)."""
+    latest: dict[int, Declaration] = {}
+    for declaration in Declaration.objects.filter(person_id__in=person_ids).order_by(
+        "person_id", "-created_at", "-pk"
+    ):
+        latest.setdefault(declaration.person_id, declaration)
+    return latest
+
+
 def candidates(phone: str) -> list[Candidate]:
     """People whose latest details carry this phone and who have a declaration, the latest
     declared first (a mother and the children she declared for may share one phone)."""
@@ -191,11 +201,7 @@ def candidates(phone: str) -> list[Candidate]:
         .annotate(latest=Max("declarations__created_at"))
         .order_by("-latest", "-pk")[:MAX_PEOPLE]
     )
-    latest: dict[int, Declaration] = {}
-    for declaration in Declaration.objects.filter(person__in=people).order_by(
-        "person_id", "-created_at", "-pk"
-    ):
-        latest.setdefault(declaration.person_id, declaration)
+    latest = latest_declarations([person.pk for person in people])
     return [Candidate(person, latest[person.pk]) for person in people if person.pk in latest]
 
 
@@ -283,12 +289,7 @@ def _finish(check: PhoneCheck, person_ids: list[int]) -> None:
 
 def _outcome(check: PhoneCheck, recorded: list[Recorded]) -> Outcome:
     ids = [r.person.pk for r in recorded if r.person is not None]
-    latest: dict[int, Declaration] = {}
-    for declaration in Declaration.objects.filter(person_id__in=ids).order_by(
-        "person_id", "-created_at", "-pk"
-    ):
-        latest.setdefault(declaration.person_id, declaration)
-    return Outcome(check, recorded=recorded, declarations=latest)
+    return Outcome(check, recorded=recorded, declarations=latest_declarations(ids))
 
 
 def _replayed(actor, check: PhoneCheck) -> Outcome:
