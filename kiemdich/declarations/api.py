@@ -42,32 +42,37 @@ class PersonToken(APIKeyHeader):
         return services.person_for_token(key)
 
 
-class DeclarationIn(Schema):
-    client_id: uuid.UUID | None = Field(
-        None, description="Made by the device; sending the same declaration again is harmless."
-    )
-    person_token: str = Field(
-        "", max_length=200, description="From an earlier declaration on this phone, if any."
-    )
+class DeclarationAnswers(Schema):
+    """The answers every declaration gives, one's own or a family member's."""
+
     full_name: str = Field(max_length=100)
     birth_year: int = Field(ge=0, le=10_000)
     gender: Literal["male", "female", "other"]
     nationality: str = Field("VN", max_length=2, description="ISO 3166 alpha-2.")
-    id_number: str = Field("", max_length=20, description="CMND (9), CCCD (12) or passport.")
-    phone: str = Field(max_length=20)
     commune_code: str = Field(max_length=10)
     address: str = Field("", max_length=255)
-    organization_code: str = Field(
-        "",
-        max_length=40,
-        description="Where the person works or studies, if they say: its campaigns reach them.",
-    )
     purpose: Literal["domestic", "visit", "entry"] = "domestic"
     symptoms: list[
         Literal["fever", "cough", "shortness_of_breath", "sore_throat", "loss_of_taste_smell"]
     ] = Field(default_factory=list, max_length=5)
     contact_with_case: bool = False
     travel_outbreak_area: bool = False
+
+
+class DeclarationIn(DeclarationAnswers):
+    client_id: uuid.UUID | None = Field(
+        None, description="Made by the device; sending the same declaration again is harmless."
+    )
+    person_token: str = Field(
+        "", max_length=200, description="From an earlier declaration on this phone, if any."
+    )
+    id_number: str = Field("", max_length=20, description="CMND (9), CCCD (12) or passport.")
+    phone: str = Field(max_length=20)
+    organization_code: str = Field(
+        "",
+        max_length=40,
+        description="Where the person works or studies, if they say: its campaigns reach them.",
+    )
 
 
 class DeclarationOut(Schema):
@@ -192,7 +197,7 @@ def correct(request: HttpRequest, declaration_id: int, payload: DeclarationIn):
 # sees them (accounts.access.family_q); their own person token is never handed out.
 
 
-class FamilyDeclarationIn(Schema):
+class FamilyDeclarationIn(DeclarationAnswers):
     client_id: uuid.UUID | None = Field(
         None, description="Made by the device; sending the same declaration again is harmless."
     )
@@ -201,22 +206,10 @@ class FamilyDeclarationIn(Schema):
         description="A member declared before from this phone: this declaration replaces "
         "their last one. Absent: a new member.",
     )
-    full_name: str = Field(max_length=100)
-    birth_year: int = Field(ge=0, le=10_000)
-    gender: Literal["male", "female", "other"]
-    nationality: str = Field("VN", max_length=2, description="ISO 3166 alpha-2.")
     id_number: str = Field("", max_length=20, description="Children may have none.")
     phone: str = Field(
         "", max_length=20, description="Their own phone; empty: the declaring phone's person's."
     )
-    commune_code: str = Field(max_length=10)
-    address: str = Field("", max_length=255)
-    purpose: Literal["domestic", "visit", "entry"] = "domestic"
-    symptoms: list[
-        Literal["fever", "cough", "shortness_of_breath", "sore_throat", "loss_of_taste_smell"]
-    ] = Field(default_factory=list, max_length=5)
-    contact_with_case: bool = False
-    travel_outbreak_area: bool = False
 
 
 class MemberOut(Schema):
