@@ -120,6 +120,7 @@ INSTALLED_APPS = [
     "kiemdich.checkins",
     "kiemdich.tracing",
     "kiemdich.proximity",
+    "kiemdich.monitoring",
     "kiemdich.messaging",
     "kiemdich.adoption",
     "kiemdich.reports",
@@ -267,6 +268,7 @@ RATELIMIT_DEFAULTS = {
     "scan-backdated": "60/m",  # single scans timed more than BACKDATED_AFTER ago
     "scan-batch": "60/h",  # batches of up to 1,000 scans, per signed-in user or per address
     "declare": "30/m",  # health declarations and corrections, API and pages together
+    "monitoring-report": "30/m",  # daily reports from the signed link and /me/, per address
     "install": "300/m",  # app installs reported by phones
     "signup": "10/h",
     "venue-register": "30/h",  # per signed-in user, API and page together

@@ -17,6 +17,9 @@ The rules:
   the superuser, in the admin.
 - **Staff scans** (scanning or typing in someone else) at a checkpoint: its owner, its
   organization's admins, the staff the owner added, officers of its area.
+- **Monitoring** (people under quarantine or isolation, their reports, alerts): officials of
+  the commune responsible and above, as personal data; a transfer also the receiving commune's.
+  The person reports through their signed link, not an account.
 - **Family members** (people declared from someone else's phone: a child, an elderly parent):
   the person who declared for them, through that phone's person token, and nobody else without
   an account; officials see them as anyone of their area.
@@ -260,6 +263,14 @@ def _phone_check_q(user) -> Q:
     return _EVERYTHING if user.is_superuser else Q(staff=user)
 
 
+def _transfer_q(user) -> Q:
+    """A transfer of someone under monitoring: the sending and the receiving areas both see it
+    (the receiver to accept it)."""
+    return _either(
+        _personal_area_q(user, "from_commune__path"), _personal_area_q(user, "to_commune__path")
+    )
+
+
 _RULES = {
     "geo.unit": lambda user: area_q(user, "path"),
     "venues.venue": venue_q,
@@ -272,6 +283,10 @@ _RULES = {
     "tracing.contact": lambda user: _personal_area_q(user, "commune__path"),
     "messaging.message": _superuser_only,
     "messaging.campaign": _campaign_q,
+    "monitoring.facility": lambda user: area_q(user, "commune__path"),
+    "monitoring.monitoring": lambda user: _personal_area_q(user, "commune__path"),
+    "monitoring.alert": lambda user: _personal_area_q(user, "monitoring__commune__path"),
+    "monitoring.transfer": _transfer_q,
 }
 
 
