@@ -1,0 +1,60 @@
+"""`kiemdich monitoring tick`: the monitoring clock once (close ended periods, flag people not
+reporting, queue today's reminders), or book it every hour for the task worker."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.management.base import BaseCommand, CommandError
+from django.utils import timezone
+
+from kiemdich.monitoring.services import tick
+from kiemdich.monitoring.tasks import next_hour, schedule_tick
+
+
+def aware(text: str) -> dt.datetime:
+    """An ISO date-time; without a zone it is local time (Asia/Ho_Chi_Minh)."""
+    try:
+        value = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise CommandError(
+            f"--at: not an ISO date-time: {text!r} (e.g. 2021-07-12T08:00)"
+        ) from None
+    if timezone.is_naive(value):
+        value = timezone.make_aware(value, timezone.get_default_timezone())
+    return value
+
+
+class Command(BaseCommand):
+    help = (
+        "Quarantine and isolation monitoring. `tick`: close the monitorings whose period ended, "
+        "list people not heard from for 24 hours, queue today's reminders (running it again "
+        "adds nothing)."
+    )
+
+    def add_arguments(self, parser) -> None:
+        parser.add_argument("action", choices=["tick"])
+        parser.add_argument("--at", help="run as if it were this ISO date-time (local by default)")
+        parser.add_argument(
+            "--schedule",
+            action="store_true",
+            help="book the clock every hour for `kiemdich db_worker` instead",
+        )
+
+    def handle(self, *args, action: str, at: str | None, schedule: bool, **options) -> None:
+        if schedule:
+            if schedule_tick() is None:
+                self.stdout.write(
+                    "Nothing enqueued: a run is already booked, or KIEMDICH_TASKS is not "
+                    "'database' (then run `kiemdich monitoring tick` from cron every hour)."
+                )
+            else:
+                self.stdout.write(
+                    f"Monitoring clock booked for {timezone.localtime(next_hour()):%H:%M}."
+                )
+            return
+        result = tick(aware(at) if at else None)
+        self.stdout.write(
+            f"Closed (period completed): {result.completed}; newly not reporting: "
+            f"{result.not_reporting}; reminders due: {result.reminded}."
+        )
