@@ -255,6 +255,28 @@ def enrol_declaration(
     )
 
 
+#: Declarations of travel from an outbreak area this recent are offered for enrolment.
+DECLARATIONS_OFFERED_FOR = dt.timedelta(days=14)
+
+
+def declarations_to_enrol(actor, commune: Unit, now=None) -> QuerySet:
+    """Recent declarations of travel from an outbreak area in `commune` whose person is not
+    under monitoring: the commune's list offers to enrol them."""
+    now = now or timezone.now()
+    monitored = Monitoring.objects.active().values("person_id")
+    return (
+        Declaration.objects.visible_to(actor)
+        .filter(
+            commune=commune,
+            travel_outbreak_area=True,
+            created_at__gte=now - DECLARATIONS_OFFERED_FOR,
+        )
+        .exclude(person_id__in=monitored)
+        .select_related("person")
+        .order_by("-created_at")
+    )
+
+
 @transaction.atomic
 def set_exposure(
     actor, monitoring: Monitoring, *, continues: bool, exposure_at: dt.datetime | None = None
