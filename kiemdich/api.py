@@ -159,6 +159,7 @@ def register_routers() -> None:
     from kiemdich.declarations.api import router as declarations_router
     from kiemdich.geo.api import router as geo_router
     from kiemdich.messaging.api import router as campaigns_router
+    from kiemdich.monitoring.api import router as monitoring_router
     from kiemdich.reports.api import router as reports_router
     from kiemdich.tracing.api import router as tracing_router
     from kiemdich.venues.api import router as venues_router
@@ -169,6 +170,7 @@ def register_routers() -> None:
     api.add_router("/checkins", scans_router)
     api.add_router("/declarations", declarations_router)
     api.add_router("/cases", tracing_router)
+    api.add_router("/monitoring", monitoring_router)
     api.add_router("/installs", installs_router)
     api.add_router("/adoption", adoption_router)
     api.add_router("/reports", reports_router)

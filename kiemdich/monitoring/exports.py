@@ -23,7 +23,9 @@ def dashboard_table(board: Dashboard) -> ReportTable:
     rows = [[child.full_name, *figures.as_list()] for child, figures in board.rows]
     if not rows:  # a commune: its own line
         rows = [[board.unit.full_name, *board.total.as_list()]]
-    regimes = "; ".join(f"{label}: {report_files.grouped(n)}" for label, n in board.by_regime)
+    regimes = "; ".join(
+        f"{label}: {report_files.grouped(n)}" for _value, label, n in board.by_regime
+    )
     places = "; ".join(
         f"{f.name}: {report_files.grouped(f.occupancy)}/{report_files.grouped(f.capacity)}"
         for f in board.facilities

@@ -43,8 +43,8 @@ class Dashboard:
     total: Figures
     #: (child unit, its figures): districts of a province, communes of a district.
     rows: list[tuple[Unit, Figures]] = field(default_factory=list)
-    #: (regime label, people under monitoring).
-    by_regime: list[tuple[str, int]] = field(default_factory=list)
+    #: (regime, its label, people under monitoring).
+    by_regime: list[tuple[str, str, int]] = field(default_factory=list)
     #: Facilities of the area with `occupancy` and `capacity`.
     facilities: list[Facility] = field(default_factory=list)
 
@@ -101,7 +101,7 @@ def dashboard(unit: Unit, today: dt.date | None = None) -> Dashboard:
         today=today,
         total=total,
         rows=[(child, sums[path]) for path, child in sorted(children.items())],
-        by_regime=[(str(label), regimes.get(value, 0)) for value, label in Regime.choices],
+        by_regime=[(value, str(label), regimes.get(value, 0)) for value, label in Regime.choices],
         facilities=facilities,
     )
 

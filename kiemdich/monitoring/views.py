@@ -163,8 +163,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     unit = requested_unit(request, _("Monitoring is for health workers and officials of an area."))
     board = stats.dashboard(unit)
     chart = {
-        "labels": [label for label, _n in board.by_regime],
-        "values": [n for _label, n in board.by_regime],
+        "labels": [label for _value, label, _n in board.by_regime],
+        "values": [n for _value, _label, n in board.by_regime],
     }
     return render(
         request,
