@@ -171,6 +171,34 @@ def make_contact(age):
     )
 
 
+def make_monitoring(age):
+    """A monitoring closed `age` ago, with a day's report: both go once it is old enough."""
+    from kiemdich.monitoring.models import DailyReport, Monitoring
+
+    now = timezone.now()
+    monitoring = Monitoring.objects.create(
+        person=_person(FRESH),
+        regime="home_quarantine",
+        exposure_at=now - age - dt.timedelta(days=14),
+        period_days=14,
+        ends_at=now - age,
+        commune_id="25396",
+        source="manual",
+        state="closed",
+        close_reason="completed",
+        closed_at=now - age,
+        created_at=now - age - dt.timedelta(days=14),
+    )
+    DailyReport.objects.create(
+        monitoring=monitoring,
+        date=(now - age).date(),
+        symptoms=["cough"],
+        reporter="self",
+        created_at=now - age,
+    )
+    return monitoring
+
+
 def make_message(age):
     from kiemdich.messaging.models import Message
 
@@ -252,6 +280,7 @@ MAKERS = {
     "declarations.Person": _person,
     "tracing.Case": make_case,
     "tracing.Contact": make_contact,
+    "monitoring.Monitoring": make_monitoring,
     "messaging.Message": make_message,
     "sessions.Session": make_session,
     "admin.LogEntry": make_log_entry,
