@@ -23,7 +23,7 @@ from ninja import Status as HttpStatus
 from ninja.pagination import paginate
 
 from kiemdich.accounts.access import may_see_unit, visible_or_404, works_with_personal_data
-from kiemdich.accounts.audit import Read, record_read, record_reads
+from kiemdich.accounts.audit import Read, common_unit, record_read, record_reads
 from kiemdich.core.auth import optional_caller
 from kiemdich.core.errors import ApiError
 from kiemdich.core.pagination import AuditedPage
@@ -188,7 +188,15 @@ def list_monitorings(request: HttpRequest, filters: Query[MonitoringFilter]):
         "monitoring list", unit=filters.unit or user.unit_id or "", reason="monitoring list"
     )
     request.audit_page = lambda rows: record_reads(
-        request.user, [replace(read, subjects=[m.person_id for m in rows])], request
+        request.user,
+        [
+            replace(
+                read,
+                subjects=[m.person_id for m in rows],
+                unit=read.unit or common_unit(m.commune_id for m in rows),
+            )
+        ],
+        request,
     )
     return stats.follow_up(qs, filters.show)
 
@@ -374,5 +382,13 @@ def accept(request: HttpRequest, transfer_id: int):
 def close(request: HttpRequest, monitoring_id: int, payload: CloseIn):
     monitoring = _monitoring(request, monitoring_id)
     case = services.close(request.user, monitoring, payload.reason)
+    record_read(
+        request.user,
+        f"monitoring {monitoring.pk} closed",
+        subjects=[monitoring.person_id],
+        action="close",
+        unit=monitoring.commune_id,
+        request=request,
+    )
     monitoring.case_id = case.pk if case else None
     return monitoring

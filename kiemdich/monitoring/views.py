@@ -30,7 +30,7 @@ from kiemdich.accounts.access import (
     visible_or_404,
     works_with_personal_data,
 )
-from kiemdich.accounts.audit import record_read
+from kiemdich.accounts.audit import common_unit, record_read
 from kiemdich.core.files import file_response
 from kiemdich.core.idempotency import posted_client_id
 from kiemdich.declarations import cookies
@@ -98,7 +98,7 @@ def my_monitorings(request: HttpRequest) -> HttpResponse:
     the link to report for them today."""
     person = cookies.person_from(request)
     if person is None:
-        raise Http404(_("Declare first: this phone does not know you yet."))
+        return redirect("declare")
     people = [person.pk, *Person.objects.family_of(person).values_list("pk", flat=True)]
     rows = [
         (m, m.person_id != person.pk)
@@ -119,7 +119,7 @@ def my_report(request: HttpRequest, monitoring_id: int) -> HttpResponse:
     """A report from /me/: the person's own, or a household head's for a family member."""
     person = cookies.person_from(request)
     if person is None:
-        raise Http404(_("Declare first: this phone does not know you yet."))
+        return redirect("declare")
     family = Person.objects.family_of(person).values("pk")
     monitoring = (
         Monitoring.objects.active()
@@ -257,7 +257,13 @@ def work_list(request: HttpRequest) -> HttpResponse:
             :PER_PAGE
         ]
     )
-    _read(request, "monitoring work list", [m.person_id for m in people], user.unit, "work list")
+    _read(
+        request,
+        "monitoring work list",
+        [m.person_id for m in people],
+        user.unit_id or common_unit(m.commune_id for m in people),
+        "work list",
+    )
     return render(
         request,
         "monitoring/work.html",
@@ -392,7 +398,7 @@ def transfers(request: HttpRequest) -> HttpResponse:
         request,
         "monitoring transfers",
         [t.monitoring.person_id for t, _a in rows],
-        user.unit,
+        user.unit_id or common_unit(t.to_commune_id for t, _a in rows),
         "transfers to accept",
     )
     return render(request, "monitoring/transfers.html", {"rows": rows})

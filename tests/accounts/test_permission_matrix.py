@@ -63,7 +63,11 @@ from kiemdich.checkins.models import Checkin
 from kiemdich.declarations.cookies import PERSON_COOKIE
 from kiemdich.declarations.models import Person
 from kiemdich.declarations.services import personal_qr_url
+from kiemdich.geo.models import Unit
 from kiemdich.messaging.models import Campaign, Message
+from kiemdich.monitoring import services as monitoring
+from kiemdich.monitoring.links import report_token
+from kiemdich.monitoring.models import Monitoring
 from kiemdich.orgs.models import Organization
 from kiemdich.tracing import services as tracing
 from kiemdich.tracing.models import Contact
@@ -119,6 +123,21 @@ MATRIX: dict[str, tuple] = {
     "POST /api/v1/cases/{id}/notify/preview":
                                          (401, 401, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
     "POST /api/v1/cases/{id}/notify":    (401, 401, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
+    # API: monitoring. The neighbour (F1) is under home quarantine in Đức Phong; a traveller
+    # from there waits to be accepted by Thống Nhất. A report by the person's own token for
+    # someone else's monitoring is a 404; the link's token is the person's (test_api).
+    "GET /api/v1/monitoring":            (401, 401, 403, 403, 403, 200, NONE, 200, 200, 200, NONE, 403, 200),  # noqa: E501
+    "POST /api/v1/monitoring":           (401, 401, 403, 403, 403, 201, 422, 201, 201, 201, 422, 403, 201),  # noqa: E501
+    "GET /api/v1/monitoring/{id}":       (401, 401, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
+    "POST /api/v1/monitoring/{id}/reports":
+                                         (403, 404, 403, 403, 403, 201, 404, 201, 201, 201, 404, 403, 201),  # noqa: E501
+    "POST /api/v1/monitoring/{id}/transfer":
+                                         (401, 401, 403, 403, 403, 201, 404, 201, 201, 201, 404, 403, 201),  # noqa: E501
+    "POST /api/v1/monitoring/transfers/{id}/accept":
+                                         (401, 401, 403, 403, 403, 422, 200, 200, 200, 200, 404, 403, 200),  # noqa: E501
+    "POST /api/v1/monitoring/{id}/close":
+                                         (401, 401, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
+    "GET /api/v1/monitoring/dashboard":  (401, 401, 403, 403, 403, 200, 200, 200, 200, 200, 200, 403, 200),  # noqa: E501
     # API: staff scans. The poster is public, so a checkpoint one may not scan at is a 403.
     # Tracers trace; they do not staff checkpoints (accounts.access.scan_q).
     "POST /api/v1/checkins (person)":    (401, 401, 403, 201, 403, 201, 403, 201, 201, 403, 403, 201, 201),  # noqa: E501
@@ -159,6 +178,23 @@ MATRIX: dict[str, tuple] = {
     "/tracing/{id}/communes/25396/export.xlsx":
                                          (LOGIN, LOGIN, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
     "POST /tracing/{id}/contacts/{cid}/":(LOGIN, LOGIN, 403, 403, 403, 302, 404, 302, 302, 302, 404, 403, 302),  # noqa: E501
+    # Pages: monitoring. The dashboard has figures only (each official their own unit's); the
+    # SMS link is the person's credential, whoever opens it; /monitoring/me/ the phone's.
+    "/monitoring/":                      (LOGIN, LOGIN, 403, 403, 403, 200, 200, 200, 200, 200, 200, 403, 200),  # noqa: E501
+    "/monitoring/export.xlsx":           (LOGIN, LOGIN, 403, 403, 403, 200, 200, 200, 200, 200, 200, 403, 200),  # noqa: E501
+    "/monitoring/communes/25396/":       (LOGIN, LOGIN, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
+    "/monitoring/work/":                 (LOGIN, LOGIN, 403, 403, 403, 200, NONE, 200, 200, 200, NONE, 403, 200),  # noqa: E501
+    "/monitoring/{id}/":                 (LOGIN, LOGIN, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
+    "POST /monitoring/{id}/team-report/":(LOGIN, LOGIN, 403, 403, 403, 302, 404, 302, 302, 302, 404, 403, 302),  # noqa: E501
+    "POST /monitoring/{id}/close/":      (LOGIN, LOGIN, 403, 403, 403, 302, 404, 302, 302, 302, 404, 403, 302),  # noqa: E501
+    "/monitoring/transfers/":            (LOGIN, LOGIN, 403, 403, 403, 200, 200, 200, 200, 200, NONE, 403, 200),  # noqa: E501
+    "/monitoring/facilities/":           (LOGIN, LOGIN, 403, 403, 403, 200, 200, 200, 200, 200, 200, 403, 200),  # noqa: E501
+    "/monitoring/new/":                  (LOGIN, LOGIN, 403, 403, 403, 200, 200, 200, 200, 200, 200, 403, 200),  # noqa: E501
+    "/monitoring/enrol/case/{id}/":      (LOGIN, LOGIN, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
+    "POST /monitoring/enrol/contact/{cid}/":
+                                         (LOGIN, LOGIN, 403, 403, 403, 302, 404, 302, 302, 302, 404, 403, 302),  # noqa: E501
+    "/monitoring/r/<token>/":            (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),  # noqa: E501
+    "/monitoring/me/":                   (302, 200, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302),  # noqa: E501
     # Pages: checkpoints
     "/venues/":                          (LOGIN, LOGIN, NONE, 200, NONE, 200, NONE, 200, 200, 200, NONE, 200, 200),  # noqa: E501
     "/venues/{id}/":                     (LOGIN, LOGIN, 404, 200, 404, 200, 404, 200, 200, 200, 404, 200, 200),  # noqa: E501
@@ -230,6 +266,8 @@ class World:
     child: Person | None = None  # declared for by the person, from their phone
     phone_check: object = None  # a code the owner asked for the person's phone
     phone_code: str = ""  # that code, as the outbox sent it
+    monitoring: object = None  # the neighbour's home quarantine, in Đức Phong
+    transfer: object = None  # a traveller's, waiting for Thống Nhất to accept it
 
 
 @pytest.fixture
@@ -295,6 +333,21 @@ def world(personas) -> World:
     assert child.status_code == 201, child.json()
     check = phonecheck.start(users["owner"], shop.pk, person.phone)
     body = Message.objects.get(key=f"phone-code:{check.pk}").body
+    watched = monitoring.enrol_contacts(personas["commune"], [contact])
+    assert watched == 1
+    traveller = Person.objects.create(
+        full_name="Võ Văn Đường", phone="+84912000003", commune_id="25396"
+    )
+    moving, _new = monitoring.enrol(
+        personas["commune"],
+        traveller,
+        regime="home_quarantine",
+        exposure_at=timezone.now() - dt.timedelta(days=2),
+        source="manual",
+    )
+    transfer = monitoring.request_transfer(
+        personas["commune"], moving, Unit.objects.get(code="25420")
+    )
     cache.clear()  # the declarations' rate-limit counts
     return World(
         users,
@@ -311,6 +364,8 @@ def world(personas) -> World:
         child=Person.objects.get(pk=child.json()["member"]["id"]),
         phone_check=check,
         phone_code=re.search(r"\b\d{6}\b", body).group(0),
+        monitoring=Monitoring.objects.get(person=neighbour),
+        transfer=transfer,
     )
 
 
@@ -443,7 +498,102 @@ def _names_someone(response, w: World) -> bool:
     return w.person.full_name in html or w.neighbour.full_name in html
 
 
+def _watched(response, w: World) -> bool:
+    return any(m["person_id"] == w.neighbour.pk for m in response.json()["items"])
+
+
+def _traveller(w: World) -> set[int]:
+    return {w.transfer.monitoring.person_id}
+
+
 ENDPOINTS: dict[str, Endpoint] = {
+    "GET /api/v1/monitoring": Endpoint(
+        lambda c, w: c.api("GET", "/api/v1/monitoring"), showing(_watched), people=_neighbour
+    ),
+    "POST /api/v1/monitoring": Endpoint(
+        lambda c, w: c.api(
+            "POST",
+            "/api/v1/monitoring",
+            {
+                "phone": w.person.phone,
+                "regime": "home_isolation",
+                "exposure_at": timezone.now().isoformat(),
+            },
+        ),
+        people=_person,
+    ),
+    "GET /api/v1/monitoring/{id}": Endpoint(
+        lambda c, w: c.api("GET", f"/api/v1/monitoring/{w.monitoring.pk}"), people=_neighbour
+    ),
+    "POST /api/v1/monitoring/{id}/reports": Endpoint(
+        lambda c, w: c.api(
+            "POST",
+            f"/api/v1/monitoring/{w.monitoring.pk}/reports",
+            {"reporter": "team_call", "outcome": "seen_well"}
+            if c.user is not None
+            else {"temperature": "36.6"},
+        )
+    ),
+    "POST /api/v1/monitoring/{id}/transfer": Endpoint(
+        lambda c, w: c.api(
+            "POST", f"/api/v1/monitoring/{w.monitoring.pk}/transfer", {"to_commune": "25420"}
+        )
+    ),
+    "POST /api/v1/monitoring/transfers/{id}/accept": Endpoint(
+        lambda c, w: c.api("POST", f"/api/v1/monitoring/transfers/{w.transfer.pk}/accept", {})
+    ),
+    "POST /api/v1/monitoring/{id}/close": Endpoint(
+        lambda c, w: c.api(
+            "POST", f"/api/v1/monitoring/{w.monitoring.pk}/close", {"reason": "negative"}
+        ),
+        people=_neighbour,
+    ),
+    "GET /api/v1/monitoring/dashboard": Endpoint(
+        lambda c, w: c.api("GET", "/api/v1/monitoring/dashboard")
+    ),
+    "/monitoring/": Endpoint(lambda c, w: c.page("GET", "/monitoring/")),
+    "/monitoring/export.xlsx": Endpoint(lambda c, w: c.page("GET", "/monitoring/export.xlsx")),
+    "/monitoring/communes/25396/": Endpoint(
+        lambda c, w: c.page("GET", "/monitoring/communes/25396/"),
+        showing(_names_someone),
+        people=_neighbour,
+    ),
+    "/monitoring/work/": Endpoint(
+        lambda c, w: c.page("GET", "/monitoring/work/"),
+        showing(_names_someone),
+        people=_neighbour,
+    ),
+    "/monitoring/{id}/": Endpoint(
+        lambda c, w: c.page("GET", f"/monitoring/{w.monitoring.pk}/"), people=_neighbour
+    ),
+    "POST /monitoring/{id}/team-report/": Endpoint(
+        lambda c, w: c.page(
+            "POST",
+            f"/monitoring/{w.monitoring.pk}/team-report/",
+            {"client_id": str(uuid.uuid4()), "reporter": "team_visit", "outcome": "not_reached"},
+        )
+    ),
+    "POST /monitoring/{id}/close/": Endpoint(
+        lambda c, w: c.page("POST", f"/monitoring/{w.monitoring.pk}/close/", {"reason": "lost"})
+    ),
+    "/monitoring/transfers/": Endpoint(
+        lambda c, w: c.page("GET", "/monitoring/transfers/"),
+        showing(lambda r, w: w.transfer.monitoring.person.full_name in r.content.decode()),
+        people=_traveller,
+    ),
+    "/monitoring/facilities/": Endpoint(lambda c, w: c.page("GET", "/monitoring/facilities/")),
+    "/monitoring/new/": Endpoint(lambda c, w: c.page("GET", "/monitoring/new/")),
+    "/monitoring/enrol/case/{id}/": Endpoint(
+        lambda c, w: c.page("GET", f"/monitoring/enrol/case/{w.case.pk}/")
+    ),
+    "POST /monitoring/enrol/contact/{cid}/": Endpoint(
+        lambda c, w: c.page("POST", f"/monitoring/enrol/contact/{w.contact.pk}/", {})
+    ),
+    "/monitoring/r/<token>/": Endpoint(
+        lambda c, w: c.page("GET", f"/monitoring/r/{report_token(w.monitoring)}/"),
+        showing(lambda r, w: w.neighbour.full_name in r.content.decode()),
+    ),
+    "/monitoring/me/": Endpoint(lambda c, w: c.page("GET", "/monitoring/me/")),
     "POST /api/v1/cases": Endpoint(
         lambda c, w: c.api("POST", "/api/v1/cases", _case_body(w)), people=_person
     ),
