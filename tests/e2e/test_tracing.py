@@ -105,7 +105,7 @@ def test_tracer_records_a_case_commune_sees_its_list(page: Page, demo: str) -> N
     card = page.locator(f"#contact-{binh.pk}")
     card.locator("select").select_option(Status.ISOLATING)
     card.locator("textarea").fill("Đã gọi, cách ly tại nhà")
-    card.locator("button[type=submit]").click()
+    card.locator(f"form[action$='/contacts/{binh.pk}/'] button[type=submit]").click()
     expect(page.locator(f"#contact-{binh.pk} .status.isolating")).to_have_count(1)
     binh.refresh_from_db()
     assert binh.status == Status.ISOLATING and binh.notes == "Đã gọi, cách ly tại nhà"
