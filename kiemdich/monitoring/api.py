@@ -103,7 +103,7 @@ class MonitoringFilter(Schema):
     show: Literal["", "not_reported_today", "not_reporting", "symptomatic", "ending_today"] = ""
 
 
-class ReportIn(Schema):
+class DailyReportIn(Schema):
     symptoms: list[SymptomName] = Field(default_factory=list, max_length=5)
     temperature: Decimal | None = Field(None, ge=34, le=43, decimal_places=1)
     reporter: Literal["self", "household", "team_call", "team_visit"] | None = Field(
@@ -113,7 +113,7 @@ class ReportIn(Schema):
     client_id: uuid.UUID | None = Field(None, description="Sent again: the same report (200)")
 
 
-class ReportOut(Schema):
+class DailyReportOut(Schema):
     id: int
     monitoring_id: int
     date: dt.date
@@ -324,10 +324,10 @@ def _reporting(request: HttpRequest, monitoring_id: int) -> tuple[Monitoring, st
 @router.post(
     "/{monitoring_id}/reports",
     auth=None,
-    response={201: ReportOut, 200: ReportOut},
+    response={201: DailyReportOut, 200: DailyReportOut},
     summary="A day's report: by the person (X-Report-Token or X-Person-Token) or a team member",
 )
-def create_report(request: HttpRequest, monitoring_id: int, payload: ReportIn):
+def create_report(request: HttpRequest, monitoring_id: int, payload: DailyReportIn):
     monitoring, reporter, official = _reporting(request, monitoring_id)
     if official is None and payload.reporter in ("team_call", "team_visit"):
         raise services.MonitoringError("reporter", _("Only a team member records a call or visit."))
