@@ -98,6 +98,21 @@ MESSAGE_SENDER = os.environ.get(
 # (kiemdich.messaging.campaigns.refuse_repeat); 0 turns the rule off.
 CAMPAIGN_REPEAT_HOURS = float(os.environ.get("KIEMDICH_CAMPAIGN_REPEAT_INTERVAL", "24"))
 
+# Close-contact detection: the export files phones download (kiemdich.proximity.publishing).
+# An hour's keys are published once the hour has ended and this many minutes more have passed
+# (uploads still in flight at the top of the hour land in their hour first).
+PROXIMITY_EXPORT_DELAY_MINUTES = int(os.environ.get("KIEMDICH_PROXIMITY_EXPORT_DELAY", "15"))
+# Every file is padded with random decoys to this many keys plus a random 0..jitter.
+PROXIMITY_EXPORT_MIN_KEYS = int(os.environ.get("KIEMDICH_PROXIMITY_EXPORT_MIN_KEYS", "1000"))
+PROXIMITY_EXPORT_JITTER = int(os.environ.get("KIEMDICH_PROXIMITY_EXPORT_JITTER", "100"))
+# The files' region and the signing keys' verification_key_id: Viet Nam's MCC.
+PROXIMITY_REGION = os.environ.get("KIEMDICH_PROXIMITY_REGION", "452")
+# A new signing key signs only this many hours after `kiemdich proximity rotate-key` made it,
+# so phones have fetched its public key before the first file it signs.
+PROXIMITY_KEY_ACTIVATION_HOURS = float(
+    os.environ.get("KIEMDICH_PROXIMITY_KEY_ACTIVATION_HOURS", "48")
+)
+
 # Background work (DESIGN.md §2): the embedded default runs each task at once, in-process;
 # production sets KIEMDICH_TASKS=database and runs `kiemdich db_worker` beside the web server.
 TASKS = {
@@ -392,3 +407,9 @@ LOGGING = {
 QR_SIGNING_KEY = required_secret(
     "KIEMDICH_QR_SIGNING_KEY", "qr_signing_key", min_length=32, min_unique=10
 )
+
+# Master secret the P-256 keys signing the proximity export files are derived from (with each
+# key's random salt, kiemdich.proximity.signing): only public keys and salts are stored. Unset,
+# it is SECRET_KEY (under its own HKDF label); changing it makes the stored keys unusable, and
+# the export run then refuses to sign until `kiemdich proximity rotate-key --now` makes a new one.
+PROXIMITY_SIGNING_SECRET = os.environ.get("KIEMDICH_PROXIMITY_SIGNING_SECRET", "") or SECRET_KEY

@@ -37,6 +37,7 @@ urlpatterns = [
     # Organizations: orgs' list import, then adoption's pages of their install figures.
     path("orgs/", include((orgs_urls.urlpatterns + org_urls.urlpatterns, orgs_urls.app_name))),
     path("campaigns/", include("kiemdich.messaging.urls")),
+    path("proximity/", include("kiemdich.proximity.exports_urls")),
     path("signup/", account_views.signup, name="signup"),
     path("login/", login_lockout(auth_views.LoginView.as_view()), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
