@@ -36,6 +36,8 @@ Deliberately left out (nothing personal, or the same gate as a row above):
 - Venue writes that hold no personal data (register, edit, approve...), the organization
   writes: tested in their apps; here only their reads (and the campaign's confirmation, which
   sends, and the question asked before closing a checkpoint).
+- `/api/v1/proximity/exports/...`, `/api/v1/proximity/public-keys`, `/proximity/public-keys/`:
+  the published export files and signing keys, public by design (random keys, no person).
 - The import templates (`/venues/import/template.xlsx`, `/orgs/import/template.xlsx`): empty
   files with headers, behind the import pages' own gate (tests/venues/test_import.py).
 - The hotline operator: an area role with the tracer's reach (PERSONAL_DATA_ROLES), whose
@@ -185,6 +187,8 @@ MATRIX: dict[str, tuple] = {
     "POST /campaigns/new/confirm/":      (LOGIN, LOGIN, 403, 403, 403, 302, 403, 302, 302, 403, 403, 403, 302),  # noqa: E501
     "/orgs/":                            (LOGIN, LOGIN, 403, 403, 403, 200, NONE, 200, 200, 403, 403, 200, 200),  # noqa: E501
     "/reports/?unit=25396":              (LOGIN, LOGIN, 403, 403, 403, 200, 403, 200, 200, 200, 403, 403, 200),  # noqa: E501
+    # The Bluetooth export files' status: counts, no person; officers and tracers of any area.
+    "/proximity/exports/":               (LOGIN, LOGIN, 403, 403, 403, 200, 200, 200, 200, 200, 200, 403, 200),  # noqa: E501
     # Pages: the start pages. Only the phone's own person is named; officials get counts, and
     # their bulletin names nobody; an owner (and the school's admin) their checkpoints.
     "/ (people)":                        (NONE, 200, NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE),  # noqa: E501
@@ -631,6 +635,10 @@ ENDPOINTS: dict[str, Endpoint] = {
         showing(lambda r, w: w.school.name in r.content.decode()),
     ),
     "/reports/?unit=25396": Endpoint(lambda c, w: c.page("GET", "/reports/?unit=25396")),
+    "/proximity/exports/": Endpoint(
+        lambda c, w: c.page("GET", "/proximity/exports/"),
+        showing(lambda r, w: b'id="export-summary"' in r.content),
+    ),
     "/ (people)": Endpoint(lambda c, w: c.page("GET", "/"), showing(_names_someone)),
     "/today/ (people)": Endpoint(lambda c, w: c.page("GET", "/today/"), showing(_names_someone)),
     "/today/ (checkpoints)": Endpoint(
