@@ -30,8 +30,15 @@ def arrival_hour(moment: dt.datetime) -> dt.datetime:
 
 def add_keys(keys: Iterable[ExportKey], received_at: dt.datetime | None = None) -> int:
     """Store checked keys as arrived at `received_at` (default now); keys already stored are
-    skipped (a phone retrying an upload). Returns how many were new."""
+    skipped (a phone retrying an upload), not refused. Returns how many were new."""
     hour = arrival_hour(received_at or timezone.now())
+    keys = list(keys)
+    known = set(
+        bytes(k)
+        for k in DiagnosisKey.objects.filter(key_data__in=[k.key_data for k in keys]).values_list(
+            "key_data", flat=True
+        )
+    )
     rows = [
         DiagnosisKey(
             key_data=key.key_data,
@@ -43,10 +50,11 @@ def add_keys(keys: Iterable[ExportKey], received_at: dt.datetime | None = None) 
             received_hour=hour,
         )
         for key in keys
+        if key.key_data not in known
     ]
-    before = DiagnosisKey.objects.count()
+    # A concurrent upload of the same key loses the race quietly: the key is stored once.
     DiagnosisKey.objects.bulk_create(rows, ignore_conflicts=True)
-    return DiagnosisKey.objects.count() - before
+    return len(rows)
 
 
 def cutoff_interval(now: dt.datetime) -> int:

@@ -124,7 +124,8 @@ def rotate(
     `activate_in` defaults to settings.PROXIMITY_KEY_ACTIVATION_HOURS; zero is for a key that
     must go at once (a compromised one), accepting that phones that have not fetched the new
     public key skip the files until they do. One waiting key at a time: a second rotation
-    before the first one signs would leave phones two keys behind.
+    before the first one signs would leave phones two keys behind. With no key yet, the first
+    one signs at once, as `active_key` would make it.
     """
     now = now or timezone.now()
     if activate_in is None:
@@ -133,6 +134,8 @@ def rotate(
         raise SigningKeyError("invalid", _("A key cannot sign from a time in the past."))
     with transaction.atomic():
         keys = list(SigningKey.objects.select_for_update().order_by("version"))
+        if not keys:  # the first key, as active_key makes it: nothing else could sign
+            return _create(1, now, now)
         waiting = [k for k in keys if k.active_from > now]
         if waiting and activate_in > dt.timedelta(0):
             raise SigningKeyError(
@@ -143,7 +146,7 @@ def rotate(
                     "when": timezone.localtime(waiting[-1].active_from).strftime("%d/%m/%Y %H:%M"),
                 },
             )
-        version = keys[-1].version + 1 if keys else 1
+        version = keys[-1].version + 1
         if waiting:  # an immediate key replaces one still waiting: that one never signs
             SigningKey.objects.filter(pk__in=[k.pk for k in waiting]).update(retired_at=now)
         return _create(version, now, now + activate_in)

@@ -453,3 +453,27 @@ def test_the_task_publishes_and_books_the_next_hour() -> None:
     )
     assert tasks.next_run_time(H9 + dt.timedelta(minutes=10)) == H9 + dt.timedelta(minutes=15)
     assert tasks.next_run_time(H9 + dt.timedelta(minutes=15)) == H9 + dt.timedelta(minutes=75)
+
+
+def test_a_key_uploaded_twice_is_stored_once() -> None:
+    keys = keys_of(H9, (1, 5, None), (2, 5, None))
+    assert keystore.add_keys(keys, H9) == 2
+    assert keystore.add_keys([keys[0], *keys_of(H9, (3, 5, None))], NOW) == 1
+    assert DiagnosisKey.objects.get(key_data=keys[0].key_data).received_hour == H9
+
+
+def test_rotating_with_no_key_yet_makes_the_first_one_signing_at_once() -> None:
+    first = signing.rotate(NOW)
+    assert first.version_label == "v1" and signing.active_key(NOW) == first
+
+
+def test_the_admin_pages_are_read_only(admin_client: Client) -> None:
+    signing.active_key(NOW)
+    keystore.add_keys(keys_of(H9, (1, 5, None)), H9)
+    publishing.publish(NOW)
+    for model in ("signingkey", "exportfile", "exportrun"):
+        assert admin_client.get(f"/admin/proximity/{model}/").status_code == 200
+        assert admin_client.get(f"/admin/proximity/{model}/add/").status_code == 403
+    key = SigningKey.objects.get()
+    page = admin_client.get(f"/admin/proximity/signingkey/{key.pk}/change/").content.decode()
+    assert "BEGIN PUBLIC KEY" in page and "salt" not in page.lower()
