@@ -84,12 +84,17 @@ def delete_expired(now: dt.datetime | None = None) -> int:
     return deleted
 
 
-def as_export_key(row: DiagnosisKey) -> ExportKey:
-    return ExportKey(
-        key_data=bytes(row.key_data),
-        rolling_start_interval_number=row.rolling_start,
-        rolling_period=row.rolling_period,
-        transmission_risk_level=row.transmission_risk,
-        report_type=row.report_type,
-        days_since_onset_of_symptoms=row.days_since_onset,
-    )
+def export_keys(rows: QuerySet[DiagnosisKey]) -> list[ExportKey]:
+    """The keys of `rows` as they go into a file, read as plain values: through model
+    instances an hour of 100,000 keys took 3 s to publish instead of 1.2 s (bench/exports.py)."""
+    return [
+        ExportKey(bytes(data), start, period, risk, report, onset)
+        for data, start, period, risk, report, onset in rows.order_by("pk").values_list(
+            "key_data",
+            "rolling_start",
+            "rolling_period",
+            "transmission_risk",
+            "report_type",
+            "days_since_onset",
+        )
+    ]

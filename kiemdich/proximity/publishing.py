@@ -127,10 +127,7 @@ def _publish_hour(
     with _serialized():
         if ExportFile.objects.filter(region=region, start=hour).exists():
             return None
-        real = [
-            keystore.as_export_key(row)
-            for row in keystore.live(now).filter(received_hour=hour).order_by("pk")
-        ]
+        real = keystore.export_keys(keystore.live(now).filter(received_hour=hour))
         end = hour + HOUR
         keys = pad_with_decoys(
             real,
