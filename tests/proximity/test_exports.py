@@ -477,3 +477,19 @@ def test_the_admin_pages_are_read_only(admin_client: Client) -> None:
     key = SigningKey.objects.get()
     page = admin_client.get(f"/admin/proximity/signingkey/{key.pk}/change/").content.decode()
     assert "BEGIN PUBLIC KEY" in page and "salt" not in page.lower()
+
+
+def test_with_the_database_backend_the_export_books_its_next_run_once(settings) -> None:
+    from django_tasks_db.models import DBTaskResult
+
+    assert tasks.schedule_export() is None  # in-process backend: cron runs the command instead
+    # django-tasks re-reads TASKS when a test changes it (its setting_changed receiver).
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    first = tasks.schedule_export()
+    assert first is not None and tasks.schedule_export() is None
+    booked = DBTaskResult.objects.get()
+    assert booked.task_path == tasks.publish_exports.module_path
+    # The next hour's end plus the 15 minutes: within the coming hour, at a quarter past.
+    now = dt.datetime.now(dt.UTC)
+    assert (booked.run_after.minute, booked.run_after.second) == (15, 0)
+    assert now < booked.run_after <= now + publishing.HOUR
