@@ -26,6 +26,7 @@ from kiemdich.geo.models import Unit
 from kiemdich.messaging import services as messaging
 from kiemdich.messaging.models import Channel as MessageChannel
 from kiemdich.phones import normalize_phone
+from kiemdich.tracing.services import open_case
 
 from .models import (
     OPEN_STATUSES,
@@ -510,3 +511,15 @@ def escalate(now: dt.datetime | None = None) -> EscalationRun:
         messaging.queue_many(rows)
         run.messages = len(rows)
     return run
+
+
+def to_case(
+    ticket: Ticket, actor, *, confirmed_at: dt.datetime, phone: str = "", id_number: str = ""
+):
+    """A tracer turns the suspected case the ticket reported into a tracing case (recorded and
+    traced by tracing's own service, which checks the person is of the tracer's area)."""
+    if ticket.category != Category.SUSPECTED_CASE:
+        raise TicketConflict(_("Only a report of a suspected case becomes a tracing case."))
+    case, report = open_case(actor, confirmed_at=confirmed_at, phone=phone, id_number=id_number)
+    link_case(ticket, case, actor)
+    return case, report
