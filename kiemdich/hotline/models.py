@@ -337,7 +337,7 @@ class Escalation(models.Model):
     ticket = models.ForeignKey(
         Ticket, verbose_name=_("ticket"), on_delete=models.CASCADE, related_name="escalations"
     )
-    step = models.PositiveSmallIntegerField(_("step (% of the limit)"))
+    step = models.PositiveSmallIntegerField(_("step (percent of the limit)"))
     at = models.DateTimeField(_("sent at"))
 
     class Meta:

@@ -97,7 +97,7 @@ def test_returning_needs_a_reason_shown_next_to_the_field(client, hotline):
     login(client, hotline["health_member"])
     answer = client.post(f"/hotline/tickets/{ticket.pk}/return/", {"note": ""})
     assert answer.status_code == 422
-    assert "Say why it goes back" in answer.content.decode() or "trả lại" in answer.content.decode()
+    assert "Hãy ghi lý do trả lại đường dây nóng." in answer.content.decode()
     ticket.refresh_from_db()
     assert ticket.agency == hotline["health"]
 

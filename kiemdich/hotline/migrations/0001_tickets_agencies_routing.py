@@ -115,7 +115,7 @@ class Migration(migrations.Migration):
             name='Escalation',
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('step', models.PositiveSmallIntegerField(verbose_name='step (% of the limit)')),
+                ('step', models.PositiveSmallIntegerField(verbose_name='step (percent of the limit)')),
                 ('at', models.DateTimeField(verbose_name='sent at')),
                 ('ticket', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='escalations', to='hotline.ticket', verbose_name='ticket')),
             ],
