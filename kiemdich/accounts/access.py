@@ -327,9 +327,12 @@ def may_act_for_agency(user, agency) -> bool:
 
 
 def may_edit_routing(user, unit) -> bool:
-    """May `user` edit the routing rules of `unit`? Its officers and the hotline's
-    supervisors of the area."""
-    return may_administer(user, unit) or (is_hotline_supervisor(user) and may_see_unit(user, unit))
+    """May `user` edit the routing rules of `unit`? The province's officers and the
+    hotline's supervisors of the area: the rules are the province's, not each commune's."""
+    if _superuser(user):
+        return True
+    province = getattr(user, "role", None) == Role.PROVINCE_OFFICER
+    return (province or is_hotline_supervisor(user)) and may_see_unit(user, unit)
 
 
 _RULES = {
