@@ -158,7 +158,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='ticket',
-            index=models.Index(fields=['path', 'received_at'], name='ticket_area_received'),
+            index=models.Index(fields=['received_at', 'path'], name='ticket_received_area'),
         ),
         migrations.AddIndex(
             model_name='ticket',
