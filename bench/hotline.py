@@ -88,7 +88,7 @@ def load(count: int, now: dt.datetime) -> None:
             CROSS JOIN LATERAL (
                 SELECT %s::timestamptz - make_interval(secs => g.i * %s) AS at,
                        g.i * %s < %s AS open,
-                       30 + (g.i * 7919) %% 330 AS used
+                       (30 + (g.i::bigint * 7919) %% 330)::int AS used
             ) AS r
             JOIN bench_communes c ON c.n = (g.i * 31) %% %s
             """,  # noqa: S608 (table names from the models)

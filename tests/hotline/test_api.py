@@ -126,6 +126,7 @@ def test_statistics_count_what_was_resolved_in_time(client, filed, hotline):
         f"/api/v1/stats/hotline?unit=70&from={today}&to={today}", **auth(hotline["province"])
     ).json()
     assert (stats["tickets"], stats["resolved"], stats["met_share"]) == (1, 1, 100.0)
+    assert stats["first_response_share"] is None  # resolved without acknowledging
     assert stats["per_agency"][0]["agency"] == "TTYT Bù Đăng"
     assert stats["per_district"][0]["code"] == "696"
     assert stats["per_category"][0]["category"] == "suspected_case"
