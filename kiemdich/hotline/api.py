@@ -8,6 +8,7 @@ the Open311 API (open311.py), with no personal data in it.
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
@@ -28,7 +29,7 @@ from kiemdich.core.errors import ApiError, FieldError
 from kiemdich.geo.models import Unit
 
 from . import reading, services
-from .models import Agency, Ticket
+from .models import Agency, Category, Channel, Ticket
 
 router = Router(tags=["hotline"])
 stats = Router(tags=["hotline"])
@@ -36,8 +37,8 @@ stats = Router(tags=["hotline"])
 
 class TicketIn(Schema):
     caller_phone: str = Field("", max_length=30, description="optional: callers may stay anonymous")
-    channel: str = Field(max_length=10, description="call, sms, zalo, web, walk_in")
-    category: str = Field(max_length=32)
+    channel: Literal[tuple(Channel.values)] = Field(Channel.CALL, description="how it came in")
+    category: Literal[tuple(Category.values)]
     commune_code: str = Field(max_length=10)
     location: str = Field("", max_length=300)
     description: str = Field(max_length=5000)

@@ -152,18 +152,28 @@ def _commune(code: str) -> Unit:
     return unit
 
 
+def _text(field: str, value: str, limit: int) -> str:
+    """A free text as stored: trimmed, at most `limit` characters; a NUL character (which no
+    one types, and PostgreSQL cannot store) is refused on its field."""
+    value = (value or "").strip()
+    if "\x00" in value:
+        raise TicketFieldError(field, _("Remove the invisible control character."))
+    return value[:limit]
+
+
 def _number() -> str:
     return "".join(secrets.choice(_NUMBER_ALPHABET) for _ in range(_NUMBER_LENGTH))
 
 
 def _event(ticket: Ticket, kind: str, at: dt.datetime, actor=None, agency=None, note="") -> None:
+    note = _text("note", note, 2000)
     TicketEvent.objects.create(
         ticket=ticket,
         kind=kind,
         at=at,
         actor=actor if getattr(actor, "pk", None) else None,
         agency=agency,
-        note=note[:2000],
+        note=note,
     )
 
 
@@ -208,12 +218,14 @@ def receive(report: Report, actor=None, now: dt.datetime | None = None) -> Ticke
     if received_at < now - BACKDATE_LIMIT:
         raise TicketFieldError("received_at", _("A call is logged within 24 hours of coming in."))
     phone = ""
-    if (report.caller_phone or "").strip():
+    if _text("caller_phone", report.caller_phone, 30):
         try:
             phone = normalize_phone(report.caller_phone)
         except ValidationError as exc:
             raise TicketFieldError("caller_phone", exc.messages[0]) from exc
-    if not (report.description or "").strip():
+    location = _text("location", report.location, 300)
+    description = _text("description", report.description, 5000)
+    if not description:
         raise TicketFieldError("description", _("Say what the report is about."))
     ticket = Ticket(
         received_at=received_at,
@@ -222,8 +234,8 @@ def receive(report: Report, actor=None, now: dt.datetime | None = None) -> Ticke
         category=report.category,
         commune=commune,
         path=commune.path,
-        location=report.location.strip()[:300],
-        description=report.description.strip()[:5000],
+        location=location,
+        description=description,
         caller_phone=phone,
         public=report.public,
         status=Status.UNROUTED,
