@@ -47,13 +47,15 @@ from .summary import (
 #: In the order they run: `scans` last of those sharing the data, so its own random draws never
 #: change the others' data; `tracing` after it, since its 2 M check-ins of its own would change
 #: the table the load tests write to; `adoption` after them, since it loads every province's
-#: units; `exports` (GAEN export files, in memory, no database) at the end.
-NAMES = ("checkpoints", "posters", "scans", "tracing", "adoption", "exports")
+#: units; `exports` (GAEN export files, in memory, no database); `hotline` (1 M tickets of the
+#: province, its own tables) at the end.
+NAMES = ("checkpoints", "posters", "scans", "tracing", "adoption", "exports", "hotline")
 ROOT = Path(__file__).resolve().parent.parent
 LATEST = ROOT / "bench" / "latest.md"
 README = ROOT / "README.md"
 TRACING_SCALE = 1.0
 INSTALLS = 10_000_000
+HOTLINE_TICKETS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -66,6 +68,7 @@ class Run:
     installs: int
     strict: bool
     markdown: Path | None
+    hotline_tickets: int = HOTLINE_TICKETS
 
     @property
     def whole(self) -> bool:
@@ -76,6 +79,7 @@ class Run:
             and sizes
             and self.tracing_scale == TRACING_SCALE
             and self.installs == INSTALLS
+            and self.hotline_tickets == HOTLINE_TICKETS
         )
 
 
@@ -116,6 +120,12 @@ def parse_args(argv: list[str]) -> Run:
         help="registered installs of `adoption`, default %(default)s",
     )
     parser.add_argument(
+        "--hotline-tickets",
+        type=int,
+        default=HOTLINE_TICKETS,
+        help="tickets of `hotline`, default %(default)s",
+    )
+    parser.add_argument(
         "--strict",
         action="store_true",
         help="exit with status 3 when a figure misses its target (by default a MISS is only shown)",
@@ -130,6 +140,8 @@ def parse_args(argv: list[str]) -> Run:
     args = parser.parse_args(argv)
     if args.installs < 1:
         parser.error("--installs must be at least 1")
+    if args.hotline_tickets < 1:
+        parser.error("--hotline-tickets must be at least 1")
     if not 0 < args.tracing_scale <= 1:
         parser.error("--tracing-scale must be more than 0 and at most 1")
     unknown = sorted(set(args.names) - set(NAMES))
@@ -143,7 +155,15 @@ def parse_args(argv: list[str]) -> Run:
         scan_seconds=args.scan_seconds,
         scan_workers=args.scan_workers,
     )
-    run = Run(names, options, args.tracing_scale, args.installs, args.strict, args.markdown)
+    run = Run(
+        names,
+        options,
+        args.tracing_scale,
+        args.installs,
+        args.strict,
+        args.markdown,
+        args.hotline_tickets,
+    )
     if run.markdown is None and run.whole:
         run = replace(run, markdown=LATEST)
     return run
@@ -242,7 +262,7 @@ def main(argv: list[str]) -> int:
     facts = machine(server)
     print_header(facts)
 
-    from . import adoption, checkpoints, exports, posters, scans, tracing
+    from . import adoption, checkpoints, exports, hotline, posters, scans, tracing
     from .data import Dataset
 
     benchmarks: dict[str, Callable[[Dataset, Options], list[Figure]]] = {
@@ -252,6 +272,7 @@ def main(argv: list[str]) -> int:
         "tracing": partial(tracing.run, scale=run.tracing_scale),
         "adoption": partial(adoption.run, installs=run.installs),
         "exports": exports.run,
+        "hotline": partial(hotline.run, tickets=run.hotline_tickets),
     }
     dataset = Dataset(server)
     figures: list[Figure] = []

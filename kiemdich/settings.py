@@ -79,6 +79,18 @@ ALLOWED_HOSTS = [
 ]
 PUBLIC_URL = os.environ.get("KIEMDICH_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 RETENTION_DAYS = int(os.environ.get("KIEMDICH_RETENTION_DAYS", "30"))
+# The hotline 1022 (kiemdich/hotline): minutes from receipt to the first acknowledgement and to
+# the resolution (per category in the admin's "category limits"), the escalation steps as shares
+# of the limit in % (80: the warning to the agency's head and the supervisors; 100: the breach, to
+# the supervisors and the province's officers), how often the check runs (minutes), and from how
+# many notices at once a recipient gets one digest instead.
+HOTLINE_FIRST_RESPONSE_MINUTES = int(os.environ.get("KIEMDICH_HOTLINE_FIRST_RESPONSE", "30"))
+HOTLINE_RESOLUTION_MINUTES = int(os.environ.get("KIEMDICH_HOTLINE_RESOLUTION", "300"))
+HOTLINE_ESCALATION_STEPS = [
+    int(step) for step in os.environ.get("KIEMDICH_HOTLINE_ESCALATION_STEPS", "80,100").split(",")
+]
+HOTLINE_CHECK_EVERY = int(os.environ.get("KIEMDICH_HOTLINE_CHECK_EVERY", "5"))
+HOTLINE_DIGEST_FROM = int(os.environ.get("KIEMDICH_HOTLINE_DIGEST_FROM", "3"))
 # Daily report deadlines, local time (seed 002): units to their district, districts to the province.
 REPORT_DEADLINE_UNIT = os.environ.get("KIEMDICH_REPORT_DEADLINE_UNIT", "15:00")
 REPORT_DEADLINE_DISTRICT = os.environ.get("KIEMDICH_REPORT_DEADLINE_DISTRICT", "16:00")
@@ -135,6 +147,7 @@ INSTALLED_APPS = [
     "kiemdich.checkins",
     "kiemdich.tracing",
     "kiemdich.proximity",
+    "kiemdich.hotline",
     "kiemdich.messaging",
     "kiemdich.adoption",
     "kiemdich.reports",
@@ -296,6 +309,7 @@ RATELIMIT_DEFAULTS = {
     "login-user": "5/15m",
     "login-account": "50/h",
     "login-address": "30/15m",  # failed sign-ins per client address
+    "hotline-report": "10/h",  # citizens' reports to the hotline, public form and Open311
 }
 RATELIMITS = {
     group: os.environ.get("KIEMDICH_RATELIMIT_" + group.upper().replace("-", "_"), rate)

@@ -41,7 +41,13 @@ Deliberately left out (nothing personal, or the same gate as a row above):
 - The import templates (`/venues/import/template.xlsx`, `/orgs/import/template.xlsx`): empty
   files with headers, behind the import pages' own gate (tests/venues/test_import.py).
 - The hotline operator: an area role with the tracer's reach (PERSONAL_DATA_ROLES), whose
-  rows would repeat the tracer's.
+  rows would repeat the tracer's; what only operators and supervisors do (logging a call,
+  moving and reopening tickets) is the superuser's column here and tested for the operator in
+  tests/hotline. The world's hotline ticket is held by a police station whose only member is
+  the citizen's account (agency staff sign up as citizens and are added to their agency).
+- The hotline's other steps (`note`, `return`) and page forms: the gates of `acknowledge` and
+  `resolve` (in the table); the public report form and Open311's POST: public writes, tested in
+  tests/hotline (their answers name nothing but the new number).
 """
 
 from __future__ import annotations
@@ -65,6 +71,8 @@ from kiemdich.checkins.models import Checkin
 from kiemdich.declarations.cookies import PERSON_COOKIE
 from kiemdich.declarations.models import Person
 from kiemdich.declarations.services import personal_qr_url
+from kiemdich.hotline import services as hotline
+from kiemdich.hotline.models import Agency
 from kiemdich.messaging.models import Campaign, Message
 from kiemdich.orgs.models import Organization
 from kiemdich.tracing import services as tracing
@@ -195,7 +203,29 @@ MATRIX: dict[str, tuple] = {
     "/today/ (people)":                  (LOGIN, LOGIN, NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE),  # noqa: E501
     "/today/ (checkpoints)":             (LOGIN, LOGIN, NONE, 200, NONE, NONE, NONE, NONE, NONE, NONE, NONE, 200, NONE),  # noqa: E501
     "/units/25396/":                     (LOGIN, LOGIN, 403, 403, 403, 200, 403, 200, 200, 200, 403, 403, 200),  # noqa: E501
+    # The hotline 1022. A ticket: officials of its area in a role with personal data, and the
+    # members of the agency holding it (the citizen here); acting on it: that agency (or the
+    # hotline's operators and supervisors: the superuser here). Reopening an open ticket is a
+    # 409 once the gate lets one through.
+    "POST /api/v1/tickets":              (401, 401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 201),  # noqa: E501
+    "GET /api/v1/tickets/{id}":          (401, 401, 200, 404, 404, 200, 404, 200, 200, 200, 404, 404, 200),  # noqa: E501
+    "POST /api/v1/tickets/{id}/acknowledge":
+                                         (401, 401, 200, 404, 404, 403, 404, 403, 403, 403, 404, 404, 200),  # noqa: E501
+    "POST /api/v1/tickets/{id}/resolve": (401, 401, 200, 404, 404, 403, 404, 403, 403, 403, 404, 404, 200),  # noqa: E501
+    "POST /api/v1/tickets/{id}/reassign":(401, 401, 403, 404, 404, 403, 404, 403, 403, 403, 404, 404, 200),  # noqa: E501
+    "POST /api/v1/tickets/{id}/reopen":  (401, 401, 403, 404, 404, 403, 404, 403, 403, 403, 404, 404, 409),  # noqa: E501
+    "GET /api/v1/stats/hotline":         (401, 401, 404, 404, 404, 200, 404, 200, 200, 200, 404, 404, 200),  # noqa: E501
+    "/hotline/":                         (LOGIN, LOGIN, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200),  # noqa: E501
+    "/hotline/tickets/{id}/":            (LOGIN, LOGIN, 200, 404, 404, 200, 404, 200, 200, 200, 404, 404, 200),  # noqa: E501
+    "/hotline/board/":                   (LOGIN, LOGIN, 403, 403, 403, 200, NONE, 200, 200, 200, NONE, 403, 200),  # noqa: E501
+    "/hotline/inbox/":                   (LOGIN, LOGIN, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200),  # noqa: E501
+    "/hotline/stats/?unit=25396":        (LOGIN, LOGIN, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
+    "/hotline/rules/":                   (LOGIN, LOGIN, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 200),  # noqa: E501
+    # The public's status of a ticket by its number: everyone, never the caller's phone or report.
+    "/1022/status/?number=":             (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),  # noqa: E501
+    "GET /open311/v2/requests/{id}.json":(200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),  # noqa: E501
     # The admin: staff accounts only (the superuser here)
+    "/admin/hotline/ticket/":            (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 200),  # noqa: E501
     "/admin/checkins/checkin/":          (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 200),  # noqa: E501
 }
 # fmt: on
@@ -216,6 +246,7 @@ CHILD = {
 PREVIEW_FORM = {"kind": "declaration", "audience": "unit", "unit": "25396", "channel": "sms"}
 CCCD = "079190001234|123456789|Phạm Văn Đức|15081990|Nam|12 Lê Lợi, Đồng Xoài|01012021"
 TYPED = {"full_name": "Lê Thị Cúc", "phone": "0987654321"}
+HOTLINE_REPORT = "Đám cưới nhà ông Tư tụ tập hơn 50 người"
 
 
 @dataclass
@@ -234,6 +265,9 @@ class World:
     child: Person | None = None  # declared for by the person, from their phone
     phone_check: object = None  # a code the owner asked for the person's phone
     phone_code: str = ""  # that code, as the outbox sent it
+    ticket: object = None  # a hotline report from Đức Phong, held by the police station
+    police: object = None  # the agency holding it (its member: the citizen's account)
+    health: object = None  # another agency of the district, to move it to
 
 
 @pytest.fixture
@@ -299,6 +333,15 @@ def world(personas) -> World:
     assert child.status_code == 201, child.json()
     check = phonecheck.start(users["owner"], shop.pk, person.phone)
     body = Message.objects.get(key=f"phone-code:{check.pk}").body
+    police = Agency.objects.create(name="Công an xã Đức Phong", kind="police", unit_id="25396")
+    police.members.add(users["citizen"])
+    health = Agency.objects.create(name="TTYT Bù Đăng", kind="district_health", unit_id="696")
+    hotline.set_rule("gathering", police.unit, police)
+    ticket = hotline.receive(
+        hotline.Report(
+            "call", "gathering", "25396", "Chợ Đức Phong", HOTLINE_REPORT, "0912 777 888"
+        )
+    )
     cache.clear()  # the declarations' rate-limit counts
     return World(
         users,
@@ -315,6 +358,9 @@ def world(personas) -> World:
         child=Person.objects.get(pk=child.json()["member"]["id"]),
         phone_check=check,
         phone_code=re.search(r"\b\d{6}\b", body).group(0),
+        ticket=ticket,
+        police=police,
+        health=health,
     )
 
 
@@ -649,7 +695,81 @@ ENDPOINTS: dict[str, Endpoint] = {
     "/admin/checkins/checkin/": Endpoint(
         lambda c, w: c.page("GET", "/admin/checkins/checkin/"), people=_both
     ),
+    "POST /api/v1/tickets": Endpoint(
+        lambda c, w: c.api(
+            "POST",
+            "/api/v1/tickets",
+            {
+                "channel": "call",
+                "category": "gathering",
+                "commune_code": "25396",
+                "description": "Quán karaoke mở cửa",
+            },
+        ),
+        people=_nobody,
+    ),
+    "GET /api/v1/tickets/{id}": Endpoint(
+        lambda c, w: c.api("GET", f"/api/v1/tickets/{w.ticket.pk}"), people=_nobody
+    ),
+    "POST /api/v1/tickets/{id}/acknowledge": Endpoint(
+        lambda c, w: c.api("POST", f"/api/v1/tickets/{w.ticket.pk}/acknowledge"),
+        people=_nobody,
+    ),
+    "POST /api/v1/tickets/{id}/resolve": Endpoint(
+        lambda c, w: c.api(
+            "POST", f"/api/v1/tickets/{w.ticket.pk}/resolve", {"note": "Đã giải tán"}
+        ),
+        people=_nobody,
+    ),
+    "POST /api/v1/tickets/{id}/reassign": Endpoint(
+        lambda c, w: c.api(
+            "POST", f"/api/v1/tickets/{w.ticket.pk}/reassign", {"agency_id": w.health.pk}
+        ),
+        people=_nobody,
+    ),
+    "POST /api/v1/tickets/{id}/reopen": Endpoint(
+        lambda c, w: c.api("POST", f"/api/v1/tickets/{w.ticket.pk}/reopen", {"note": "Chưa xong"})
+    ),
+    "GET /api/v1/stats/hotline": Endpoint(
+        lambda c, w: c.api("GET", "/api/v1/stats/hotline?unit=25396")
+    ),
+    "/hotline/": Endpoint(lambda c, w: c.page("GET", "/hotline/")),
+    "/hotline/tickets/{id}/": Endpoint(
+        lambda c, w: c.page("GET", f"/hotline/tickets/{w.ticket.pk}/"), people=_nobody
+    ),
+    "/hotline/board/": Endpoint(
+        lambda c, w: c.page("GET", "/hotline/board/"),
+        showing(lambda r, w: w.ticket.number in r.content.decode()),
+    ),
+    "/hotline/inbox/": Endpoint(lambda c, w: c.page("GET", "/hotline/inbox/")),
+    "/hotline/stats/?unit=25396": Endpoint(
+        lambda c, w: c.page("GET", "/hotline/stats/?unit=25396")
+    ),
+    "/hotline/rules/": Endpoint(lambda c, w: c.page("GET", "/hotline/rules/")),
+    "/1022/status/?number=": Endpoint(
+        lambda c, w: c.page("GET", f"/1022/status/?number={w.ticket.number}"),
+        lambda r, w: _public_only(r, w),
+    ),
+    "GET /open311/v2/requests/{id}.json": Endpoint(
+        lambda c, w: c.api("GET", f"/open311/v2/requests/{w.ticket.number}.json"),
+        lambda r, w: _public_only(r, w),
+    ),
+    "/admin/hotline/ticket/": Endpoint(
+        lambda c, w: c.page("GET", "/admin/hotline/ticket/"), people=_nobody
+    ),
 }
+
+
+def _public_only(response, w: World):
+    """The public's answer about a ticket: its number, never the caller's phone or report."""
+    body = response.content.decode()
+    if response.status_code == 200 and (
+        "0912" in body or "+8491277" in body or HOTLINE_REPORT in body
+    ):
+        return "personal data shown"
+    if response.status_code == 200 and w.ticket.number not in body:
+        return NONE
+    return response.status_code
 
 
 def test_the_table_is_whole():
