@@ -13,9 +13,9 @@ over all the period's blocks at once, written with `update_into` straight into o
 whole batch shares (no bytes object per key, no join); the padded inputs of a day are made once.
 The lookup of the RPIs is done for a whole batch of keys at once: one numpy gather of their low
 bits in a bitmap filter (`encounters.RpiFilter`), a second bitmap for the few that pass, and
-only the handful that pass both (about 1 in 4,000) are looked up exactly, so the lookup adds little to the derivation itself. (A Python set
-lookup per derived RPI halves the rate; a `searchsorted` over the whole batch costs about as
-much as the derivation.)
+only the handful that pass both (about 1 in 4,000) are looked up exactly, so the lookup adds
+little to the derivation itself. (A Python set lookup per derived RPI halves the rate; a
+`searchsorted` over the whole batch costs about as much as the derivation.)
 
 Many phones at once (`match_many`, the simulator): each key's RPIs are derived once and looked
 up in one filter over every phone's log; a phone's own `match` is `match_many` of its one log,
@@ -34,9 +34,9 @@ from .encounters import (
     EncounterLog,
     Risk,
     RiskConfig,
+    RpiFilter,
     Sighting,
     attenuation,
-    RpiFilter,
     risk,
 )
 
