@@ -52,6 +52,7 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import TextIO
 
 import numpy as np
 
@@ -284,7 +285,8 @@ class _Phones:
         tek = self.keys[case][day]
         rpis = self._rpis.get((case, day))
         if rpis is None:
-            rpis = self._rpis[(case, day)] = protocol.rpis(protocol.rpik(tek.key), tek.rolling_start)
+            rpis = protocol.rpis(protocol.rpik(tek.key), tek.rolling_start)
+            self._rpis[(case, day)] = rpis
         rpi = rpis[index * 16 : index * 16 + 16]
         aem = self._aems.get((case, day, index))
         if aem is None:
@@ -450,9 +452,7 @@ def simulate(
     points, published = [], {}
     steps = list(adoptions)
     for adoption in progress(steps) if progress else steps:
-        warned, published[adoption] = _bluetooth(
-            s, adoption, episodes, cases, draws, phones, rng
-        )
+        warned, published[adoption] = _bluetooth(s, adoption, episodes, cases, draws, phones, rng)
         found = np.intersect1d(warned, truth, assume_unique=True)
         points.append(
             Point(
@@ -475,8 +475,9 @@ def simulate(
     )
 
 
-def text_progress(steps: Iterable, out=sys.stderr) -> Iterable:
+def text_progress(steps: Iterable, out: TextIO | None = None) -> Iterable:
     """A progress bar on stderr: tqdm's, or a plain line per step where tqdm is not installed."""
+    out = out or sys.stderr
     steps = list(steps)
     try:
         from tqdm import tqdm
@@ -494,6 +495,12 @@ def text_progress(steps: Iterable, out=sys.stderr) -> Iterable:
 CSV_NAME = "simulation.csv"
 PNG_NAME = "simulation.png"
 JSON_NAME = "simulation.json"
+
+
+def folder(data_dir: Path) -> Path:
+    """Where the latest simulation is kept under the data directory: the officials' page reads
+    it, `kiemdich proximity simulate` writes it by default."""
+    return data_dir / "proximity" / "simulation"
 
 
 def write_outputs(result: Result, out: Path) -> list[Path]:
