@@ -47,8 +47,9 @@ from .summary import (
 #: In the order they run: `scans` last of those sharing the data, so its own random draws never
 #: change the others' data; `tracing` after it, since its 2 M check-ins of its own would change
 #: the table the load tests write to; `adoption` after them, since it loads every province's
-#: units; `exports` (GAEN export files, in memory, no database) at the end.
-NAMES = ("checkpoints", "posters", "scans", "tracing", "adoption", "exports")
+#: units; `exports` (GAEN export files, in memory, no database) and `proximity` (matching on a
+#: phone and the simulator, no database either) at the end.
+NAMES = ("checkpoints", "posters", "scans", "tracing", "adoption", "exports", "proximity")
 ROOT = Path(__file__).resolve().parent.parent
 LATEST = ROOT / "bench" / "latest.md"
 README = ROOT / "README.md"
@@ -242,7 +243,7 @@ def main(argv: list[str]) -> int:
     facts = machine(server)
     print_header(facts)
 
-    from . import adoption, checkpoints, exports, posters, scans, tracing
+    from . import adoption, checkpoints, exports, posters, proximity, scans, tracing
     from .data import Dataset
 
     benchmarks: dict[str, Callable[[Dataset, Options], list[Figure]]] = {
@@ -252,6 +253,7 @@ def main(argv: list[str]) -> int:
         "tracing": partial(tracing.run, scale=run.tracing_scale),
         "adoption": partial(adoption.run, installs=run.installs),
         "exports": exports.run,
+        "proximity": proximity.run,
     }
     dataset = Dataset(server)
     figures: list[Figure] = []

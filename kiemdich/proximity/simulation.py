@@ -533,6 +533,42 @@ def write_outputs(result: Result, out: Path) -> list[Path]:
     return [csv_path, png_path, json_path]
 
 
+@dataclass(frozen=True)
+class Latest:
+    """The simulation last written to a folder, as the officials' page shows it."""
+
+    ran_at: dt.datetime
+    seconds: float
+    cases: int
+    scenario: dict
+    rows: list[dict[str, str]]
+    chart: Path
+    table: Path
+
+
+def read_latest(out: Path) -> Latest | None:
+    """What `write_outputs` left in `out`, or None when no (whole) simulation is there."""
+    paths = out / JSON_NAME, out / CSV_NAME, out / PNG_NAME
+    if not all(p.is_file() for p in paths):
+        return None
+    try:
+        params = json.loads(paths[0].read_text())
+        with paths[1].open(newline="") as f:
+            rows = list(csv.DictReader(f))
+        ran_at = dt.datetime.fromisoformat(params["ran_at"])
+    except (OSError, ValueError, KeyError):
+        return None
+    return Latest(
+        ran_at,
+        params.get("seconds", 0.0),
+        params.get("cases", 0),
+        params["scenario"],
+        rows,
+        paths[2],
+        paths[1],
+    )
+
+
 def chart(result: Result, path: Path) -> None:
     """Share of true close contacts found against adoption, Vietnamese first, English second."""
     import matplotlib
