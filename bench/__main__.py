@@ -47,9 +47,19 @@ from .summary import (
 #: In the order they run: `scans` last of those sharing the data, so its own random draws never
 #: change the others' data; `tracing` after it, since its 2 M check-ins of its own would change
 #: the table the load tests write to; `adoption` after them, since it loads every province's
-#: units; `exports` (GAEN export files, in memory, no database); `hotline` (1 M tickets of the
-#: province, its own tables) at the end.
-NAMES = ("checkpoints", "posters", "scans", "tracing", "adoption", "exports", "hotline")
+#: units; `exports` (GAEN export files, in memory, no database) and `proximity` (matching on a
+#: phone and the simulator, no database either); `hotline` (1 M tickets of the province, its own
+#: tables) at the end.
+NAMES = (
+    "checkpoints",
+    "posters",
+    "scans",
+    "tracing",
+    "adoption",
+    "exports",
+    "proximity",
+    "hotline",
+)
 ROOT = Path(__file__).resolve().parent.parent
 LATEST = ROOT / "bench" / "latest.md"
 README = ROOT / "README.md"
@@ -262,7 +272,7 @@ def main(argv: list[str]) -> int:
     facts = machine(server)
     print_header(facts)
 
-    from . import adoption, checkpoints, exports, hotline, posters, scans, tracing
+    from . import adoption, checkpoints, exports, hotline, posters, proximity, scans, tracing
     from .data import Dataset
 
     benchmarks: dict[str, Callable[[Dataset, Options], list[Figure]]] = {
@@ -272,6 +282,7 @@ def main(argv: list[str]) -> int:
         "tracing": partial(tracing.run, scale=run.tracing_scale),
         "adoption": partial(adoption.run, installs=run.installs),
         "exports": exports.run,
+        "proximity": proximity.run,
         "hotline": partial(hotline.run, tickets=run.hotline_tickets),
     }
     dataset = Dataset(server)

@@ -40,6 +40,8 @@ Deliberately left out (nothing personal, or the same gate as a row above):
   the published export files and signing keys, public by design (random keys, no person).
 - The import templates (`/venues/import/template.xlsx`, `/orgs/import/template.xlsx`): empty
   files with headers, behind the import pages' own gate (tests/venues/test_import.py).
+- `/proximity/simulation/chart.png` and `table.csv`: the simulation page's chart and table,
+  behind the page's own gate (tests/proximity/test_simulation_page.py).
 - The hotline operator: an area role with the tracer's reach (PERSONAL_DATA_ROLES), whose
   rows would repeat the tracer's; what only operators and supervisors do (logging a call,
   moving and reopening tickets) is the superuser's column here and tested for the operator in
@@ -197,6 +199,8 @@ MATRIX: dict[str, tuple] = {
     "/reports/?unit=25396":              (LOGIN, LOGIN, 403, 403, 403, 200, 403, 200, 200, 200, 403, 403, 200),  # noqa: E501
     # The Bluetooth export files' status: counts, no person; officers and tracers of any area.
     "/proximity/exports/":               (LOGIN, LOGIN, 403, 403, 403, 200, 200, 200, 200, 200, 200, 403, 200),  # noqa: E501
+    # The close-contact simulation: a synthetic district, no person in it; for those who trace.
+    "/proximity/simulation/":            (LOGIN, LOGIN, 403, 403, 403, 200, 200, 200, 200, 200, 200, 403, 200),  # noqa: E501
     # Pages: the start pages. Only the phone's own person is named; officials get counts, and
     # their bulletin names nobody; an owner (and the school's admin) their checkpoints.
     "/ (people)":                        (NONE, 200, NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE),  # noqa: E501
@@ -685,6 +689,7 @@ ENDPOINTS: dict[str, Endpoint] = {
         lambda c, w: c.page("GET", "/proximity/exports/"),
         showing(lambda r, w: b'id="export-summary"' in r.content),
     ),
+    "/proximity/simulation/": Endpoint(lambda c, w: c.page("GET", "/proximity/simulation/")),
     "/ (people)": Endpoint(lambda c, w: c.page("GET", "/"), showing(_names_someone)),
     "/today/ (people)": Endpoint(lambda c, w: c.page("GET", "/today/"), showing(_names_someone)),
     "/today/ (checkpoints)": Endpoint(

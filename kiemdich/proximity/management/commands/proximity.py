@@ -1,12 +1,15 @@
 """`kiemdich proximity identifiers --tek HEX --interval N [--count K] [--metadata HEX]`,
-`kiemdich proximity export [--schedule]` and `kiemdich proximity rotate-key [--now]`."""
+`kiemdich proximity export [--schedule]`, `kiemdich proximity rotate-key [--now]` and
+`kiemdich proximity simulate --people N --adoption P --days D [--seed S] [--out DIR]`."""
 
 import datetime as dt
+from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from kiemdich.proximity import protocol, publishing, signing, tasks
+from kiemdich.proximity import protocol, publishing, signing, simulation, tasks
 
 
 def _hex(value: str, length: int, what: str) -> bytes:
@@ -41,12 +44,34 @@ class Command(BaseCommand):
         rotate.add_argument(
             "--now", action="store_true", help="sign with it at once (a compromised key)"
         )
+        sim = sub.add_parser(
+            "simulate",
+            help="A synthetic district: the share of close contacts Bluetooth and QR scans find.",
+        )
+        sim.add_argument("--people", type=int, default=100_000, help="default %(default)s")
+        sim.add_argument(
+            "--adoption",
+            type=float,
+            default=None,
+            help="the app's install rate, 0.1-1 or 10-100 (%%); default a sweep of 10 %% to 90 %%",
+        )
+        sim.add_argument("--days", type=int, default=14, help="1-14, default %(default)s")
+        sim.add_argument("--seed", type=int, default=0, help="default %(default)s")
+        sim.add_argument(
+            "--out",
+            type=Path,
+            default=None,
+            help="folder for the CSV, PNG and parameters; default the one the officials' page "
+            "shows (KIEMDICH_DATA_DIR/proximity/simulation)",
+        )
 
     def handle(self, *args, action, **options):
         if action == "export":
             return self.export(options["schedule"])
         if action == "rotate-key":
             return self.rotate(options["now"])
+        if action == "simulate":
+            return self.simulate(**options)
         return self.identifiers(**options)
 
     def export(self, schedule: bool) -> None:
@@ -89,3 +114,30 @@ class Command(BaseCommand):
             raise CommandError(str(exc)) from None
         for ad in ads:
             self.stdout.write(f"{ad.interval} {ad.rpi.hex()} {ad.aem.hex()}")
+
+    def simulate(self, *, people, adoption, days, seed, out, **options):
+        if adoption is None:
+            levels = list(simulation.SWEEP)
+        else:
+            level = adoption / 100 if adoption > 1 else adoption
+            if not 0 < level <= 1:
+                raise CommandError("--adoption is a share above 0 and at most 1 (or 1-100 %)")
+            levels = [level]
+        try:
+            scenario = simulation.Scenario(people=people, days=days, seed=seed)
+        except ValueError as exc:
+            raise CommandError(str(exc)) from None
+        result = simulation.simulate(scenario, levels, progress=simulation.text_progress)
+        folder = out if out is not None else simulation.folder(Path(settings.DATA_DIR))
+        written = simulation.write_outputs(result, folder)
+        self.stdout.write(
+            f"{people:,} people, {days} days, {result.cases:,} cases, {result.seconds:.0f} s"
+        )
+        self.stdout.write("adoption  close contacts  bluetooth  qr  either")
+        for p in result.points:
+            self.stdout.write(
+                f"{p.adoption:>7.0%}  {p.true_contacts:>14,}  {p.share('bluetooth'):>9.0%}  "
+                f"{p.share('qr'):>3.0%}  {p.share('either'):>6.0%}"
+            )
+        for path in written:
+            self.stdout.write(f"written {path}")
