@@ -182,6 +182,28 @@ def trace_case(
 
 
 @transaction.atomic
+def add_bluetooth_contact(
+    case: Case, person: Person, start: dt.datetime, end: dt.datetime
+) -> Contact | None:
+    """List `person` as an F1 of `case` found by Bluetooth (proximity: the case consented to
+    link its keys, and the person's phone that heard them chose to say so). Someone listed
+    already (by scans, or an earlier report) keeps their entry: returns None."""
+    if person.pk == case.person_id or case.contacts.filter(person=person).exists():
+        return None
+    return Contact.objects.create(
+        case=case,
+        person=person,
+        degree=1,
+        source_id=case.person_id,
+        venue=None,
+        evidence=Evidence.BLUETOOTH,
+        overlap_from=start,
+        overlap_to=end,
+        commune=person.commune or case.unit,
+    )
+
+
+@transaction.atomic
 def update_contact(actor, contact: Contact, status: str | None, notes: str | None) -> Case | None:
     """Record a tracer's follow-up. A contact who tests positive becomes a case of their own
     (returned), whose contacts can then be traced in turn."""
