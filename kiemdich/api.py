@@ -159,6 +159,7 @@ def register_routers() -> None:
     from kiemdich.declarations.api import router as declarations_router
     from kiemdich.geo.api import router as geo_router
     from kiemdich.messaging.api import router as campaigns_router
+    from kiemdich.proximity.verification_api import router as proximity_router
     from kiemdich.reports.api import router as reports_router
     from kiemdich.tracing.api import router as tracing_router
     from kiemdich.venues.api import router as venues_router
@@ -174,6 +175,7 @@ def register_routers() -> None:
     api.add_router("/reports", reports_router)
     api.add_router("/orgs", orgs_router)
     api.add_router("/campaigns", campaigns_router)
+    api.add_router("/proximity", proximity_router)
 
 
 register_routers()
