@@ -32,6 +32,7 @@ urlpatterns = [
     path("me/", include("kiemdich.declarations.urls")),
     path("stats/", include("kiemdich.checkins.urls")),
     path("tracing/", include("kiemdich.tracing.urls")),
+    path("proximity/", include("kiemdich.proximity.urls")),
     path("adoption/", include("kiemdich.adoption.urls")),
     path("reports/", include("kiemdich.reports.urls")),
     # Organizations: orgs' list import, then adoption's pages of their install figures.
