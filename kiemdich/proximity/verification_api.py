@@ -11,11 +11,13 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja import Status as HttpStatus
 
-from kiemdich.accounts.access import visible_or_404
+from kiemdich.accounts.access import visible_or_404, works_with_personal_data
 from kiemdich.accounts.audit import record_read
 from kiemdich.ratelimit import hit
 from kiemdich.tracing.models import Case
@@ -45,6 +47,8 @@ class CodeOut(Schema):
 @router.post("/codes", response={201: CodeOut}, summary="Issue a verification code (tracers)")
 def issue_code(request: HttpRequest, payload: CodeIn):
     user = request.auth
+    if not works_with_personal_data(user):
+        raise PermissionDenied(_("Verification codes are issued by health tracers of an area."))
     case = None
     if payload.case_id is not None:
         case = visible_or_404(Case.objects.select_related("unit"), user, pk=payload.case_id)

@@ -13,9 +13,10 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
-from kiemdich.accounts.access import may_see_person, visible_or_404
+from kiemdich.accounts.access import may_see_person, visible_or_404, works_with_personal_data
 from kiemdich.accounts.audit import record_read
 from kiemdich.tracing.models import Case
 
@@ -67,6 +68,8 @@ def _page(request: HttpRequest, case: Case | None) -> HttpResponse:
 @never_cache
 @login_required
 def case_code(request: HttpRequest, case_id: int) -> HttpResponse:
+    if not works_with_personal_data(request.user):
+        raise PermissionDenied(_("Verification codes are issued by health tracers of an area."))
     case = visible_or_404(Case.objects.select_related("person", "unit"), request.user, pk=case_id)
     return _page(request, case)
 
