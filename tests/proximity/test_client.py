@@ -37,13 +37,13 @@ def publish_exports(folder, signer, junk: bool = False) -> None:
     now = timezone.now()
     padded = exportfile.pad_with_decoys(keys, minimum=200, jitter=0, window_end=now)
     data = exportfile.write_export(
-        padded, start=now.replace(minute=0), end=now, region="704", signer=signer
+        padded, start=now.replace(minute=0), end=now, region="452", signer=signer
     )
     (folder / "1.zip").write_bytes(data)
     if junk:
         other = exportfile.ExportSigner.generate("other")
         (folder / "2.zip").write_bytes(
-            exportfile.write_export(keys, start=0, end=1, region="704", signer=other)
+            exportfile.write_export(keys, start=0, end=1, region="452", signer=other)
         )
 
 
