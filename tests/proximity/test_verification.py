@@ -45,7 +45,7 @@ def test_a_tracer_issues_a_short_and_a_long_code_for_their_case(client, personas
 
 def test_only_the_cases_own_area_issues_its_codes(client, personas, case):
     assert issue(client, personas["other_district"], case).status_code == 404
-    assert issue(client, personas["venue_owner"], case).status_code == 404
+    assert issue(client, personas["venue_owner"], case).status_code == 403
     # A commune of the case's district sees it but does not work it: only its area does.
     answer = issue(client, personas["other_commune"], case)
     assert answer.status_code == 404
