@@ -4,6 +4,7 @@ both people's consent, the warned person on the case's F1 list."""
 
 from __future__ import annotations
 
+import datetime as dt
 from io import StringIO
 
 import pytest
@@ -37,7 +38,7 @@ def publish_exports(folder, signer, junk: bool = False) -> None:
     now = timezone.now()
     padded = exportfile.pad_with_decoys(keys, minimum=200, jitter=0, window_end=now)
     data = exportfile.write_export(
-        padded, start=now.replace(minute=0), end=now, region="452", signer=signer
+        padded, start=now - dt.timedelta(hours=1), end=now, region="452", signer=signer
     )
     (folder / "1.zip").write_bytes(data)
     if junk:
@@ -124,3 +125,47 @@ def test_the_warning_in_english(tmp_path, personas, case, monkeypatch):
     out = run("--code", code, "--exports-dir", str(tmp_path), "--lang", "en", "--minutes", "10")
     # Ten minutes close is under the 15-minute threshold: no warning.
     assert "No risky close contact found" in out
+
+
+def test_over_http_against_a_running_server(live_server, tmp_path, personas, case):
+    """The same client over HTTP (urllib): what a phone does against the real server."""
+    code = verification.issue_code(personas["tracer"], case=case).code
+    out = StringIO()
+    call_command(
+        "proximity",
+        "client",
+        "--server",
+        live_server.url,
+        "--code",
+        code,
+        "--exports-dir",
+        str(tmp_path),
+        "--lang",
+        "en",
+        stdout=out,
+    )
+    assert "uploaded 14 keys: 14 stored, 0 linked to the case" in out.getvalue()
+    with pytest.raises(CommandError, match="409 code_used"):
+        call_command(
+            "proximity",
+            "client",
+            "--server",
+            live_server.url,
+            "--code",
+            code,
+            "--exports-dir",
+            str(tmp_path),
+            stdout=StringIO(),
+        )
+    # No export index served there yet: a clear error, not a traceback.
+    other = verification.issue_code(personas["tracer"], case=case).code
+    with pytest.raises(CommandError, match="download failed"):
+        call_command(
+            "proximity",
+            "client",
+            "--server",
+            live_server.url,
+            "--code",
+            other,
+            stdout=StringIO(),
+        )
