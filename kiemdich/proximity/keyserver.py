@@ -277,7 +277,12 @@ def report_exposure(
         raise UploadRefused("no_keys", _("Give the keys the phone matched (at most 56)."))
     spans: dict[bytes, HeardKey] = {}
     for item in heard:
-        if item.last_seen < item.first_seen or item.first_seen > now + dt.timedelta(minutes=5):
+        if (
+            item.first_seen.tzinfo is None
+            or item.last_seen.tzinfo is None
+            or item.last_seen < item.first_seen
+            or item.first_seen > now + dt.timedelta(minutes=5)
+        ):
             raise UploadRefused("time_invalid", _("When a key was heard is not possible."))
         spans[_decode_key(item.key)] = item
     links = ConsentedKey.objects.filter(key_data__in=list(spans)).select_related(

@@ -140,6 +140,24 @@ def test_a_code_by_hand_links_no_case_even_with_consent(client, personas):
     assert not ConsentedKey.objects.exists()
 
 
+def test_sharing_impossible_times_is_refused(client, db):
+    body = {
+        "personToken": person_token(warned_person()),
+        "exposures": [
+            {
+                "key": b64(b"k" * 16),
+                "rollingStartNumber": TODAY,
+                "firstSeen": "2026-12-01T10:00:00",  # no time zone
+                "lastSeen": "2026-12-01T10:30:00",
+            }
+        ],
+    }
+    answer = post(client, "exposures", body)
+    assert (answer.status_code, answer.json()["code"]) == (400, "time_invalid")
+    body["exposures"][0].update(firstSeen="2026-12-01T11:00:00Z", lastSeen="2026-12-01T10:00:00Z")
+    assert post(client, "exposures", body).json()["code"] == "time_invalid"
+
+
 def test_sharing_needs_the_persons_own_token(client, db):
     answer = post(client, "exposures", {"personToken": "forged", "exposures": []})
     assert (answer.status_code, answer.json()["code"]) == (400, "person_invalid")
