@@ -140,7 +140,7 @@ def test_a_code_by_hand_links_no_case_even_with_consent(client, personas):
     assert not ConsentedKey.objects.exists()
 
 
-def test_sharing_impossible_times_is_refused(client, db):
+def test_sharing_impossible_times_is_refused(client, binh_phuoc):
     body = {
         "personToken": person_token(warned_person()),
         "exposures": [
