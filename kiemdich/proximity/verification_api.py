@@ -28,13 +28,13 @@ from .models import TestType
 router = Router(tags=["proximity"])
 
 
-class CodeIn(Schema):
+class VerificationCodeIn(Schema):
     case_id: int | None = Field(None, description="The case it is for; none: a code by hand.")
     symptom_onset: dt.date | None = Field(None, description="Default: the case's onset.")
     test_type: str = Field(TestType.CONFIRMED, description='Only "confirmed".')
 
 
-class CodeOut(Schema):
+class VerificationCodeOut(Schema):
     code: str = Field(description="8 digits, valid 15 minutes: read it out to the person.")
     long_code: str = Field(description="16 characters, valid 24 hours: for a link by SMS.")
     expires_at: dt.datetime
@@ -44,8 +44,8 @@ class CodeOut(Schema):
     daily_quota: int
 
 
-@router.post("/codes", response={201: CodeOut}, summary="Issue a verification code (tracers)")
-def issue_code(request: HttpRequest, payload: CodeIn):
+@router.post("/codes", response={201: VerificationCodeOut}, summary="Issue a verification code (tracers)")
+def issue_code(request: HttpRequest, payload: VerificationCodeIn):
     user = request.auth
     if not works_with_personal_data(user):
         raise PermissionDenied(_("Verification codes are issued by health tracers of an area."))
