@@ -162,6 +162,7 @@ def register_routers() -> None:
     from kiemdich.hotline.api import stats as hotline_stats_router
     from kiemdich.messaging.api import router as campaigns_router
     from kiemdich.proximity.exports_api import router as proximity_exports_router
+    from kiemdich.proximity.verification_api import router as proximity_router
     from kiemdich.reports.api import router as reports_router
     from kiemdich.tracing.api import router as tracing_router
     from kiemdich.venues.api import router as venues_router
@@ -180,6 +181,7 @@ def register_routers() -> None:
     api.add_router("/campaigns", campaigns_router)
     api.add_router("/proximity", proximity_exports_router)
     api.add_router("/tickets", hotline_router)
+    api.add_router("/proximity", proximity_router)
 
 
 register_routers()

@@ -91,6 +91,9 @@ HOTLINE_ESCALATION_STEPS = [
 ]
 HOTLINE_CHECK_EVERY = int(os.environ.get("KIEMDICH_HOTLINE_CHECK_EVERY", "5"))
 HOTLINE_DIGEST_FROM = int(os.environ.get("KIEMDICH_HOTLINE_DIGEST_FROM", "3"))
+# Bluetooth verification codes an area (the case's, or the tracer's) may issue per day
+# (kiemdich/proximity/verification.py): a stolen tracer account cannot mint a flood of uploads.
+PROXIMITY_DAILY_CODES = int(os.environ.get("KIEMDICH_PROXIMITY_DAILY_CODES", "200"))
 # Daily report deadlines, local time (seed 002): units to their district, districts to the province.
 REPORT_DEADLINE_UNIT = os.environ.get("KIEMDICH_REPORT_DEADLINE_UNIT", "15:00")
 REPORT_DEADLINE_DISTRICT = os.environ.get("KIEMDICH_REPORT_DEADLINE_DISTRICT", "16:00")
@@ -303,6 +306,11 @@ RATELIMIT_DEFAULTS = {
     # per phone number whoever asks (an SMS flood to one phone from many accounts).
     "phone-code": "30/h",
     "phone-code-phone": "5/h",
+    # Bluetooth exposure notification (proximity): a verification code claimed for a token (an
+    # 8-digit code is guessed by trying, so tight), and the phone's other public writes (the
+    # certificate, the key upload, an exposure shared with tracing).
+    "proximity-verify": "30/h",
+    "proximity-upload": "120/h",
     # Failed sign-ins, then locked out until the window ends: of one username from one address
     # (so a stranger cannot lock an official out everywhere), of one username from anywhere
     # (guessing from many addresses), and from one address whatever the username.

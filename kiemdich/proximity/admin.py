@@ -1,11 +1,12 @@
-"""Admin pages of the export publishing, read-only: files, runs and signing keys are written
-by the export run and `kiemdich proximity rotate-key` alone (a hand-edited row would no longer
-describe the file on disk, or the key phones hold). A key's salt is not shown: with the master
-secret it is the private key."""
+"""Read-only admin of the proximity app. Export files, runs and signing keys are written by the
+export run and `kiemdich proximity rotate-key` alone (a hand-edited row would no longer describe
+the file on disk, or the key phones hold); verification codes are issued by tracers through
+`verification.issue_code` and used by phones. No secret is shown: not a signing key's salt (with
+the master secret it is the private key), not the codes' HMACs, not the token id, not the keys."""
 
 from django.contrib import admin
 
-from .models import ExportFile, ExportRun, SigningKey
+from .models import ConsentedKey, ExportFile, ExportRun, SigningKey, VerificationCode
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -50,3 +51,31 @@ class ExportRunAdmin(ReadOnlyAdmin):
         "keys_deleted",
         "error",
     ]
+
+
+@admin.register(VerificationCode)
+class VerificationCodeAdmin(ReadOnlyAdmin):
+    list_display = ["created_at", "unit", "case", "issued_by", "claimed_at", "uploaded_at"]
+    list_filter = ["test_type"]
+    date_hierarchy = "created_at"
+    list_select_related = ["unit", "issued_by"]
+    fields = [
+        "unit",
+        "case",
+        "issued_by",
+        "test_type",
+        "symptom_onset",
+        "created_at",
+        "expires_at",
+        "long_expires_at",
+        "claimed_at",
+        "token_used_at",
+        "uploaded_at",
+    ]
+
+
+@admin.register(ConsentedKey)
+class ConsentedKeyAdmin(ReadOnlyAdmin):
+    list_display = ["case", "rolling_start", "rolling_period", "received_at"]
+    fields = ["case", "rolling_start", "rolling_period", "received_at"]
+    date_hierarchy = "received_at"

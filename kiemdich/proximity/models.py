@@ -123,3 +123,93 @@ class ExportRun(models.Model):
 
     def __str__(self) -> str:
         return f"{self.started_at:%Y-%m-%d %H:%M}"
+
+
+class TestType(models.TextChoices):
+    """What the case's test said; a verification code is issued for confirmed cases only
+    (the reference server also knows "likely" and "negative", which this province does not
+    publish)."""
+
+    CONFIRMED = "confirmed", _("confirmed")
+
+
+class VerificationCode(models.Model):
+    """A one-time code a health tracer gave a confirmed case, and what the phone did with it.
+
+    Only HMACs of the codes are stored (`verification.code_hash`, keyed with SECRET_KEY): a
+    copy of the table gives nobody a code to claim. The short code (8 digits) is read out on
+    the phone within 15 minutes, the long one (16 characters) sent in a link, valid 24 hours;
+    claiming either claims both. The same row then records the token (`verify`) and the
+    certificate (`certificate`) the phone exchanged it for, each once, so a code, a token or
+    a certificate cannot be used twice.
+    """
+
+    code_hash = models.CharField(_("short code (HMAC)"), max_length=64, unique=True)
+    long_code_hash = models.CharField(_("long code (HMAC)"), max_length=64, unique=True)
+    #: The area whose daily quota the code counts in: the case's, else the tracer's.
+    unit = models.ForeignKey(
+        "geo.Unit", verbose_name=_("area"), on_delete=models.PROTECT, related_name="+"
+    )
+    #: The case the code was issued from (none for a code issued by hand). Consented uploads
+    #: link their keys to it; it goes with the case.
+    case = models.ForeignKey(
+        "tracing.Case",
+        verbose_name=_("case"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+    )
+    issued_by = models.ForeignKey(
+        "accounts.User",
+        verbose_name=_("issued by"),
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    test_type = models.CharField(
+        _("test type"), max_length=12, choices=TestType.choices, default=TestType.CONFIRMED
+    )
+    symptom_onset = models.DateField(_("symptom onset"), null=True, blank=True)
+    created_at = models.DateTimeField(_("issued at"))
+    expires_at = models.DateTimeField(_("short code valid until"))
+    long_expires_at = models.DateTimeField(_("long code valid until"))
+    claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
+    #: The id of the token the claim gave (signed into the token and the certificate).
+    token_id = models.CharField(_("token id"), max_length=32, blank=True, db_index=True)
+    token_used_at = models.DateTimeField(_("token exchanged at"), null=True, blank=True)
+    #: The tekmac of the certificate issued (base64), and when its keys were uploaded.
+    tekmac = models.CharField(_("tekmac"), max_length=64, blank=True)
+    uploaded_at = models.DateTimeField(_("keys uploaded at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("verification code")
+        verbose_name_plural = _("verification codes")
+        indexes = [models.Index(fields=["unit", "created_at"], name="verification_code_quota")]
+
+    def __str__(self) -> str:
+        return f"#{self.pk} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class ConsentedKey(models.Model):
+    """A diagnosis key a confirmed case agreed to link to their case, server-side only.
+
+    Kept only when the upload says the F0 consents: then a warned phone that chooses to share
+    who it is can be added to that case's F1 list. The link never leaves the server (exports
+    carry no case) and goes with the case (`retention.py`). Without consent there is no row.
+    """
+
+    case = models.ForeignKey(
+        "tracing.Case", verbose_name=_("case"), on_delete=models.CASCADE, related_name="+"
+    )
+    key_data = models.BinaryField(_("key"), max_length=16, unique=True)
+    rolling_start = models.PositiveIntegerField(_("rolling start interval"))
+    rolling_period = models.PositiveSmallIntegerField(_("rolling period"), default=144)
+    received_at = models.DateTimeField(_("received at"))
+
+    class Meta:
+        verbose_name = _("key linked with consent")
+        verbose_name_plural = _("keys linked with consent")
+
+    def __str__(self) -> str:
+        return f"{bytes(self.key_data).hex()[:8]}… → F0 #{self.case_id}"

@@ -42,6 +42,12 @@ Deliberately left out (nothing personal, or the same gate as a row above):
   files with headers, behind the import pages' own gate (tests/venues/test_import.py).
 - `/proximity/simulation/chart.png` and `table.csv`: the simulation page's chart and table,
   behind the page's own gate (tests/proximity/test_simulation_page.py).
+- `POST /api/v1/proximity/verify`, `/certificate`, `/keys`: public and rate-limited, a phone's
+  own steps; they hold no personal data (codes and keys name nobody). `POST
+  /api/v1/proximity/exposures`: a person's own write (their token in the body) joining a
+  case's F1 list, tested in tests/proximity/test_keys.py. `/proximity/codes/new/`: a code by
+  hand, for no case: the same tracer gate, nothing personal shown
+  (tests/proximity/test_pages.py).
 - The hotline operator: an area role with the tracer's reach (PERSONAL_DATA_ROLES), whose
   rows would repeat the tracer's; what only operators and supervisors do (logging a call,
   moving and reopening tickets) is the superuser's column here and tested for the operator in
@@ -131,6 +137,8 @@ MATRIX: dict[str, tuple] = {
     "POST /api/v1/cases/{id}/notify/preview":
                                          (401, 401, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
     "POST /api/v1/cases/{id}/notify":    (401, 401, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
+    # API: Bluetooth verification codes, issued by the case's own area only.
+    "POST /api/v1/proximity/codes":      (401, 401, 403, 403, 403, 201, 404, 201, 201, 201, 404, 403, 201),  # noqa: E501
     # API: staff scans. The poster is public, so a checkpoint one may not scan at is a 403.
     # Tracers trace; they do not staff checkpoints (accounts.access.scan_q).
     "POST /api/v1/checkins (person)":    (401, 401, 403, 201, 403, 201, 403, 201, 201, 403, 403, 201, 201),  # noqa: E501
@@ -171,6 +179,7 @@ MATRIX: dict[str, tuple] = {
     "/tracing/{id}/communes/25396/export.xlsx":
                                          (LOGIN, LOGIN, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
     "POST /tracing/{id}/contacts/{cid}/":(LOGIN, LOGIN, 403, 403, 403, 302, 404, 302, 302, 302, 404, 403, 302),  # noqa: E501
+    "/proximity/cases/{id}/code/":      (LOGIN, LOGIN, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
     # Pages: checkpoints
     "/venues/":                          (LOGIN, LOGIN, NONE, 200, NONE, 200, NONE, 200, 200, 200, NONE, 200, 200),  # noqa: E501
     "/venues/{id}/":                     (LOGIN, LOGIN, 404, 200, 404, 200, 404, 200, 200, 200, 404, 200, 200),  # noqa: E501
@@ -517,6 +526,10 @@ ENDPOINTS: dict[str, Endpoint] = {
         ),
         people=_neighbour,
     ),
+    "POST /api/v1/proximity/codes": Endpoint(
+        lambda c, w: c.api("POST", "/api/v1/proximity/codes", {"case_id": w.case.pk}),
+        people=_person,
+    ),
     "POST /api/v1/cases/{id}/trace": Endpoint(
         lambda c, w: c.api("POST", f"/api/v1/cases/{w.case.pk}/trace"), people=_person
     ),
@@ -607,6 +620,9 @@ ENDPOINTS: dict[str, Endpoint] = {
         people=_person,
     ),
     "/tracing/{id}/": Endpoint(lambda c, w: c.page("GET", f"/tracing/{w.case.pk}/"), people=_both),
+    "/proximity/cases/{id}/code/": Endpoint(
+        lambda c, w: c.page("GET", f"/proximity/cases/{w.case.pk}/code/"), people=_person
+    ),
     "/tracing/{id}/communes/25396/": Endpoint(
         lambda c, w: c.page("GET", f"/tracing/{w.case.pk}/communes/25396/"), people=_neighbour
     ),

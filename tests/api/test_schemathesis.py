@@ -20,6 +20,7 @@ rows. Findings are collected (the shortest example per operation and kind) and r
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import itertools
 import json
@@ -59,6 +60,8 @@ from kiemdich.hotline.models import Agency, Segment, Supervisor, Ticket, TicketE
 from kiemdich.messaging import campaigns
 from kiemdich.messaging.models import Campaign, Message
 from kiemdich.orgs.models import Group, Headcount, Organization, OrgKind
+from kiemdich.proximity import client as proximity_client
+from kiemdich.proximity import tekmac, verification
 from kiemdich.reports.models import DailyReport, MissedDeadline
 from kiemdich.tracing.models import Case, Contact
 from kiemdich.tracing.services import record_case
@@ -103,6 +106,7 @@ VALID_BODY = {
     "confirm": True,  # starting a campaign, warning contacts must say so
     "recipients": 1,  # the contacts a warning goes to: the fixture's one
     "description": "Tụ tập đông người ở chợ",  # a hotline report
+    "ekeyhmac": "A" * 43 + "=",  # a phone's tekmac (proximity): any 32 bytes in base64
     **KNOWN_BODY,
 }
 NUL = "a\x00b"
@@ -168,6 +172,10 @@ def describe(case) -> str:
     if isinstance(case.body, dict | list | str | int | float | bool):
         line += f"  body={json.dumps(case.body, ensure_ascii=False)}"
     return line
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
 
 
 def aim(case):
@@ -321,6 +329,37 @@ def test_every_operation_survives_schemathesis(personas, django_wsgi_app):
     valid_body["code"] = code
     valid_body["person_ids"] = [person.pk]
     valid_body["agency_id"] = health.pk
+    # A phone's Bluetooth steps (proximity): a code to claim, a token to trade, a certificate
+    # for a phone's keys, the person's token to share an exposure with. Each request is rolled
+    # back, so each single-use value is fresh every time.
+    fresh = verification.issue_code(personas["district"], case=case)
+    traded = verification.verify_code(verification.issue_code(personas["district"], case=case).code)
+    spent = verification.verify_code(verification.issue_code(personas["district"], case=case).code)
+    keys = proximity_client.make_keys(timezone.now(), 2)
+    secret = tekmac.new_secret()
+    refs = [tekmac.KeyRef(b64(k.key), k.rolling_start, k.rolling_period) for k in keys]
+    certificate = verification.issue_certificate(spent.token, tekmac.calculate_b64(secret, refs))
+    seen = timezone.now() - dt.timedelta(hours=1)
+    valid_body.update(
+        token=traded.token,
+        temporaryExposureKeys=[
+            {"key": r.key, "rollingStartNumber": r.rolling_start, "rollingPeriod": r.rolling_period}
+            for r in refs
+        ],
+        verificationPayload=certificate.certificate,
+        hmacKey=b64(secret),
+        personToken=person_token(person),
+        exposures=[
+            {
+                "key": refs[0].key,
+                "rollingStartNumber": refs[0].rolling_start,
+                "firstSeen": seen.isoformat(),
+                "lastSeen": (seen + dt.timedelta(minutes=20)).isoformat(),
+            }
+        ],
+    )
+    #: Body values of one operation only (`code` is the phone check's everywhere else).
+    per_operation = {"/api/v1/proximity/verify": {"code": fresh.code}}
 
     schema = schemathesis.openapi.from_wsgi(SCHEMA_URL, django_wsgi_app)
     operations = [result.ok() for result in schema.get_all_operations()]
@@ -418,10 +457,9 @@ def test_every_operation_survives_schemathesis(personas, django_wsgi_app):
                 yield f"{name}={value!r}{suffix}", True, strategy.map(aim)
 
             body = body_schema(operation)
-            known = set(body.get("required", [])) | (
-                set(body.get("properties", {})) & set(valid_body)
-            )
-            base = {k: valid_body[k] for k in known}
+            values = {**valid_body, **per_operation.get(operation.path, {})}
+            known = set(body.get("required", [])) | (set(body.get("properties", {})) & set(values))
+            base = {k: values[k] for k in known}
             if base:
                 strategy = operation.as_strategy(
                     path_parameters={**path, **fixed} or None, query=query or None, body=base
