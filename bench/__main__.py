@@ -47,15 +47,27 @@ from .summary import (
 #: In the order they run: `scans` last of those sharing the data, so its own random draws never
 #: change the others' data; `tracing` after it, since its 2 M check-ins of its own would change
 #: the table the load tests write to; `adoption` after them, since it loads every province's
-#: units; `exports` (GAEN export files, in memory, no database); `monitoring` (200,000 people
-#: under quarantine, its own people and units) last.
-NAMES = ("checkpoints", "posters", "scans", "tracing", "adoption", "exports", "monitoring")
+#: units; `exports` (GAEN export files, in memory, no database) and `proximity` (matching on a
+#: phone and the simulator, no database either); `hotline` (1 M tickets of the province, its own
+#: tables) and `monitoring` (200,000 people under quarantine, its own people and units) at the end.
+NAMES = (
+    "checkpoints",
+    "posters",
+    "scans",
+    "tracing",
+    "adoption",
+    "exports",
+    "proximity",
+    "hotline",
+    "monitoring",
+)
 ROOT = Path(__file__).resolve().parent.parent
 LATEST = ROOT / "bench" / "latest.md"
 README = ROOT / "README.md"
 TRACING_SCALE = 1.0
 INSTALLS = 10_000_000
 MONITORED = 200_000
+HOTLINE_TICKETS = 1_000_000
 
 
 @dataclass(frozen=True)
@@ -69,6 +81,7 @@ class Run:
     monitored: int
     strict: bool
     markdown: Path | None
+    hotline_tickets: int = HOTLINE_TICKETS
 
     @property
     def whole(self) -> bool:
@@ -80,6 +93,7 @@ class Run:
             and self.tracing_scale == TRACING_SCALE
             and self.installs == INSTALLS
             and self.monitored == MONITORED
+            and self.hotline_tickets == HOTLINE_TICKETS
         )
 
 
@@ -126,6 +140,12 @@ def parse_args(argv: list[str]) -> Run:
         help="people under monitoring in `monitoring`, default %(default)s",
     )
     parser.add_argument(
+        "--hotline-tickets",
+        type=int,
+        default=HOTLINE_TICKETS,
+        help="tickets of `hotline`, default %(default)s",
+    )
+    parser.add_argument(
         "--strict",
         action="store_true",
         help="exit with status 3 when a figure misses its target (by default a MISS is only shown)",
@@ -142,6 +162,8 @@ def parse_args(argv: list[str]) -> Run:
         parser.error("--installs must be at least 1")
     if args.monitored < 1:
         parser.error("--monitored must be at least 1")
+    if args.hotline_tickets < 1:
+        parser.error("--hotline-tickets must be at least 1")
     if not 0 < args.tracing_scale <= 1:
         parser.error("--tracing-scale must be more than 0 and at most 1")
     unknown = sorted(set(args.names) - set(NAMES))
@@ -163,6 +185,7 @@ def parse_args(argv: list[str]) -> Run:
         args.monitored,
         args.strict,
         args.markdown,
+        args.hotline_tickets,
     )
     if run.markdown is None and run.whole:
         run = replace(run, markdown=LATEST)
@@ -262,7 +285,17 @@ def main(argv: list[str]) -> int:
     facts = machine(server)
     print_header(facts)
 
-    from . import adoption, checkpoints, exports, monitoring, posters, scans, tracing
+    from . import (
+        adoption,
+        checkpoints,
+        exports,
+        hotline,
+        monitoring,
+        posters,
+        proximity,
+        scans,
+        tracing,
+    )
     from .data import Dataset
 
     benchmarks: dict[str, Callable[[Dataset, Options], list[Figure]]] = {
@@ -273,6 +306,8 @@ def main(argv: list[str]) -> int:
         "adoption": partial(adoption.run, installs=run.installs),
         "exports": exports.run,
         "monitoring": partial(monitoring.run, people=run.monitored),
+        "proximity": proximity.run,
+        "hotline": partial(hotline.run, tickets=run.hotline_tickets),
     }
     dataset = Dataset(server)
     figures: list[Figure] = []

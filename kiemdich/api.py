@@ -158,14 +158,19 @@ def register_routers() -> None:
     from kiemdich.checkins.api import scans as scans_router
     from kiemdich.declarations.api import router as declarations_router
     from kiemdich.geo.api import router as geo_router
+    from kiemdich.hotline.api import router as hotline_router
+    from kiemdich.hotline.api import stats as hotline_stats_router
     from kiemdich.messaging.api import router as campaigns_router
     from kiemdich.monitoring.api import router as monitoring_router
+    from kiemdich.proximity.exports_api import router as proximity_exports_router
+    from kiemdich.proximity.verification_api import router as proximity_router
     from kiemdich.reports.api import router as reports_router
     from kiemdich.tracing.api import router as tracing_router
     from kiemdich.venues.api import router as venues_router
 
     api.add_router("/units", geo_router)
     api.add_router("/venues", venues_router)
+    api.add_router("/stats/hotline", hotline_stats_router)
     api.add_router("/stats", stats_router)
     api.add_router("/checkins", scans_router)
     api.add_router("/declarations", declarations_router)
@@ -176,6 +181,9 @@ def register_routers() -> None:
     api.add_router("/reports", reports_router)
     api.add_router("/orgs", orgs_router)
     api.add_router("/campaigns", campaigns_router)
+    api.add_router("/proximity", proximity_exports_router)
+    api.add_router("/tickets", hotline_router)
+    api.add_router("/proximity", proximity_router)
 
 
 register_routers()

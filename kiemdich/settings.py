@@ -79,6 +79,21 @@ ALLOWED_HOSTS = [
 ]
 PUBLIC_URL = os.environ.get("KIEMDICH_PUBLIC_URL", "http://127.0.0.1:8000").rstrip("/")
 RETENTION_DAYS = int(os.environ.get("KIEMDICH_RETENTION_DAYS", "30"))
+# The hotline 1022 (kiemdich/hotline): minutes from receipt to the first acknowledgement and to
+# the resolution (per category in the admin's "category limits"), the escalation steps as shares
+# of the limit in % (80: the warning to the agency's head and the supervisors; 100: the breach, to
+# the supervisors and the province's officers), how often the check runs (minutes), and from how
+# many notices at once a recipient gets one digest instead.
+HOTLINE_FIRST_RESPONSE_MINUTES = int(os.environ.get("KIEMDICH_HOTLINE_FIRST_RESPONSE", "30"))
+HOTLINE_RESOLUTION_MINUTES = int(os.environ.get("KIEMDICH_HOTLINE_RESOLUTION", "300"))
+HOTLINE_ESCALATION_STEPS = [
+    int(step) for step in os.environ.get("KIEMDICH_HOTLINE_ESCALATION_STEPS", "80,100").split(",")
+]
+HOTLINE_CHECK_EVERY = int(os.environ.get("KIEMDICH_HOTLINE_CHECK_EVERY", "5"))
+HOTLINE_DIGEST_FROM = int(os.environ.get("KIEMDICH_HOTLINE_DIGEST_FROM", "3"))
+# Bluetooth verification codes an area (the case's, or the tracer's) may issue per day
+# (kiemdich/proximity/verification.py): a stolen tracer account cannot mint a flood of uploads.
+PROXIMITY_DAILY_CODES = int(os.environ.get("KIEMDICH_PROXIMITY_DAILY_CODES", "200"))
 # Daily report deadlines, local time (seed 002): units to their district, districts to the province.
 REPORT_DEADLINE_UNIT = os.environ.get("KIEMDICH_REPORT_DEADLINE_UNIT", "15:00")
 REPORT_DEADLINE_DISTRICT = os.environ.get("KIEMDICH_REPORT_DEADLINE_DISTRICT", "16:00")
@@ -97,6 +112,21 @@ MESSAGE_SENDER = os.environ.get(
 # Hours during which the same reminder may not go to the same area or organization again
 # (kiemdich.messaging.campaigns.refuse_repeat); 0 turns the rule off.
 CAMPAIGN_REPEAT_HOURS = float(os.environ.get("KIEMDICH_CAMPAIGN_REPEAT_INTERVAL", "24"))
+
+# Close-contact detection: the export files phones download (kiemdich.proximity.publishing).
+# An hour's keys are published once the hour has ended and this many minutes more have passed
+# (uploads still in flight at the top of the hour land in their hour first).
+PROXIMITY_EXPORT_DELAY_MINUTES = int(os.environ.get("KIEMDICH_PROXIMITY_EXPORT_DELAY", "15"))
+# Every file is padded with random decoys to this many keys plus a random 0..jitter.
+PROXIMITY_EXPORT_MIN_KEYS = int(os.environ.get("KIEMDICH_PROXIMITY_EXPORT_MIN_KEYS", "1000"))
+PROXIMITY_EXPORT_JITTER = int(os.environ.get("KIEMDICH_PROXIMITY_EXPORT_JITTER", "100"))
+# The files' region and the signing keys' verification_key_id: Viet Nam's MCC.
+PROXIMITY_REGION = os.environ.get("KIEMDICH_PROXIMITY_REGION", "452")
+# A new signing key signs only this many hours after `kiemdich proximity rotate-key` made it,
+# so phones have fetched its public key before the first file it signs.
+PROXIMITY_KEY_ACTIVATION_HOURS = float(
+    os.environ.get("KIEMDICH_PROXIMITY_KEY_ACTIVATION_HOURS", "48")
+)
 
 # Background work (DESIGN.md §2): the embedded default runs each task at once, in-process;
 # production sets KIEMDICH_TASKS=database and runs `kiemdich db_worker` beside the web server.
@@ -120,6 +150,7 @@ INSTALLED_APPS = [
     "kiemdich.checkins",
     "kiemdich.tracing",
     "kiemdich.proximity",
+    "kiemdich.hotline",
     "kiemdich.monitoring",
     "kiemdich.messaging",
     "kiemdich.adoption",
@@ -277,12 +308,18 @@ RATELIMIT_DEFAULTS = {
     # per phone number whoever asks (an SMS flood to one phone from many accounts).
     "phone-code": "30/h",
     "phone-code-phone": "5/h",
+    # Bluetooth exposure notification (proximity): a verification code claimed for a token (an
+    # 8-digit code is guessed by trying, so tight), and the phone's other public writes (the
+    # certificate, the key upload, an exposure shared with tracing).
+    "proximity-verify": "30/h",
+    "proximity-upload": "120/h",
     # Failed sign-ins, then locked out until the window ends: of one username from one address
     # (so a stranger cannot lock an official out everywhere), of one username from anywhere
     # (guessing from many addresses), and from one address whatever the username.
     "login-user": "5/15m",
     "login-account": "50/h",
     "login-address": "30/15m",  # failed sign-ins per client address
+    "hotline-report": "10/h",  # citizens' reports to the hotline, public form and Open311
 }
 RATELIMITS = {
     group: os.environ.get("KIEMDICH_RATELIMIT_" + group.upper().replace("-", "_"), rate)
@@ -394,3 +431,9 @@ LOGGING = {
 QR_SIGNING_KEY = required_secret(
     "KIEMDICH_QR_SIGNING_KEY", "qr_signing_key", min_length=32, min_unique=10
 )
+
+# Master secret the P-256 keys signing the proximity export files are derived from (with each
+# key's random salt, kiemdich.proximity.signing): only public keys and salts are stored. Unset,
+# it is SECRET_KEY (under its own HKDF label); changing it makes the stored keys unusable, and
+# the export run then refuses to sign until `kiemdich proximity rotate-key --now` makes a new one.
+PROXIMITY_SIGNING_SECRET = os.environ.get("KIEMDICH_PROXIMITY_SIGNING_SECRET", "") or SECRET_KEY

@@ -8,6 +8,7 @@ from kiemdich.api import api
 from kiemdich.checkins import selfscan
 from kiemdich.checkins import urls as checkins_urls
 from kiemdich.declarations import views as declaration_views
+from kiemdich.hotline import urls as hotline_urls
 from kiemdich.orgs import urls as orgs_urls
 from kiemdich.ratelimit import login_lockout
 from kiemdich.venues import urls as venues_urls
@@ -33,11 +34,17 @@ urlpatterns = [
     path("stats/", include("kiemdich.checkins.urls")),
     path("tracing/", include("kiemdich.tracing.urls")),
     path("monitoring/", include("kiemdich.monitoring.urls")),
+    path("proximity/", include("kiemdich.proximity.urls")),
     path("adoption/", include("kiemdich.adoption.urls")),
     path("reports/", include("kiemdich.reports.urls")),
     # Organizations: orgs' list import, then adoption's pages of their install figures.
     path("orgs/", include((orgs_urls.urlpatterns + org_urls.urlpatterns, orgs_urls.app_name))),
     path("campaigns/", include("kiemdich.messaging.urls")),
+    path("proximity/", include("kiemdich.proximity.exports_urls")),
+    # The hotline 1022: officials' pages, the public's form and status, Open311 GeoReport v2.
+    path("hotline/", include("kiemdich.hotline.urls")),
+    path("1022/", include((hotline_urls.public_urlpatterns, "hotline-public"))),
+    path("open311/v2/", include((hotline_urls.open311_urlpatterns, "open311"))),
     path("signup/", account_views.signup, name="signup"),
     path("login/", login_lockout(auth_views.LoginView.as_view()), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),

@@ -273,7 +273,23 @@ def make_task_result(age):
     )
 
 
+def make_ticket_event(age):
+    """A line of a hotline ticket's history (an official's note), of a ticket resolved."""
+    from kiemdich.hotline import services
+    from kiemdich.hotline.models import Ticket, TicketEvent
+
+    now = timezone.now()
+    ticket = services.receive(
+        services.Report("call", "gathering", "25396", description="Tụ tập ở nhà ông A"),
+        now=now,
+    )
+    services.resolve(ticket, None, "Đã nhắc nhở ông A", now=now)
+    Ticket.objects.filter(pk=ticket.pk).update(received_at=now - age)
+    return TicketEvent.objects.filter(ticket=ticket).last()
+
+
 MAKERS = {
+    "hotline.TicketEvent": make_ticket_event,
     "checkins.Checkin": make_checkin,
     "checkins.PhoneCheck": make_phone_check,
     "declarations.Declaration": make_declaration,

@@ -20,6 +20,10 @@ The rules:
 - **Monitoring** (people under quarantine or isolation, their reports, alerts): officials of
   the commune responsible and above, as personal data; a transfer also the receiving commune's.
   The person reports through their signed link, not an account.
+- **Hotline tickets** (the caller's phone, what they reported): officials of the ticket's area
+  in a role that works with personal data (hotline operators, supervisors, officers, tracers),
+  and the members of an agency for the tickets their agency holds or held. Citizens see only
+  a ticket's public status, by its number (no gate: nothing personal is in it).
 - **Family members** (people declared from someone else's phone: a child, an elderly parent):
   the person who declared for them, through that phone's person token, and nobody else without
   an account; officials see them as anyone of their area.
@@ -271,6 +275,77 @@ def _transfer_q(user) -> Q:
     )
 
 
+# The hotline 1022
+
+
+def _agency_member_q(user, prefix: str = "") -> Q:
+    """Rows of the agencies `user` acts for (a member or the head)."""
+    agencies = apps.get_model("hotline", "Agency").objects.filter(Q(members=user) | Q(head=user))
+    return Q(**{f"{prefix}pk__in": agencies.values("pk")})
+
+
+def _ticket_q(user) -> Q:
+    """Tickets of the user's area for the roles that read personal data; an agency's members
+    see the tickets their agency holds or once held (its segments), wherever they are."""
+    if not _active(user):
+        return _NOTHING
+    own = _personal_area_q(user, "path")
+    if own == _EVERYTHING:
+        return own
+    held = apps.get_model("hotline", "Segment").objects.filter(_agency_member_q(user, "agency__"))
+    return _either(own, Q(pk__in=held.values("ticket_id")))
+
+
+def _agency_q(user) -> Q:
+    if not _active(user):
+        return _NOTHING
+    return _either(area_q(user, "unit__path"), _agency_member_q(user))
+
+
+def is_hotline_supervisor(user) -> bool:
+    """A supervisor of the hotline: an official of an area with a `hotline.Supervisor` row."""
+    if _superuser(user):
+        return True
+    return (
+        area_path(user) is not None
+        and apps.get_model("hotline", "Supervisor").objects.filter(user=user).exists()
+    )
+
+
+def may_operate_hotline(user) -> bool:
+    """May `user` log calls, move tickets between agencies and reopen them? Hotline operators
+    and supervisors, inside their area."""
+    if _superuser(user):
+        return True
+    if area_path(user) is None:
+        return False
+    return user.role == Role.HOTLINE_OPERATOR or is_hotline_supervisor(user)
+
+
+def may_work_ticket(user, ticket) -> bool:
+    """May `user` move, reopen or resolve this ticket as the hotline? (Its area's operators
+    and supervisors.)"""
+    return may_operate_hotline(user) and may_see_unit(user, ticket.commune)
+
+
+def may_act_for_agency(user, agency) -> bool:
+    """May `user` acknowledge, note, resolve and return tickets for `agency`?"""
+    if agency is None or not _active(user):
+        return False
+    if user.is_superuser or agency.head_id == user.pk:
+        return True
+    return agency.members.filter(pk=user.pk).exists()
+
+
+def may_edit_routing(user, unit) -> bool:
+    """May `user` edit the routing rules of `unit`? The province's officers and the
+    hotline's supervisors of the area: the rules are the province's, not each commune's."""
+    if _superuser(user):
+        return True
+    province = getattr(user, "role", None) == Role.PROVINCE_OFFICER
+    return (province or is_hotline_supervisor(user)) and may_see_unit(user, unit)
+
+
 _RULES = {
     "geo.unit": lambda user: area_q(user, "path"),
     "venues.venue": venue_q,
@@ -287,6 +362,9 @@ _RULES = {
     "monitoring.monitoring": lambda user: _personal_area_q(user, "commune__path"),
     "monitoring.alert": lambda user: _personal_area_q(user, "monitoring__commune__path"),
     "monitoring.transfer": _transfer_q,
+    "hotline.ticket": _ticket_q,
+    "hotline.agency": _agency_q,
+    "hotline.routingrule": lambda user: area_q(user, "unit__path"),
 }
 
 

@@ -8,11 +8,18 @@ the RPI belongs to. Each matched key is one person on one day: its sightings, th
 (from the AEM decrypted with the key's AEMK) and the risk (`encounters.risk`).
 
 Speed (bench/proximity.py): a phone checks tens of thousands of keys a day. The per-key cost is
-one HKDF and one AES-ECB call over all the period's blocks at once; the lookup of the RPIs is
-done for a whole batch of keys at once: one numpy gather of their low bits in the log's bitmap
-filter (`EncounterLog.index`), and only the few that pass (about 1 in 64) are looked up exactly,
-so the lookup adds little to the derivation itself. (A Python set lookup per derived RPI
-halves the rate; a `searchsorted` over the whole batch costs about as much as the derivation.)
+one HKDF (`protocol.rpik_fast`: precomputed HMAC pads, no HKDF object) and one AES-ECB call
+over all the period's blocks at once, written with `update_into` straight into one buffer the
+whole batch shares (no bytes object per key, no join); the padded inputs of a day are made once.
+The lookup of the RPIs is done for a whole batch of keys at once: one numpy gather of their low
+bits in a bitmap filter (`encounters.RpiFilter`), a second bitmap for the few that pass, and
+only the handful that pass both (about 1 in 4,000) are looked up exactly, so the lookup adds
+little to the derivation itself. (A Python set lookup per derived RPI halves the rate; a
+`searchsorted` over the whole batch costs about as much as the derivation.)
+
+Many phones at once (`match_many`, the simulator): each key's RPIs are derived once and looked
+up in one filter over every phone's log; a phone's own `match` is `match_many` of its one log,
+so both go through the same code.
 """
 
 from __future__ import annotations
@@ -23,7 +30,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import protocol
-from .encounters import EncounterLog, Risk, RiskConfig, Sighting, attenuation, risk
+from .encounters import (
+    EncounterLog,
+    Risk,
+    RiskConfig,
+    RpiFilter,
+    Sighting,
+    attenuation,
+    risk,
+)
 
 #: A sighting counts within this many intervals of its RPI's interval (2 hours).
 TOLERANCE_INTERVALS = 12
@@ -80,36 +95,21 @@ class _Padded:
         return found
 
 
-def _derive(keys: Sequence[DiagnosisKey], padded: _Padded) -> list[bytes]:
-    """Every key's RPIs over its rolling period: HKDF, then one AES-ECB call per key."""
-    rpik, rpis, get = protocol.rpik_fast, protocol.rpis, padded.get
-    return [
-        rpis(
-            rpik(k.key),
-            k.rolling_start,
-            k.rolling_period,
-            padded=get(k.rolling_start, k.rolling_period),
-        )
-        for k in keys
-    ]
+def _buffer() -> bytearray:
+    """Room for a batch's RPIs; `update_into` wants a block less one byte of slack at the end."""
+    return bytearray(BATCH * protocol.TEK_ROLLING_PERIOD * protocol.RPI_LENGTH + 15)
 
 
-def derive_only(keys: Iterable[DiagnosisKey]) -> int:
-    """The bare derivation matching does, without any lookup: the benchmark's baseline.
-
-    Returns the number of RPIs derived (so the work cannot be skipped as unused).
-    """
-    padded = _Padded()
-    total = 0
-    batch: list[DiagnosisKey] = []
-    for key in keys:
-        batch.append(key)
-        if len(batch) == BATCH:
-            total += sum(len(b) for b in _derive(batch, padded)) // protocol.RPI_LENGTH
-            batch = []
-    if batch:
-        total += sum(len(b) for b in _derive(batch, padded)) // protocol.RPI_LENGTH
-    return total
+def _derive_into(batch: Sequence[DiagnosisKey], padded: _Padded, view: memoryview) -> int:
+    """Every key's RPIs over its rolling period, one after the other into `view`; bytes written."""
+    rpik, encryptor, get = protocol.rpik_fast, protocol.rpi_encryptor, padded.get
+    offset = 0
+    for k in batch:
+        data = get(k.rolling_start, k.rolling_period)
+        end = offset + len(data)
+        encryptor(rpik(k.key)).update_into(data, view[offset : end + 15])
+        offset = end
+    return offset
 
 
 def _batches(keys: Iterable[DiagnosisKey]) -> Iterable[list[DiagnosisKey]]:
@@ -121,6 +121,39 @@ def _batches(keys: Iterable[DiagnosisKey]) -> Iterable[list[DiagnosisKey]]:
             batch = []
     if batch:
         yield batch
+
+
+def derive_only(keys: Iterable[DiagnosisKey]) -> int:
+    """The bare derivation matching does, without any lookup: the benchmark's baseline.
+
+    Returns the number of RPIs derived (so the work cannot be skipped as unused).
+    """
+    padded, buffer = _Padded(), _buffer()
+    view = memoryview(buffer)
+    return sum(_derive_into(b, padded, view) for b in _batches(keys)) // protocol.RPI_LENGTH
+
+
+class _Index:
+    """The filter over the logs' RPIs and, for an RPI that passed it, which logs hold it."""
+
+    def __init__(self, logs: Sequence[EncounterLog]) -> None:
+        self._logs = logs
+        self._holders: dict[bytes, list[int]] | None = None
+        if len(logs) == 1:
+            # A phone's own log keeps its filter between calls (`EncounterLog.index`).
+            self.filter = logs[0].index()
+            return
+        holders: dict[bytes, list[int]] = {}
+        for number, log in enumerate(logs):
+            for rpi in log:
+                holders.setdefault(rpi, []).append(number)
+        self._holders = holders
+        self.filter = RpiFilter(b"".join(holders))
+
+    def holders(self, rpi: bytes) -> Sequence[int]:
+        if self._holders is None:
+            return (0,) if rpi in self._logs[0] else ()
+        return self._holders.get(rpi, ())
 
 
 def _exposure(
@@ -148,6 +181,52 @@ def _exposure(
     return Exposure(key, tuple(contacts), score)
 
 
+def match_many(
+    keys: Iterable[DiagnosisKey],
+    logs: Sequence[EncounterLog],
+    config: RiskConfig | None = None,
+    *,
+    tolerance_intervals: int = TOLERANCE_INTERVALS,
+) -> list[list[Exposure]]:
+    """For each log, its exposures to any of `keys`, in the order of the keys.
+
+    Each key's RPIs are derived once for all the logs: what a phone does with its own log
+    (`match`), done for a whole simulated district at the cost of one phone.
+    """
+    config = config or RiskConfig()
+    results: list[list[Exposure]] = [[] for _ in logs]
+    index = _Index(logs)
+    if index.filter.empty:
+        return results
+    padded, buffer = _Padded(), _buffer()
+    view = memoryview(buffer)
+    size = protocol.RPI_LENGTH
+    for batch in _batches(keys):
+        used = _derive_into(batch, padded, view)
+        candidates = index.filter.candidates(buffer, used // size)
+        if not len(candidates):
+            continue
+        ends = np.cumsum([k.rolling_period for k in batch])
+        owners = np.searchsorted(ends, candidates, side="right")
+        hits: dict[tuple[int, int], list[tuple[int, bytes]]] = {}
+        for h, owner in zip(candidates.tolist(), owners.tolist(), strict=True):
+            rpi = bytes(buffer[h * size : (h + 1) * size])
+            holders = index.holders(rpi)
+            if not holders:
+                continue  # passed the filter by chance
+            key = batch[owner]
+            interval = key.rolling_start + h - (int(ends[owner]) - key.rolling_period)
+            for number in holders:
+                hits.setdefault((number, owner), []).append((interval, rpi))
+        for number, owner in sorted(hits):
+            exposure = _exposure(
+                batch[owner], hits[(number, owner)], logs[number], config, tolerance_intervals
+            )
+            if exposure is not None:
+                results[number].append(exposure)
+    return results
+
+
 def match(
     keys: Iterable[DiagnosisKey],
     log: EncounterLog,
@@ -156,30 +235,4 @@ def match(
     tolerance_intervals: int = TOLERANCE_INTERVALS,
 ) -> list[Exposure]:
     """The exposures in `log` to any of `keys`, in the order of the keys."""
-    config = config or RiskConfig()
-    if not len(log):
-        return []
-    bitmap, mask = log.index()
-    padded = _Padded()
-    exposures: list[Exposure] = []
-    size = protocol.RPI_LENGTH
-    for batch in _batches(keys):
-        joined = b"".join(_derive(batch, padded))
-        candidates = np.flatnonzero(bitmap[np.frombuffer(joined, dtype="<u8")[::2] & mask])
-        if not len(candidates):
-            continue
-        ends = np.cumsum([k.rolling_period for k in batch])
-        owners = np.searchsorted(ends, candidates, side="right")
-        per_key: dict[int, list[tuple[int, bytes]]] = {}
-        for h, owner in zip(candidates.tolist(), owners.tolist(), strict=True):
-            rpi = joined[h * size : (h + 1) * size]
-            if rpi not in log:
-                continue  # passed the filter by chance
-            key = batch[owner]
-            index = h - (int(ends[owner]) - key.rolling_period)
-            per_key.setdefault(owner, []).append((key.rolling_start + index, rpi))
-        for owner in sorted(per_key):
-            exposure = _exposure(batch[owner], per_key[owner], log, config, tolerance_intervals)
-            if exposure is not None:
-                exposures.append(exposure)
-    return exposures
+    return match_many(keys, [log], config, tolerance_intervals=tolerance_intervals)[0]

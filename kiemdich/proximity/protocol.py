@@ -28,6 +28,7 @@ import hmac
 import os
 import struct
 from dataclasses import dataclass
+from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
@@ -154,8 +155,18 @@ def rpis(
     a precomputed `padded_run(start, count)` (matching reuses it for every key of a day).
     """
     data = padded if padded is not None else padded_run(start, count)
-    enc = Cipher(algorithms.AES(_check_key(rpik_, "RPIK")), _ECB).encryptor()
+    enc = rpi_encryptor(_check_key(rpik_, "RPIK"))
     return enc.update(data) + enc.finalize()
+
+
+def rpi_encryptor(rpik_: bytes) -> Any:
+    """The AES-128-ECB encryptor under an RPIK that turns padded data into RPIs.
+
+    Bulk matching calls its `update_into` to write a key's RPIs straight into a shared buffer
+    (ECB keeps no state between blocks, so no `finalize` is needed); `rpik_` is not checked
+    here: `rpis` checks it, and matching passes `rpik_fast` outputs, always 16 bytes.
+    """
+    return Cipher(algorithms.AES(rpik_), _ECB).encryptor()
 
 
 def rpi(rpik_: bytes, interval: int) -> bytes:

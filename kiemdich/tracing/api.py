@@ -92,8 +92,9 @@ class TracedOut(CaseOut):
 
 
 class Evidence(Schema):
-    venue_id: int
-    venue_name: str
+    kind: str = Field(description='"qr" (scans at one checkpoint) or "bluetooth".')
+    venue_id: int | None
+    venue_name: str = Field(description='The checkpoint, or "Bluetooth".')
     met_person_id: int = Field(description="The F0 for an F1, the F1 for an F2.")
     together_from: dt.datetime
     together_until: dt.datetime
@@ -168,8 +169,9 @@ def _contact_out(contact: Contact) -> dict:
         "notes": contact.notes,
         "notified_at": contact.notified_at,
         "evidence": {
+            "kind": contact.evidence,
             "venue_id": contact.venue_id,
-            "venue_name": contact.venue.name,
+            "venue_name": contact.met_at,
             "met_person_id": contact.source_id,
             "together_from": contact.overlap_from,
             "together_until": contact.overlap_to,

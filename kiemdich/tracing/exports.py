@@ -92,7 +92,7 @@ def contacts_xlsx(case, commune, contacts, head: Letterhead) -> bytes:
             write_cell(sheet, row, 3, display_phone(person.phone) if person.phone else "", text_fmt)
             write_cell(sheet, row, 4, person.address, text_fmt)
             write_cell(sheet, row, 5, f"F{c.degree}", center_fmt)
-            write_cell(sheet, row, 6, c.venue.name, text_fmt)
+            write_cell(sheet, row, 6, c.met_at, text_fmt)
             write_cell(sheet, row, 7, local(c.overlap_from), text_fmt)
             write_cell(sheet, row, 8, local(c.overlap_to), text_fmt)
             write_cell(sheet, row, 9, str(c.get_status_display()), text_fmt)

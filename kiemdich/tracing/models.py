@@ -68,6 +68,14 @@ class Status(models.TextChoices):
     POSITIVE = "positive", _("tested positive")
 
 
+class Evidence(models.TextChoices):
+    """How a contact was found: both at a checkpoint by their QR scans, or by Bluetooth (a
+    warned phone that shared it heard the case's keys, which the case consented to link)."""
+
+    QR = "qr", _("QR scans")
+    BLUETOOTH = "bluetooth", _("Bluetooth")
+
+
 class ContactQuerySet(VisibleQuerySet):
     """`visible_to(user)`: each commune its own list; a district or province the lists under it."""
 
@@ -90,8 +98,17 @@ class Contact(models.Model):
         on_delete=models.CASCADE,
         related_name="+",
     )
+    evidence = models.CharField(
+        _("evidence"), max_length=10, choices=Evidence.choices, default=Evidence.QR
+    )
+    #: The checkpoint both scanned at; none for a contact found by Bluetooth.
     venue = models.ForeignKey(
-        "venues.Venue", verbose_name=_("checkpoint"), on_delete=models.CASCADE, related_name="+"
+        "venues.Venue",
+        verbose_name=_("checkpoint"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
     )
     overlap_from = models.DateTimeField(_("together from"))
     overlap_to = models.DateTimeField(_("together until"))
@@ -119,6 +136,13 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"F{self.degree} of case {self.case_id}"
+
+    @property
+    def met_at(self) -> str:
+        """Where they met, for lists, files and the API: the checkpoint, or "Bluetooth"."""
+        if self.venue_id is None:
+            return str(Evidence(self.evidence).label)
+        return self.venue.name
 
     @property
     def overlap(self) -> dt.timedelta:

@@ -23,7 +23,7 @@ from kiemdich.venues.models import Venue
 from kiemdich.venues.signing import InvalidPayload
 
 from . import search
-from .models import AFTER_CONFIRMATION, BEFORE_ONSET, Case, Contact, Status
+from .models import AFTER_CONFIRMATION, BEFORE_ONSET, Case, Contact, Evidence, Status
 
 
 class CaseError(FieldError, ValueError):
@@ -165,19 +165,42 @@ def trace_case(
         contact.degree = level
         contact.source_id = link.source_id
         contact.venue_id = link.venue_id
+        contact.evidence = Evidence.QR
         contact.overlap_from, contact.overlap_to = link.start, link.end
         contact.commune_id = people[person_id].commune_id or venues[link.venue_id].commune_id
         (changed if contact.pk else new).append(contact)
     Contact.objects.bulk_create(new, batch_size=1000)
     Contact.objects.bulk_update(
         changed,
-        ["degree", "source", "venue", "overlap_from", "overlap_to", "commune"],
+        ["degree", "source", "venue", "evidence", "overlap_from", "overlap_to", "commune"],
         batch_size=500,
     )
     case.traced_at = now
     case.save(update_fields=["traced_at"])
     levels = [level for level, _link in found.values()]
     return TraceReport(f1=levels.count(1), f2=levels.count(2), crowds=crowds)
+
+
+@transaction.atomic
+def add_bluetooth_contact(
+    case: Case, person: Person, start: dt.datetime, end: dt.datetime
+) -> Contact | None:
+    """List `person` as an F1 of `case` found by Bluetooth (proximity: the case consented to
+    link its keys, and the person's phone that heard them chose to say so). Someone listed
+    already (by scans, or an earlier report) keeps their entry: returns None."""
+    if person.pk == case.person_id or case.contacts.filter(person=person).exists():
+        return None
+    return Contact.objects.create(
+        case=case,
+        person=person,
+        degree=1,
+        source_id=case.person_id,
+        venue=None,
+        evidence=Evidence.BLUETOOTH,
+        overlap_from=start,
+        overlap_to=end,
+        commune=person.commune or case.unit,
+    )
 
 
 @transaction.atomic
@@ -210,6 +233,12 @@ def warning_text(contact: Contact) -> str:
     when they were near the case, and what to do."""
     at = timezone.localtime(contact.overlap_from)
     with translation.override("vi"):
+        if contact.venue_id is None:
+            return _(
+                "Your phone was near a COVID-19 case's phone for a while on %(date)s around "
+                "%(time)s. Watch your health, limit contacts, and call your commune health "
+                "station or 1022 for advice."
+            ) % {"date": f"{at:%d/%m}", "time": f"{at:%H:%M}"}
         return _(
             "You may have been in close contact with a COVID-19 case at %(venue)s on "
             "%(date)s around %(time)s. Watch your health, limit contacts, and call your "

@@ -39,7 +39,7 @@ from kiemdich.venues.models import Venue
 
 from . import audit, exports, search, services
 from .forms import CaseForm, ContactForm
-from .models import Case, Contact, Status
+from .models import Case, Contact, Evidence, Status
 from .services import CaseError, TraceReport, open_case, trace_case
 
 PER_PAGE = 50
@@ -176,6 +176,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
             f1=Count("pk", filter=Q(degree=1)),
             f2=Count("pk", filter=Q(degree=2)),
             unreached=Count("pk", filter=Q(status=Status.NOT_REACHED)),
+            bluetooth=Count("pk", filter=Q(evidence=Evidence.BLUETOOTH)),
         )
         .order_by("commune_id")
     )
@@ -209,6 +210,7 @@ def case_detail(request: HttpRequest, case_id: int) -> HttpResponse:
     totals = {
         "f1": sum(row["f1"] for row in by_commune),
         "f2": sum(row["f2"] for row in by_commune),
+        "bluetooth": sum(row["bluetooth"] for row in by_commune),
     }
     return render(
         request,

@@ -36,10 +36,26 @@ Deliberately left out (nothing personal, or the same gate as a row above):
 - Venue writes that hold no personal data (register, edit, approve...), the organization
   writes: tested in their apps; here only their reads (and the campaign's confirmation, which
   sends, and the question asked before closing a checkpoint).
+- `/api/v1/proximity/exports/...`, `/api/v1/proximity/public-keys`, `/proximity/public-keys/`:
+  the published export files and signing keys, public by design (random keys, no person).
 - The import templates (`/venues/import/template.xlsx`, `/orgs/import/template.xlsx`): empty
   files with headers, behind the import pages' own gate (tests/venues/test_import.py).
+- `/proximity/simulation/chart.png` and `table.csv`: the simulation page's chart and table,
+  behind the page's own gate (tests/proximity/test_simulation_page.py).
+- `POST /api/v1/proximity/verify`, `/certificate`, `/keys`: public and rate-limited, a phone's
+  own steps; they hold no personal data (codes and keys name nobody). `POST
+  /api/v1/proximity/exposures`: a person's own write (their token in the body) joining a
+  case's F1 list, tested in tests/proximity/test_keys.py. `/proximity/codes/new/`: a code by
+  hand, for no case: the same tracer gate, nothing personal shown
+  (tests/proximity/test_pages.py).
 - The hotline operator: an area role with the tracer's reach (PERSONAL_DATA_ROLES), whose
-  rows would repeat the tracer's.
+  rows would repeat the tracer's; what only operators and supervisors do (logging a call,
+  moving and reopening tickets) is the superuser's column here and tested for the operator in
+  tests/hotline. The world's hotline ticket is held by a police station whose only member is
+  the citizen's account (agency staff sign up as citizens and are added to their agency).
+- The hotline's other steps (`note`, `return`) and page forms: the gates of `acknowledge` and
+  `resolve` (in the table); the public report form and Open311's POST: public writes, tested in
+  tests/hotline (their answers name nothing but the new number).
 """
 
 from __future__ import annotations
@@ -64,6 +80,8 @@ from kiemdich.declarations.cookies import PERSON_COOKIE
 from kiemdich.declarations.models import Person
 from kiemdich.declarations.services import personal_qr_url
 from kiemdich.geo.models import Unit
+from kiemdich.hotline import services as hotline
+from kiemdich.hotline.models import Agency
 from kiemdich.messaging.models import Campaign, Message
 from kiemdich.monitoring import services as monitoring
 from kiemdich.monitoring.links import report_token
@@ -138,6 +156,8 @@ MATRIX: dict[str, tuple] = {
     "POST /api/v1/monitoring/{id}/close":
                                          (401, 401, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
     "GET /api/v1/monitoring/dashboard":  (401, 401, 403, 403, 403, 200, 200, 200, 200, 200, 200, 403, 200),  # noqa: E501
+    # API: Bluetooth verification codes, issued by the case's own area only.
+    "POST /api/v1/proximity/codes":      (401, 401, 403, 403, 403, 201, 404, 201, 201, 201, 404, 403, 201),  # noqa: E501
     # API: staff scans. The poster is public, so a checkpoint one may not scan at is a 403.
     # Tracers trace; they do not staff checkpoints (accounts.access.scan_q).
     "POST /api/v1/checkins (person)":    (401, 401, 403, 201, 403, 201, 403, 201, 201, 403, 403, 201, 201),  # noqa: E501
@@ -195,6 +215,7 @@ MATRIX: dict[str, tuple] = {
                                          (LOGIN, LOGIN, 403, 403, 403, 302, 404, 302, 302, 302, 404, 403, 302),  # noqa: E501
     "/monitoring/r/<token>/":            (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),  # noqa: E501
     "/monitoring/me/":                   (302, 200, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302),  # noqa: E501
+    "/proximity/cases/{id}/code/":      (LOGIN, LOGIN, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
     # Pages: checkpoints
     "/venues/":                          (LOGIN, LOGIN, NONE, 200, NONE, 200, NONE, 200, 200, 200, NONE, 200, 200),  # noqa: E501
     "/venues/{id}/":                     (LOGIN, LOGIN, 404, 200, 404, 200, 404, 200, 200, 200, 404, 200, 200),  # noqa: E501
@@ -221,13 +242,39 @@ MATRIX: dict[str, tuple] = {
     "POST /campaigns/new/confirm/":      (LOGIN, LOGIN, 403, 403, 403, 302, 403, 302, 302, 403, 403, 403, 302),  # noqa: E501
     "/orgs/":                            (LOGIN, LOGIN, 403, 403, 403, 200, NONE, 200, 200, 403, 403, 200, 200),  # noqa: E501
     "/reports/?unit=25396":              (LOGIN, LOGIN, 403, 403, 403, 200, 403, 200, 200, 200, 403, 403, 200),  # noqa: E501
+    # The Bluetooth export files' status: counts, no person; officers and tracers of any area.
+    "/proximity/exports/":               (LOGIN, LOGIN, 403, 403, 403, 200, 200, 200, 200, 200, 200, 403, 200),  # noqa: E501
+    # The close-contact simulation: a synthetic district, no person in it; for those who trace.
+    "/proximity/simulation/":            (LOGIN, LOGIN, 403, 403, 403, 200, 200, 200, 200, 200, 200, 403, 200),  # noqa: E501
     # Pages: the start pages. Only the phone's own person is named; officials get counts, and
     # their bulletin names nobody; an owner (and the school's admin) their checkpoints.
     "/ (people)":                        (NONE, 200, NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE),  # noqa: E501
     "/today/ (people)":                  (LOGIN, LOGIN, NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE),  # noqa: E501
     "/today/ (checkpoints)":             (LOGIN, LOGIN, NONE, 200, NONE, NONE, NONE, NONE, NONE, NONE, NONE, 200, NONE),  # noqa: E501
     "/units/25396/":                     (LOGIN, LOGIN, 403, 403, 403, 200, 403, 200, 200, 200, 403, 403, 200),  # noqa: E501
+    # The hotline 1022. A ticket: officials of its area in a role with personal data, and the
+    # members of the agency holding it (the citizen here); acting on it: that agency (or the
+    # hotline's operators and supervisors: the superuser here). Reopening an open ticket is a
+    # 409 once the gate lets one through.
+    "POST /api/v1/tickets":              (401, 401, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 201),  # noqa: E501
+    "GET /api/v1/tickets/{id}":          (401, 401, 200, 404, 404, 200, 404, 200, 200, 200, 404, 404, 200),  # noqa: E501
+    "POST /api/v1/tickets/{id}/acknowledge":
+                                         (401, 401, 200, 404, 404, 403, 404, 403, 403, 403, 404, 404, 200),  # noqa: E501
+    "POST /api/v1/tickets/{id}/resolve": (401, 401, 200, 404, 404, 403, 404, 403, 403, 403, 404, 404, 200),  # noqa: E501
+    "POST /api/v1/tickets/{id}/reassign":(401, 401, 403, 404, 404, 403, 404, 403, 403, 403, 404, 404, 200),  # noqa: E501
+    "POST /api/v1/tickets/{id}/reopen":  (401, 401, 403, 404, 404, 403, 404, 403, 403, 403, 404, 404, 409),  # noqa: E501
+    "GET /api/v1/stats/hotline":         (401, 401, 404, 404, 404, 200, 404, 200, 200, 200, 404, 404, 200),  # noqa: E501
+    "/hotline/":                         (LOGIN, LOGIN, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200),  # noqa: E501
+    "/hotline/tickets/{id}/":            (LOGIN, LOGIN, 200, 404, 404, 200, 404, 200, 200, 200, 404, 404, 200),  # noqa: E501
+    "/hotline/board/":                   (LOGIN, LOGIN, 403, 403, 403, 200, NONE, 200, 200, 200, NONE, 403, 200),  # noqa: E501
+    "/hotline/inbox/":                   (LOGIN, LOGIN, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200),  # noqa: E501
+    "/hotline/stats/?unit=25396":        (LOGIN, LOGIN, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
+    "/hotline/rules/":                   (LOGIN, LOGIN, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 200),  # noqa: E501
+    # The public's status of a ticket by its number: everyone, never the caller's phone or report.
+    "/1022/status/?number=":             (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),  # noqa: E501
+    "GET /open311/v2/requests/{id}.json":(200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),  # noqa: E501
     # The admin: staff accounts only (the superuser here)
+    "/admin/hotline/ticket/":            (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 200),  # noqa: E501
     "/admin/checkins/checkin/":          (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 200),  # noqa: E501
 }
 # fmt: on
@@ -248,6 +295,7 @@ CHILD = {
 PREVIEW_FORM = {"kind": "declaration", "audience": "unit", "unit": "25396", "channel": "sms"}
 CCCD = "079190001234|123456789|Phạm Văn Đức|15081990|Nam|12 Lê Lợi, Đồng Xoài|01012021"
 TYPED = {"full_name": "Lê Thị Cúc", "phone": "0987654321"}
+HOTLINE_REPORT = "Đám cưới nhà ông Tư tụ tập hơn 50 người"
 
 
 @dataclass
@@ -268,6 +316,9 @@ class World:
     phone_code: str = ""  # that code, as the outbox sent it
     monitoring: object = None  # the neighbour's home quarantine, in Đức Phong
     transfer: object = None  # a traveller's, waiting for Thống Nhất to accept it
+    ticket: object = None  # a hotline report from Đức Phong, held by the police station
+    police: object = None  # the agency holding it (its member: the citizen's account)
+    health: object = None  # another agency of the district, to move it to
 
 
 @pytest.fixture
@@ -347,6 +398,15 @@ def world(personas) -> World:
     transfer = monitoring.request_transfer(
         personas["commune"], moving, Unit.objects.get(code="25420")
     )
+    police = Agency.objects.create(name="Công an xã Đức Phong", kind="police", unit_id="25396")
+    police.members.add(users["citizen"])
+    health = Agency.objects.create(name="TTYT Bù Đăng", kind="district_health", unit_id="696")
+    hotline.set_rule("gathering", police.unit, police)
+    ticket = hotline.receive(
+        hotline.Report(
+            "call", "gathering", "25396", "Chợ Đức Phong", HOTLINE_REPORT, "0912 777 888"
+        )
+    )
     cache.clear()  # the declarations' rate-limit counts
     return World(
         users,
@@ -365,6 +425,9 @@ def world(personas) -> World:
         phone_code=re.search(r"\b\d{6}\b", body).group(0),
         monitoring=Monitoring.objects.get(person=neighbour),
         transfer=transfer,
+        ticket=ticket,
+        police=police,
+        health=health,
     )
 
 
@@ -612,6 +675,10 @@ ENDPOINTS: dict[str, Endpoint] = {
         ),
         people=_neighbour,
     ),
+    "POST /api/v1/proximity/codes": Endpoint(
+        lambda c, w: c.api("POST", "/api/v1/proximity/codes", {"case_id": w.case.pk}),
+        people=_person,
+    ),
     "POST /api/v1/cases/{id}/trace": Endpoint(
         lambda c, w: c.api("POST", f"/api/v1/cases/{w.case.pk}/trace"), people=_person
     ),
@@ -702,6 +769,9 @@ ENDPOINTS: dict[str, Endpoint] = {
         people=_person,
     ),
     "/tracing/{id}/": Endpoint(lambda c, w: c.page("GET", f"/tracing/{w.case.pk}/"), people=_both),
+    "/proximity/cases/{id}/code/": Endpoint(
+        lambda c, w: c.page("GET", f"/proximity/cases/{w.case.pk}/code/"), people=_person
+    ),
     "/tracing/{id}/communes/25396/": Endpoint(
         lambda c, w: c.page("GET", f"/tracing/{w.case.pk}/communes/25396/"), people=_neighbour
     ),
@@ -780,6 +850,11 @@ ENDPOINTS: dict[str, Endpoint] = {
         showing(lambda r, w: w.school.name in r.content.decode()),
     ),
     "/reports/?unit=25396": Endpoint(lambda c, w: c.page("GET", "/reports/?unit=25396")),
+    "/proximity/exports/": Endpoint(
+        lambda c, w: c.page("GET", "/proximity/exports/"),
+        showing(lambda r, w: b'id="export-summary"' in r.content),
+    ),
+    "/proximity/simulation/": Endpoint(lambda c, w: c.page("GET", "/proximity/simulation/")),
     "/ (people)": Endpoint(lambda c, w: c.page("GET", "/"), showing(_names_someone)),
     "/today/ (people)": Endpoint(lambda c, w: c.page("GET", "/today/"), showing(_names_someone)),
     "/today/ (checkpoints)": Endpoint(
@@ -790,7 +865,81 @@ ENDPOINTS: dict[str, Endpoint] = {
     "/admin/checkins/checkin/": Endpoint(
         lambda c, w: c.page("GET", "/admin/checkins/checkin/"), people=_both
     ),
+    "POST /api/v1/tickets": Endpoint(
+        lambda c, w: c.api(
+            "POST",
+            "/api/v1/tickets",
+            {
+                "channel": "call",
+                "category": "gathering",
+                "commune_code": "25396",
+                "description": "Quán karaoke mở cửa",
+            },
+        ),
+        people=_nobody,
+    ),
+    "GET /api/v1/tickets/{id}": Endpoint(
+        lambda c, w: c.api("GET", f"/api/v1/tickets/{w.ticket.pk}"), people=_nobody
+    ),
+    "POST /api/v1/tickets/{id}/acknowledge": Endpoint(
+        lambda c, w: c.api("POST", f"/api/v1/tickets/{w.ticket.pk}/acknowledge"),
+        people=_nobody,
+    ),
+    "POST /api/v1/tickets/{id}/resolve": Endpoint(
+        lambda c, w: c.api(
+            "POST", f"/api/v1/tickets/{w.ticket.pk}/resolve", {"note": "Đã giải tán"}
+        ),
+        people=_nobody,
+    ),
+    "POST /api/v1/tickets/{id}/reassign": Endpoint(
+        lambda c, w: c.api(
+            "POST", f"/api/v1/tickets/{w.ticket.pk}/reassign", {"agency_id": w.health.pk}
+        ),
+        people=_nobody,
+    ),
+    "POST /api/v1/tickets/{id}/reopen": Endpoint(
+        lambda c, w: c.api("POST", f"/api/v1/tickets/{w.ticket.pk}/reopen", {"note": "Chưa xong"})
+    ),
+    "GET /api/v1/stats/hotline": Endpoint(
+        lambda c, w: c.api("GET", "/api/v1/stats/hotline?unit=25396")
+    ),
+    "/hotline/": Endpoint(lambda c, w: c.page("GET", "/hotline/")),
+    "/hotline/tickets/{id}/": Endpoint(
+        lambda c, w: c.page("GET", f"/hotline/tickets/{w.ticket.pk}/"), people=_nobody
+    ),
+    "/hotline/board/": Endpoint(
+        lambda c, w: c.page("GET", "/hotline/board/"),
+        showing(lambda r, w: w.ticket.number in r.content.decode()),
+    ),
+    "/hotline/inbox/": Endpoint(lambda c, w: c.page("GET", "/hotline/inbox/")),
+    "/hotline/stats/?unit=25396": Endpoint(
+        lambda c, w: c.page("GET", "/hotline/stats/?unit=25396")
+    ),
+    "/hotline/rules/": Endpoint(lambda c, w: c.page("GET", "/hotline/rules/")),
+    "/1022/status/?number=": Endpoint(
+        lambda c, w: c.page("GET", f"/1022/status/?number={w.ticket.number}"),
+        lambda r, w: _public_only(r, w),
+    ),
+    "GET /open311/v2/requests/{id}.json": Endpoint(
+        lambda c, w: c.api("GET", f"/open311/v2/requests/{w.ticket.number}.json"),
+        lambda r, w: _public_only(r, w),
+    ),
+    "/admin/hotline/ticket/": Endpoint(
+        lambda c, w: c.page("GET", "/admin/hotline/ticket/"), people=_nobody
+    ),
 }
+
+
+def _public_only(response, w: World):
+    """The public's answer about a ticket: its number, never the caller's phone or report."""
+    body = response.content.decode()
+    if response.status_code == 200 and (
+        "0912" in body or "+8491277" in body or HOTLINE_REPORT in body
+    ):
+        return "personal data shown"
+    if response.status_code == 200 and w.ticket.number not in body:
+        return NONE
+    return response.status_code
 
 
 def test_the_table_is_whole():

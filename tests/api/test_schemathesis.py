@@ -20,6 +20,7 @@ rows. Findings are collected (the shortest example per operation and kind) and r
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import itertools
 import json
@@ -54,9 +55,13 @@ from kiemdich.checkins.models import Checkin, ScanDaily
 from kiemdich.declarations.models import Declaration, Person
 from kiemdich.declarations.services import person_token
 from kiemdich.geo.models import Unit, UnitStat
+from kiemdich.hotline import services as hotline
+from kiemdich.hotline.models import Agency, Segment, Supervisor, Ticket, TicketEvent
 from kiemdich.messaging import campaigns
 from kiemdich.messaging.models import Campaign, Message
 from kiemdich.orgs.models import Group, Headcount, Organization, OrgKind
+from kiemdich.proximity import client as proximity_client
+from kiemdich.proximity import tekmac, verification
 from kiemdich.reports.models import DailyReport, MissedDeadline
 from kiemdich.tracing.models import Case, Contact
 from kiemdich.tracing.services import record_case
@@ -71,7 +76,12 @@ EXAMPLES = int(os.environ.get("KIEMDICH_SCHEMATHESIS_EXAMPLES", "25"))
 BINARY = ("poster.pdf", "qr.png", "qr.svg", "posters.pdf", "checkpoints.xlsx", "checkpoints.pdf")
 #: Body fields that are hard to hit at random (a commune, a phone number), and the rest of a
 #: valid registration for the operations whose body has required fields.
-KNOWN_BODY = {"commune_code": "25396", "contact_phone": "+84912345678", "organization_code": ""}
+KNOWN_BODY = {
+    "commune_code": "25396",
+    "contact_phone": "+84912345678",
+    "organization_code": "",
+    "caller_phone": "",  # a hotline caller may stay anonymous
+}
 VALID_BODY = {
     "name": "Quán nước Bà Tư",
     "category": "shop",
@@ -95,6 +105,8 @@ VALID_BODY = {
     "unit_code": "25396",
     "confirm": True,  # starting a campaign, warning contacts must say so
     "recipients": 1,  # the contacts a warning goes to: the fixture's one
+    "description": "Tụ tập đông người ở chợ",  # a hotline report
+    "ekeyhmac": "A" * 43 + "=",  # a phone's tekmac (proximity): any 32 bytes in base64
     **KNOWN_BODY,
 }
 NUL = "a\x00b"
@@ -138,6 +150,9 @@ def fingerprint() -> tuple:
         DailyReport,
         MissedDeadline,
         Campaign,
+        Ticket,
+        Segment,
+        TicketEvent,
     )
     return (
         list(Venue.objects.order_by("pk").values_list()),
@@ -146,6 +161,7 @@ def fingerprint() -> tuple:
         ApiToken.objects.filter(revoked_at__isnull=False).count(),
         list(Headcount.objects.order_by("pk").values_list("headcount", "installed")),
         list(DailyReport.objects.order_by("pk").values_list()),
+        list(Ticket.objects.order_by("pk").values_list("status", "agency_id", "moves")),
         *(model.objects.count() for model in counted),
     )
 
@@ -156,6 +172,10 @@ def describe(case) -> str:
     if isinstance(case.body, dict | list | str | int | float | bool):
         line += f"  body={json.dumps(case.body, ensure_ascii=False)}"
     return line
+
+
+def b64(data: bytes) -> str:
+    return base64.b64encode(data).decode()
 
 
 def aim(case):
@@ -280,7 +300,18 @@ def test_every_operation_survives_schemathesis(personas, django_wsgi_app):
     Campaign.objects.filter(pk=campaign.pk).update(
         created_at=timezone.now() - campaigns.repeat_interval() - dt.timedelta(hours=1)
     )
+    # The hotline: the officer supervises it and is a member of the agency holding a ticket
+    # (open, for its steps; a resolved one, to reopen); another agency to move it to.
+    Supervisor.objects.create(user=personas["district"])
+    police = Agency.objects.create(name="Công an Bù Đăng", kind="police", unit_id="696")
+    police.members.add(personas["district"])
+    health = Agency.objects.create(name="TTYT Bù Đăng", kind="district_health", unit_id="696")
+    hotline.set_rule("gathering", police.unit, police)
+    report = hotline.Report("call", "gathering", "25396", description="Tụ tập ở chợ")
+    ticket = hotline.receive(report)
+    resolved = hotline.resolve(hotline.receive(report), personas["district"])
     known_path = {
+        "ticket_id": ticket.pk,
         "venue_id": venues["active venue"].pk,
         "code": "25396",
         "payload": signing.sign(venues["active venue"].pk),
@@ -297,6 +328,38 @@ def test_every_operation_survives_schemathesis(personas, django_wsgi_app):
     valid_body["venue_id"] = venues["active venue"].pk
     valid_body["code"] = code
     valid_body["person_ids"] = [person.pk]
+    valid_body["agency_id"] = health.pk
+    # A phone's Bluetooth steps (proximity): a code to claim, a token to trade, a certificate
+    # for a phone's keys, the person's token to share an exposure with. Each request is rolled
+    # back, so each single-use value is fresh every time.
+    fresh = verification.issue_code(personas["district"], case=case)
+    traded = verification.verify_code(verification.issue_code(personas["district"], case=case).code)
+    spent = verification.verify_code(verification.issue_code(personas["district"], case=case).code)
+    keys = proximity_client.make_keys(timezone.now(), 2)
+    secret = tekmac.new_secret()
+    refs = [tekmac.KeyRef(b64(k.key), k.rolling_start, k.rolling_period) for k in keys]
+    certificate = verification.issue_certificate(spent.token, tekmac.calculate_b64(secret, refs))
+    seen = timezone.now() - dt.timedelta(hours=1)
+    valid_body.update(
+        token=traded.token,
+        temporaryExposureKeys=[
+            {"key": r.key, "rollingStartNumber": r.rolling_start, "rollingPeriod": r.rolling_period}
+            for r in refs
+        ],
+        verificationPayload=certificate.certificate,
+        hmacKey=b64(secret),
+        personToken=person_token(person),
+        exposures=[
+            {
+                "key": refs[0].key,
+                "rollingStartNumber": refs[0].rolling_start,
+                "firstSeen": seen.isoformat(),
+                "lastSeen": (seen + dt.timedelta(minutes=20)).isoformat(),
+            }
+        ],
+    )
+    #: Body values of one operation only (`code` is the phone check's everywhere else).
+    per_operation = {"/api/v1/proximity/verify": {"code": fresh.code}}
 
     schema = schemathesis.openapi.from_wsgi(SCHEMA_URL, django_wsgi_app)
     operations = [result.ok() for result in schema.get_all_operations()]
@@ -354,6 +417,8 @@ def test_every_operation_survives_schemathesis(personas, django_wsgi_app):
         path = {k: v for k, v in known_path.items() if ("path", k) in names}
         if operation.path.startswith("/api/v1/orgs/"):
             path["code"] = school.code  # an organization's code there, not a unit's
+        if operation.path.endswith("/reopen"):
+            path["ticket_id"] = resolved.pk  # only a resolved ticket reopens
         query = {k: v for k, v in known_query.items() if ("query", k) in names}
         if "venue_id" in path:
             for label, venue in venues.items():
@@ -392,10 +457,9 @@ def test_every_operation_survives_schemathesis(personas, django_wsgi_app):
                 yield f"{name}={value!r}{suffix}", True, strategy.map(aim)
 
             body = body_schema(operation)
-            known = set(body.get("required", [])) | (
-                set(body.get("properties", {})) & set(valid_body)
-            )
-            base = {k: valid_body[k] for k in known}
+            values = {**valid_body, **per_operation.get(operation.path, {})}
+            known = set(body.get("required", [])) | (set(body.get("properties", {})) & set(values))
+            base = {k: values[k] for k in known}
             if base:
                 strategy = operation.as_strategy(
                     path_parameters={**path, **fixed} or None, query=query or None, body=base

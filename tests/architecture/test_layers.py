@@ -33,6 +33,7 @@ LAYERS = [
     "checkins",  # scans, visits, daily counts, the staff scanner
     "tracing",  # cases, contacts
     "proximity",  # Bluetooth exposure notification: protocol, keys, exports (joins tracing's F1)
+    "hotline",  # the hotline 1022: tickets, agencies, routing, the 5-hour clock, escalations
     "monitoring",  # quarantine and isolation: enrolment, daily reports, alerts, transfers
     "adoption",  # installs, rates, targets, organizations' figures
     "reports",  # the daily reports, their deadlines and reminders

@@ -1,0 +1,44 @@
+"""What of the key server expires (kiemdich.retention runs these with the other purges).
+
+Diagnosis keys follow the protocol's own rule (keystore.expired): 14 days after a key's last
+interval, whatever the personal-data period the purge is given, so the cutoff is not used; the
+export run deletes the same keys every hour and this is the nightly safety net.
+
+A verification code is worth nothing once its long form expired (24 hours): its row (HMACs of
+the codes, which case, which tracer) is kept for the retention period after that, as the record
+of who issued what, then goes. A key linked to a case with the F0's consent goes with the case
+(the same rule as tracing's cases) or once no phone can report having heard it any more.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.db.models import Q
+from django.utils import timezone
+
+from kiemdich.retention import Expiry
+
+from . import keystore, protocol
+from .keyserver import MAX_KEY_AGE_DAYS
+from .models import ConsentedKey, DiagnosisKey, VerificationCode
+
+
+def _stale_links(cutoff: dt.datetime):
+    oldest = protocol.interval_number(timezone.now()) - (MAX_KEY_AGE_DAYS + 1) * 144
+    return ConsentedKey.objects.filter(
+        Q(case__infectious_to__lt=cutoff, case__confirmed_at__lt=cutoff)
+        | Q(rolling_start__lt=oldest)
+    )
+
+
+EXPIRIES = [
+    Expiry("keys linked with consent", ConsentedKey, _stale_links, order=29),
+    Expiry(
+        "verification codes",
+        VerificationCode,
+        lambda cutoff: VerificationCode.objects.filter(long_expires_at__lt=cutoff),
+        order=29,
+    ),
+    Expiry("diagnosis_keys", DiagnosisKey, lambda cutoff: keystore.expired(), order=40),
+]

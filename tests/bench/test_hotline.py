@@ -1,0 +1,23 @@
+"""bench/hotline.py on a small province: the generated tickets are what the pages count.
+
+No times are asserted (they depend on the machine): the board's and the statistics' counts must
+agree with count(*) on the generated data, which is what `python -m bench hotline` checks at
+1,000,000 tickets."""
+
+import pytest
+from django.utils import timezone
+
+from bench import hotline
+from kiemdich.hotline.models import Segment, Ticket
+
+
+@pytest.mark.postgresql("percentile_cont and the generated INSERT … SELECT")
+def test_the_board_and_statistics_count_the_generated_tickets(binh_phuoc):
+    now = timezone.now()
+    hotline.load(2_000, now)
+    assert Ticket.objects.count() == Segment.objects.count() == 2_000
+    assert Ticket.objects.filter(status="acknowledged").exists()
+    figures = hotline.measure(now, runs=1, warmup=0)
+    checks = [f for f in figures if f.is_check]
+    assert len(checks) == 3 and all(f.median == 1.0 for f in checks), checks
+    assert {f.baseline_label for f in figures if not f.is_check} >= {"count(*) of the same tickets"}

@@ -1,0 +1,177 @@
+"""The key upload's rules (GAEN): each refusal has its own code and stores nothing; with the
+case's consent, a warned phone's person joins the case's F1 list as a Bluetooth contact."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from kiemdich.declarations.models import Person
+from kiemdich.declarations.services import person_token
+from kiemdich.proximity import keyserver, protocol
+from kiemdich.proximity.models import ConsentedKey, DiagnosisKey, VerificationCode
+from kiemdich.tracing.models import Contact, Evidence
+
+from .conftest import Phone, b64, issue, post
+
+pytestmark = pytest.mark.django_db
+DAY = protocol.TEK_ROLLING_PERIOD
+NOW = dt.datetime(2026, 12, 3, 8, 0, tzinfo=dt.UTC)
+TODAY = protocol.rolling_start(protocol.interval_number(NOW))
+
+
+def key(day: int = 0, period: int = DAY, start: int | None = None, risk: int = 0, data=None):
+    return keyserver.UploadKey(
+        b64(data or bytes([day % 256]) * 16),
+        TODAY - day * DAY if start is None else start,
+        period,
+        risk,
+    )
+
+
+@pytest.mark.parametrize(
+    ("keys", "onset", "code"),
+    [
+        ([], None, "no_keys"),
+        ([key(d) for d in range(15)], None, "too_many_keys"),
+        ([keyserver.UploadKey("c2hvcnQ=", TODAY)], None, "key_invalid"),
+        ([key(period=0)], None, "rolling_period_invalid"),
+        ([key(period=145)], None, "rolling_period_invalid"),
+        ([key(start=TODAY + 100, period=50)], None, "rolling_start_invalid"),
+        ([key(1), key(2, data=bytes([1]) * 16)], None, "duplicate_key"),
+        (
+            [key(1), key(start=TODAY - DAY + 10, period=20, data=b"x" * 16)],
+            None,
+            "two_keys_one_day",
+        ),
+        ([key(-1)], None, "key_in_future"),
+        ([key(15)], None, "key_too_old"),
+        ([key(risk=9)], None, "transmission_risk_invalid"),
+        ([key(0)], TODAY - 15 * DAY, "onset_invalid"),
+    ],
+)
+def test_each_rule_refuses_with_its_code(keys, onset, code):
+    with pytest.raises(keyserver.UploadRefused) as refused:
+        keyserver.check_keys(keys, protocol.interval_number(NOW), onset)
+    assert refused.value.code == code
+
+
+def test_14_days_of_keys_with_onset_pass():
+    keys = [key(d) for d in range(14)]
+    checked = keyserver.check_keys(keys, protocol.interval_number(NOW), TODAY - 3 * DAY)
+    assert [k.days_since_onset for k in checked] == [3 - d for d in range(14)]
+    # Today's key (still rolling, shorter) and a key of 14 days ago are fine.
+    keyserver.check_keys([key(0, period=50), key(14)], protocol.interval_number(NOW), None)
+
+
+def test_a_refused_upload_stores_nothing_and_uses_nothing_up(client, personas, case):
+    phone = Phone(client)
+    code = issue(client, personas["tracer"], case).json()["code"]
+    certificate = phone.certificate(code)
+    bad = phone.upload(certificate, keys=[*phone.keys[:13], phone.keys[0]])
+    assert (bad.status_code, bad.json()["code"]) == (400, "duplicate_key")
+    assert not DiagnosisKey.objects.exists()
+    assert VerificationCode.objects.get().uploaded_at is None
+    assert phone.upload(certificate).status_code == 200
+
+
+def warned_person():
+    return Person.objects.create(
+        full_name="Trần Thị Hàng", phone="+84912000002", commune_id="25396"
+    )
+
+
+def heard(phone, day: int = 1) -> list[dict]:
+    k = phone.keys[day]
+    first = protocol.interval_start(k.rolling_start) + dt.timedelta(hours=10)
+    return [
+        {
+            "key": b64(k.key),
+            "rollingStartNumber": k.rolling_start,
+            "firstSeen": first.isoformat(),
+            "lastSeen": (first + dt.timedelta(minutes=30)).isoformat(),
+        }
+    ]
+
+
+def test_with_consent_a_warned_person_who_shares_joins_the_f1_list(client, personas, case):
+    phone = Phone(client)
+    certificate = phone.certificate(issue(client, personas["tracer"], case).json()["code"])
+    answer = phone.upload(certificate, consent=True)
+    assert answer.json()["linkedToCase"] == 14
+    neighbour = warned_person()
+    shared = post(
+        client, "exposures", {"personToken": person_token(neighbour), "exposures": heard(phone)}
+    )
+    assert shared.status_code == 200, shared.json()
+    assert shared.json() == {"added": 1, "listed": 0}
+    contact = Contact.objects.get(case=case)
+    assert (contact.person, contact.degree, contact.evidence) == (neighbour, 1, Evidence.BLUETOOTH)
+    assert contact.venue is None and contact.source_id == case.person_id
+    assert contact.overlap == dt.timedelta(minutes=30)
+    assert contact.commune_id == "25396"
+    # Sharing again lists nobody twice.
+    again = post(
+        client, "exposures", {"personToken": person_token(neighbour), "exposures": heard(phone)}
+    )
+    assert again.json() == {"added": 0, "listed": 1}
+
+
+def test_without_consent_nothing_links_keys_to_anyone(client, personas, case):
+    phone = Phone(client)
+    certificate = phone.certificate(issue(client, personas["tracer"], case).json()["code"])
+    assert phone.upload(certificate).json()["linkedToCase"] == 0
+    assert not ConsentedKey.objects.exists()
+    neighbour = warned_person()
+    shared = post(
+        client, "exposures", {"personToken": person_token(neighbour), "exposures": heard(phone)}
+    )
+    assert shared.json() == {"added": 0, "listed": 0}
+    assert not Contact.objects.exists()
+
+
+def test_a_code_by_hand_links_no_case_even_with_consent(client, personas):
+    phone = Phone(client)
+    certificate = phone.certificate(issue(client, personas["tracer"]).json()["code"])
+    assert phone.upload(certificate, consent=True).json()["linkedToCase"] == 0
+    assert not ConsentedKey.objects.exists()
+
+
+def test_sharing_impossible_times_is_refused(client, binh_phuoc):
+    body = {
+        "personToken": person_token(warned_person()),
+        "exposures": [
+            {
+                "key": b64(b"k" * 16),
+                "rollingStartNumber": TODAY,
+                "firstSeen": "2026-12-01T10:00:00",  # no time zone
+                "lastSeen": "2026-12-01T10:30:00",
+            }
+        ],
+    }
+    answer = post(client, "exposures", body)
+    assert (answer.status_code, answer.json()["code"]) == (400, "time_invalid")
+    body["exposures"][0].update(firstSeen="2026-12-01T11:00:00Z", lastSeen="2026-12-01T10:00:00Z")
+    assert post(client, "exposures", body).json()["code"] == "time_invalid"
+
+
+def test_sharing_needs_the_persons_own_token(client, db):
+    answer = post(client, "exposures", {"personToken": "forged", "exposures": []})
+    assert (answer.status_code, answer.json()["code"]) == (400, "person_invalid")
+
+
+def test_codes_expire_and_consented_links_go_with_the_case(client, personas, case, settings):
+    phone = Phone(client)
+    certificate = phone.certificate(issue(client, personas["tracer"], case).json()["code"])
+    phone.upload(certificate, consent=True)
+    assert ConsentedKey.objects.count() == 14
+    far = timezone.now() + dt.timedelta(days=settings.RETENTION_DAYS + 3)
+    from unittest import mock
+
+    with mock.patch("django.utils.timezone.now", return_value=far):
+        call_command("retention", verbosity=0)
+    assert not VerificationCode.objects.exists()
+    assert not ConsentedKey.objects.exists()
