@@ -59,9 +59,11 @@ from kiemdich.hotline import services as hotline
 from kiemdich.hotline.models import Agency, Segment, Supervisor, Ticket, TicketEvent
 from kiemdich.messaging import campaigns
 from kiemdich.messaging.models import Campaign, Message
+from kiemdich.monitoring import services as monitoring
 from kiemdich.orgs.models import Group, Headcount, Organization, OrgKind
 from kiemdich.proximity import client as proximity_client
-from kiemdich.proximity import tekmac, verification
+from kiemdich.proximity import exportfile, keystore, protocol, publishing, tekmac, verification
+from kiemdich.proximity.models import ExportFile
 from kiemdich.reports.models import DailyReport, MissedDeadline
 from kiemdich.tracing.models import Case, Contact
 from kiemdich.tracing.services import record_case
@@ -106,6 +108,10 @@ VALID_BODY = {
     "confirm": True,  # starting a campaign, warning contacts must say so
     "recipients": 1,  # the contacts a warning goes to: the fixture's one
     "description": "Tụ tập đông người ở chợ",  # a hotline report
+    "regime": "home_quarantine",  # monitoring
+    "exposure_at": "2026-12-01T08:00:00+07:00",
+    "to_commune": "25420",
+    "reason": "completed",
     "ekeyhmac": "A" * 43 + "=",  # a phone's tekmac (proximity): any 32 bytes in base64
     **KNOWN_BODY,
 }
@@ -310,7 +316,41 @@ def test_every_operation_survives_schemathesis(personas, django_wsgi_app):
     report = hotline.Report("call", "gathering", "25396", description="Tụ tập ở chợ")
     ticket = hotline.receive(report)
     resolved = hotline.resolve(hotline.receive(report), personas["district"])
+    # Bluetooth export files: one uploaded key three hours ago, so an hour's file and the index
+    # exist (and their GETs have something to answer).
+    arrived = timezone.now() - dt.timedelta(hours=3)
+    keystore.add_keys(
+        [
+            exportfile.ExportKey(
+                os.urandom(16), protocol.rolling_start(protocol.interval_number(arrived))
+            )
+        ],
+        received_at=arrived,
+    )
+    publishing.publish()
+    export_name = ExportFile.objects.filter(withdrawn_at=None).latest("start").name
+    # Monitoring: the person under home quarantine; a traveller waiting for another commune to
+    # accept their transfer.
+    exposed = timezone.now() - dt.timedelta(days=2)
+    watched, _ = monitoring.enrol(
+        personas["district"], person, regime="home_quarantine", exposure_at=exposed, source="manual"
+    )
+    traveller = Person.objects.create(
+        full_name="Lê Thị Hoa", phone="+84912345680", commune_id="25396"
+    )
+    moving, _ = monitoring.enrol(
+        personas["district"],
+        traveller,
+        regime="home_quarantine",
+        exposure_at=exposed,
+        source="manual",
+    )
+    transfer = monitoring.request_transfer(
+        personas["district"], moving, Unit.objects.get(code="25420")
+    )
     known_path = {
+        "monitoring_id": watched.pk,
+        "transfer_id": transfer.pk,
         "ticket_id": ticket.pk,
         "venue_id": venues["active venue"].pk,
         "code": "25396",
@@ -417,6 +457,8 @@ def test_every_operation_survives_schemathesis(personas, django_wsgi_app):
         path = {k: v for k, v in known_path.items() if ("path", k) in names}
         if operation.path.startswith("/api/v1/orgs/"):
             path["code"] = school.code  # an organization's code there, not a unit's
+        if operation.path == "/api/v1/proximity/exports/{name}":
+            path["name"] = export_name
         if operation.path.endswith("/reopen"):
             path["ticket_id"] = resolved.pk  # only a resolved ticket reopens
         query = {k: v for k, v in known_query.items() if ("query", k) in names}
