@@ -9,5 +9,8 @@ Importing this package must not import Django: `bench.posters` runs as a child p
 Django up itself, and `bench.__main__` has to point DATABASE_URL at the bench database first.
 """
 
-#: The only database the benchmarks write to; dropped and recreated at every run.
-BENCH_DB = "kiemdich_bench"
+import os
+
+#: The only database the benchmarks write to; dropped and recreated at every run. Two benchmark
+#: runs on one server (two branches of work) each name their own with KIEMDICH_BENCH_DB.
+BENCH_DB = os.environ.get("KIEMDICH_BENCH_DB", "kiemdich_bench")
