@@ -6,18 +6,9 @@ the master secret it is the private key), not the codes' HMACs, not the token id
 
 from django.contrib import admin
 
+from kiemdich.core.readonly import ReadOnlyAdmin
+
 from .models import ConsentedKey, ExportFile, ExportRun, SigningKey, VerificationCode
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request) -> bool:
-        return False
-
-    def has_change_permission(self, request, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request, obj=None) -> bool:
-        return False
 
 
 @admin.register(SigningKey)
