@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from kiemdich.proximity import keystore, publishing, signing, tasks
 from kiemdich.proximity.exportfile import ExportKey
@@ -29,8 +30,10 @@ from tests.proximity.wire import decode, members, zigzag
 pytestmark = pytest.mark.django_db
 
 #: 10:20 UTC: the hour 09:00-10:00 is due (ended, plus the 15 minutes), 10:00-11:00 is not.
-NOW = dt.datetime(2026, 11, 20, 10, 20, tzinfo=dt.UTC)
-H9 = dt.datetime(2026, 11, 20, 9, tzinfo=dt.UTC)
+#: Twenty past an hour of yesterday: the status page and the API read the real clock, and keys
+#: older than 14 days are gone, so a fixed date would stop working two weeks after it was written.
+NOW = (dt.datetime.now(dt.UTC) - dt.timedelta(days=1)).replace(minute=20, second=0, microsecond=0)
+H9 = NOW.replace(minute=0) - dt.timedelta(hours=1)
 MIN_KEYS = 40
 
 
@@ -403,7 +406,8 @@ def test_the_status_page_shows_counts_keys_and_errors(personas, client: Client) 
     assert '<td class="num">3</td><td class="num">40</td>' in page  # real vs padded, per file
     assert "452 v1" in page and "452 v2" in page
     pending = page.split('id="export-pending"')[1].split("</table>")[0]
-    assert NOW.strftime("%d/%m/%Y") in pending and '<td class="num">1</td>' in pending
+    assert timezone.localtime(NOW).strftime("%d/%m/%Y") in pending
+    assert '<td class="num">1</td>' in pending
     # No key bytes on the page, decoy or real.
     for row in DiagnosisKey.objects.all():
         assert bytes(row.key_data).hex() not in page
