@@ -3,25 +3,12 @@ due (each once), or book the check every HOTLINE_CHECK_EVERY minutes for the tas
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from kiemdich.cli import at_option
 from kiemdich.hotline.services import escalate
 from kiemdich.hotline.tasks import schedule_escalation_check
-
-
-def aware(text: str) -> dt.datetime:
-    """An ISO date-time; without a zone it is local time (Asia/Ho_Chi_Minh)."""
-    try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError:
-        message = f"--at: not an ISO date-time: {text!r} (e.g. 2021-07-12T02:00)"
-        raise CommandError(message) from None
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value, timezone.get_default_timezone())
-    return value
 
 
 class Command(BaseCommand):
@@ -50,7 +37,7 @@ class Command(BaseCommand):
             else:
                 self.stdout.write("Escalation check booked.")
             return
-        run = escalate(aware(at) if at else timezone.now())
+        run = escalate(at_option(at, "2021-07-12T02:00") or timezone.now())
         self.stdout.write(
             f"{run.steps} steps sent: {run.messages} messages queued ({run.digests} digests)."
         )

@@ -3,26 +3,12 @@ reporting, queue today's reminders), or book it every hour for the task worker."
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from kiemdich.cli import at_option
 from kiemdich.monitoring.services import tick
 from kiemdich.monitoring.tasks import next_hour, schedule_tick
-
-
-def aware(text: str) -> dt.datetime:
-    """An ISO date-time; without a zone it is local time (Asia/Ho_Chi_Minh)."""
-    try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError:
-        raise CommandError(
-            f"--at: not an ISO date-time: {text!r} (e.g. 2021-07-12T08:00)"
-        ) from None
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value, timezone.get_default_timezone())
-    return value
 
 
 class Command(BaseCommand):
@@ -53,7 +39,7 @@ class Command(BaseCommand):
                     f"Monitoring clock booked for {timezone.localtime(next_hour()):%H:%M}."
                 )
             return
-        result = tick(aware(at) if at else None)
+        result = tick(at_option(at, "2021-07-12T08:00"))
         self.stdout.write(
             f"Closed (period completed): {result.completed}; newly not reporting: "
             f"{result.not_reporting}; reminders due: {result.reminded}."

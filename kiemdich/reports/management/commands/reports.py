@@ -3,25 +3,12 @@ or book the check for the task worker at every deadline."""
 
 from __future__ import annotations
 
-import datetime as dt
-
-from django.core.management.base import BaseCommand, CommandError
+from django.core.management.base import BaseCommand
 from django.utils import timezone
 
+from kiemdich.cli import at_option
 from kiemdich.reports.services import check_deadlines, next_deadline
 from kiemdich.reports.tasks import schedule_deadline_check
-
-
-def aware(text: str) -> dt.datetime:
-    """An ISO date-time; without a zone it is local time (Asia/Ho_Chi_Minh), as officials say it."""
-    try:
-        value = dt.datetime.fromisoformat(text)
-    except ValueError:
-        message = f"--at: not an ISO date-time: {text!r} (e.g. 2021-07-12T15:01)"
-        raise CommandError(message) from None
-    if timezone.is_naive(value):
-        value = timezone.make_aware(value, timezone.get_default_timezone())
-    return value
 
 
 class Command(BaseCommand):
@@ -54,7 +41,7 @@ class Command(BaseCommand):
                 when = timezone.localtime(next_deadline())
                 self.stdout.write(f"Deadline check booked for {when:%Y-%m-%d %H:%M}.")
             return
-        now = aware(at) if at else timezone.now()
+        now = at_option(at, "2021-07-12T15:01") or timezone.now()
         result = check_deadlines(now)
         local = timezone.localtime(now)
         flagged = ", ".join(result.flagged) or "none"
