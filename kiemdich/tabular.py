@@ -235,3 +235,12 @@ def write_cells(sheet, row: int, col: int, values: Iterable, cell_format=None) -
 
 def write_cell(sheet, row: int, col: int, value, cell_format=None) -> None:
     write_cells(sheet, row, col, [value], cell_format)
+
+
+def write_csv(path: Path, header: Iterable[str], rows: Iterable[Iterable]) -> None:
+    """A UTF-8 CSV file whose texts are neutralised like a workbook's (`safe_cell`): a CSV is
+    opened in a spreadsheet as often as an XLSX is."""
+    with path.open("w", newline="", encoding="utf-8") as f:
+        writer = csv.writer(f)
+        writer.writerow([safe_cell(h) for h in header])
+        writer.writerows([safe_cell(v) for v in row] for row in rows)

@@ -138,6 +138,12 @@ def works_with_personal_data(user) -> bool:
     return user.is_superuser or user.role in PERSONAL_DATA_ROLES
 
 
+def may_issue_codes_by_hand(user) -> bool:
+    """A Bluetooth verification code without a case counts against the issuer's own area's
+    daily quota, so only officials of an area who work with personal data issue one."""
+    return works_with_personal_data(user) and getattr(user, "unit", None) is not None
+
+
 # Checkpoints: who runs one, who sees one, who scans others there
 
 

@@ -27,7 +27,7 @@ INDEX_CACHE = "public, max-age=300"
 KEYS_CACHE = "public, max-age=3600"
 
 
-class PublicKeyOut(Schema):
+class ExportSigningKeyOut(Schema):
     id: str
     version: str
     pem: str
@@ -67,7 +67,7 @@ def export_file(request: HttpRequest, name: str) -> FileResponse:
 @router.get(
     "/public-keys",
     auth=None,
-    response=list[PublicKeyOut],
+    response=list[ExportSigningKeyOut],
     summary="The public keys export files are signed with (ECDSA P-256, PEM)",
 )
 def public_keys(request: HttpRequest, response: HttpResponse) -> list[dict]:

@@ -1,4 +1,4 @@
-"""A synthetic district that shows how many close contacts Bluetooth and QR scans find (no Django).
+"""A synthetic district that shows how many close contacts Bluetooth and QR scans find (no DB).
 
 `kiemdich proximity simulate` runs it; the officials' page shows its chart. It is how an
 official sees why the 60 % install target matters: Bluetooth finds a contact only when *both*
@@ -55,6 +55,8 @@ from pathlib import Path
 from typing import TextIO
 
 import numpy as np
+
+from kiemdich.tabular import write_csv
 
 from . import exportfile, protocol
 from .encounters import EncounterLog, RiskConfig
@@ -507,16 +509,17 @@ def write_outputs(result: Result, out: Path) -> list[Path]:
     """The CSV table, the PNG chart and the parameters (JSON) in `out`; the paths written."""
     out.mkdir(parents=True, exist_ok=True)
     csv_path, png_path, json_path = out / CSV_NAME, out / PNG_NAME, out / JSON_NAME
-    with csv_path.open("w", newline="") as f:
-        writer = csv.writer(f)
-        writer.writerow([*COLUMNS, "share_bluetooth", "share_qr", "share_both", "share_either"])
-        for p in result.points:
-            writer.writerow(
-                [
-                    *(getattr(p, c) for c in COLUMNS),
-                    *(f"{p.share(c):.4f}" for c in ("bluetooth", "qr", "both", "either")),
-                ]
-            )
+    write_csv(
+        csv_path,
+        [*COLUMNS, "share_bluetooth", "share_qr", "share_both", "share_either"],
+        (
+            [
+                *(getattr(p, c) for c in COLUMNS),
+                *(f"{p.share(c):.4f}" for c in ("bluetooth", "qr", "both", "either")),
+            ]
+            for p in result.points
+        ),
+    )
     chart(result, png_path)
     json_path.write_text(
         json.dumps(

@@ -36,7 +36,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kiemdich.accounts.access import may_trace, works_with_personal_data
+from kiemdich.accounts.access import may_issue_codes_by_hand, may_trace
 from kiemdich.core.errors import DomainError, FieldError
 from kiemdich.geo.models import Unit
 from kiemdich.tracing.models import Case
@@ -129,12 +129,11 @@ def issuing_unit(actor, case: Case | None) -> Unit:
         if not may_trace(actor, case):
             raise CodeRefused(403, "forbidden", _("Only the case's own area issues its codes."))
         return case.unit
-    unit = getattr(actor, "unit", None)
-    if not works_with_personal_data(actor) or unit is None:
+    if not may_issue_codes_by_hand(actor):
         raise CodeRefused(
             403, "forbidden", _("Verification codes are issued by health tracers of an area.")
         )
-    return unit
+    return actor.unit
 
 
 def _onset(case: Case | None, symptom_onset: dt.date | None, now: dt.datetime) -> dt.date | None:

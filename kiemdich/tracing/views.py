@@ -27,6 +27,7 @@ from django.views.decorators.http import require_POST
 
 from kiemdich.accounts.access import (
     area_q,
+    may_issue_codes_by_hand,
     may_see_person,
     may_see_unit,
     may_trace,
@@ -131,7 +132,7 @@ def case_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "tracing/list.html",
-        {"page": page, "rows": rows, "may_record": True},
+        {"page": page, "rows": rows, "may_hand_code": may_issue_codes_by_hand(user)},
     )
 
 

@@ -48,3 +48,14 @@ def test_a_future_onset_is_shown_next_to_its_field_and_kept(client, personas):
     html = answer.content.decode()
     assert 'value="2099-01-01"' in html
     assert not VerificationCode.objects.exists()
+
+
+def test_the_hand_code_button_shows_only_to_those_who_may_issue(client, personas, admin_user):
+    """A code by hand counts against the issuer's area: a tracer of an area sees the button; the
+    site's administrator, who has no area, does not, and the page refuses them too."""
+    signed_in(client, personas["tracer"])
+    assert "/proximity/codes/new/" in client.get("/tracing/").content.decode()
+    client.force_login(admin_user)
+    cases = client.get("/tracing/")
+    assert cases.status_code == 200 and "/proximity/codes/new/" not in cases.content.decode()
+    assert client.get("/proximity/codes/new/").status_code == 403
