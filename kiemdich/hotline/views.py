@@ -34,7 +34,7 @@ from kiemdich.core.errors import DomainError
 from kiemdich.core.files import file_response
 from kiemdich.geo.models import Unit
 from kiemdich.official_docs import letterhead
-from kiemdich.ratelimit import limit
+from kiemdich.ratelimit import RateLimited, hit, limit, too_many
 from kiemdich.venues.models import Venue
 
 from . import exports, reading, services
@@ -437,8 +437,14 @@ def public_report(request: HttpRequest) -> HttpResponse:
 
 
 def public_status(request: HttpRequest) -> HttpResponse:
-    """A report's status by its number: no personal data (public.py)."""
+    """A report's status by its number: no personal data (public.py). Lookups count in
+    `hotline-status`, as Open311's do: one address does not try numbers at will."""
     number = request.GET.get("number", "").strip()
+    if number:
+        try:
+            hit(request, ["hotline-status"])
+        except RateLimited as exc:
+            return too_many(request, exc)
     ticket = find(number) if number else None
     view = public_view(ticket) if ticket else None
     return render(

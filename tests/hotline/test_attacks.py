@@ -1,0 +1,66 @@
+"""The hotline's public side as an attacker tries it: Open311's XML stays well-formed whatever a
+reporter typed, odd dates are never a 500, status lookups are rate-limited like the
+form, and a solved challenge cannot be posted again."""
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from kiemdich.hotline import services
+from kiemdich.hotline.models import Ticket
+from tests.hotline.test_clock import report
+from tests.hotline.test_pages import FORM, answer_of
+
+
+def test_open311_xml_is_well_formed_whatever_the_reporter_typed(client, hotline):
+    typed = "Tụ tập\x0bđông\x1b[31m người\x7f ở chợ \ufffe"
+    ticket = services.receive(report(description=typed, location="chợ\x08", public=True))
+    for path in (f"/open311/v2/requests/{ticket.number}.xml", "/open311/v2/requests.xml"):
+        answer = client.get(path)
+        assert answer.status_code == 200
+        root = ET.fromstring(answer.content)  # noqa: S314 (our own answer)
+        assert root.find("request/description").text == "Tụ tậpđông[31m người\x7f ở chợ "
+        assert root.find("request/address").text == "chợ"
+    # JSON carries any character escaped: the text as typed.
+    assert (
+        client.get(f"/open311/v2/requests/{ticket.number}.json").json()[0]["description"] == typed
+    )
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "end_date=0001-01-01T00:00:00",
+        "end_date=0001-01-01T00:00:00%2B14:00",
+        "start_date=9999-12-31T23:59:59-12:00",
+        "start_date=2026-13-01",
+    ],
+)
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_open311_odd_dates_never_fail(client, hotline, query, fmt):
+    """Dates at the ends of the calendar: a 400 if the window cannot be computed, never a 500."""
+    assert client.get(f"/open311/v2/requests.{fmt}?{query}").status_code in (200, 400)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/1022/status/?number=ABCD2345",
+        "/open311/v2/requests/ABCD2345.json",
+        "/open311/v2/requests.xml",
+    ],
+)
+def test_status_lookups_are_rate_limited(client, hotline, settings, path):
+    """Receipt numbers are random, but nothing should let one address try them at will."""
+    settings.RATELIMITS = {**settings.RATELIMITS, "hotline-status": "3/m"}
+    assert [client.get(path).status_code for _ in range(4)][-2:] in ([404, 429], [200, 429])
+    other = client.get(path, REMOTE_ADDR="203.0.113.9")
+    assert other.status_code != 429
+
+
+def test_a_solved_challenge_cannot_be_posted_again(client, hotline):
+    token, answer = answer_of(client.get("/1022/").content.decode())
+    assert client.post("/1022/", FORM | {"challenge": token, "answer": answer}).status_code == 200
+    again = client.post("/1022/", FORM | {"challenge": token, "answer": answer})
+    assert again.status_code == 200 and 'class="error"' in again.content.decode()
+    assert Ticket.objects.count() == 1
