@@ -35,7 +35,7 @@ from kiemdich.declarations.services import person_for_token
 from kiemdich.tracing import services as tracing
 from kiemdich.tracing.models import Case
 
-from . import keystore, protocol, tekmac, verification
+from . import keystore, matching, protocol, tekmac, verification
 from .exportfile import KEY_DAYS, MAX_DAYS_SINCE_ONSET, MAX_TRANSMISSION_RISK, ReportType
 from .models import ConsentedKey, DiagnosisKey, VerificationCode
 
@@ -260,6 +260,17 @@ class Shared:
     listed: int
 
 
+def _heard_while_broadcast(item: HeardKey) -> bool:
+    """Whether the sightings fall in the day the key was broadcast, give or take the matcher's
+    clock tolerance: a phone cannot have heard it at any other time. Checked on every key sent,
+    linked or not, so a refusal says nothing of which keys are linked to a case (diagnosis keys
+    are public: a claim about one outside its day is made up)."""
+    first = protocol.interval_number(item.first_seen)
+    last = protocol.interval_number(item.last_seen)
+    tolerance = matching.TOLERANCE_INTERVALS
+    return item.rolling_start - tolerance <= first and last < item.rolling_start + DAY + tolerance
+
+
 @transaction.atomic
 def report_exposure(
     person_token: str, heard: Sequence[HeardKey], now: dt.datetime | None = None
@@ -280,6 +291,7 @@ def report_exposure(
             or item.last_seen.tzinfo is None
             or item.last_seen < item.first_seen
             or item.first_seen > now + dt.timedelta(minutes=5)
+            or not _heard_while_broadcast(item)
         ):
             raise UploadRefused("time_invalid", _("When a key was heard is not possible."))
         spans[_decode_key(item.key)] = item

@@ -162,6 +162,31 @@ def test_sharing_impossible_times_is_refused(client, binh_phuoc):
     assert post(client, "exposures", body).json()["code"] == "time_invalid"
 
 
+def test_sharing_a_key_heard_outside_its_day_is_refused(client, personas, case):
+    """Diagnosis keys are public (the export files): anyone may send one. A sighting outside
+    the day the key was broadcast (more than the 2 hours of clock tolerance) is made up, and
+    refused before any link is looked up, linked or not."""
+    phone = Phone(client)
+    certificate = phone.certificate(issue(client, personas["tracer"], case).json()["code"])
+    phone.upload(certificate, consent=True)
+    token = person_token(warned_person())
+    for shift in (dt.timedelta(days=2), -dt.timedelta(hours=13)):
+        made_up = heard(phone)
+        for field in ("firstSeen", "lastSeen"):
+            made_up[0][field] = (dt.datetime.fromisoformat(made_up[0][field]) + shift).isoformat()
+        answer = post(client, "exposures", {"personToken": token, "exposures": made_up})
+        assert (answer.status_code, answer.json()["code"]) == (400, "time_invalid")
+    assert not Contact.objects.exists()
+    # Within the tolerance (a phone's clock an hour off at the day's edge) it counts.
+    late = heard(phone)
+    day_end = protocol.interval_start(phone.keys[1].rolling_start + DAY)
+    late[0].update(
+        firstSeen=day_end.isoformat(), lastSeen=(day_end + dt.timedelta(hours=1)).isoformat()
+    )
+    answer = post(client, "exposures", {"personToken": token, "exposures": late})
+    assert answer.json() == {"added": 1, "listed": 0}
+
+
 def test_sharing_needs_the_persons_own_token(client, db):
     answer = post(client, "exposures", {"personToken": "forged", "exposures": []})
     assert (answer.status_code, answer.json()["code"]) == (400, "person_invalid")
