@@ -19,15 +19,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kiemdich.accounts.access import (
+    acts_for_an_agency,
     area_path,
     is_hotline_supervisor,
     may_act_for_agency,
     may_edit_routing,
+    may_open_case_from_ticket,
     may_operate_hotline,
     may_see_unit,
     may_work_ticket,
     visible_or_404,
-    works_with_personal_data,
 )
 from kiemdich.checkins.stats import visits_on
 from kiemdich.core.errors import DomainError
@@ -144,9 +145,9 @@ def _agencies_of(user):
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     """An agency's inbox: the tickets its members must act on, oldest first."""
-    agencies = _agencies_of(request.user).distinct()
-    if not request.user.is_superuser and not agencies.exists():
+    if not acts_for_an_agency(request.user):
         raise PermissionDenied(_("This page is for the members of a receiving agency."))
+    agencies = _agencies_of(request.user).distinct()
     now = timezone.now()
     tickets = (
         Ticket.objects.visible_to(request.user)
@@ -178,8 +179,7 @@ def _actions(user, ticket: Ticket) -> set[str]:
     if (
         ticket.category == Category.SUSPECTED_CASE
         and ticket.case_id is None
-        and works_with_personal_data(user)
-        and user.role == "health_tracer"
+        and may_open_case_from_ticket(user)
     ):
         found.add("case")
     return found

@@ -462,7 +462,7 @@ def facilities(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "error": error,
-            "may_add": may_administer(user, user.unit) if user.unit else user.is_superuser,
+            "may_add": may_administer(user, user.unit),
             "typed": request.POST,
         },
         status=422 if error else 200,
