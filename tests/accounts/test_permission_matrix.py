@@ -57,8 +57,6 @@ Deliberately left out (nothing personal, or the same gate as a row above):
   `resolve` (in the table); the public report form and Open311's POST: public writes, tested in
   tests/hotline (their answers name nothing but the new number); `/hotline/stats.pdf`: the
   gate of `/hotline/stats.xlsx` (in the table).
-- `POST /monitoring/enrol/declaration/{id}/`: the gate of `POST /monitoring/enrol/contact/{cid}/`
-  (`visible_or_404` on the declaration; in the table), tested in tests/monitoring.
 """
 
 from __future__ import annotations
@@ -80,7 +78,7 @@ from kiemdich.accounts.tokens import create_token
 from kiemdich.checkins import phonecheck
 from kiemdich.checkins.models import Checkin
 from kiemdich.declarations.cookies import PERSON_COOKIE
-from kiemdich.declarations.models import Person
+from kiemdich.declarations.models import Declaration, Person
 from kiemdich.declarations.services import personal_qr_url
 from kiemdich.geo.models import Unit
 from kiemdich.hotline import services as hotline
@@ -220,6 +218,9 @@ MATRIX: dict[str, tuple] = {
     "/monitoring/new/":                  (LOGIN, LOGIN, 403, 403, 403, 200, 200, 200, 200, 200, 200, 403, 200),  # noqa: E501
     "/monitoring/enrol/case/{id}/":      (LOGIN, LOGIN, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
     "POST /monitoring/enrol/contact/{cid}/":
+                                         (LOGIN, LOGIN, 403, 403, 403, 302, 404, 302, 302, 302, 404, 403, 302),  # noqa: E501
+    # The person's declaration, as if it reported travel from an outbreak area.
+    "POST /monitoring/enrol/declaration/{id}/":
                                          (LOGIN, LOGIN, 403, 403, 403, 302, 404, 302, 302, 302, 404, 403, 302),  # noqa: E501
     "/monitoring/r/<token>/":            (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),  # noqa: E501
     "/monitoring/me/":                   (302, 200, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302),  # noqa: E501
@@ -664,6 +665,10 @@ ENDPOINTS: dict[str, Endpoint] = {
         lambda c, w: c.page("POST", f"/monitoring/transfers/{w.transfer.pk}/accept/", {}),
         lambda r, w: _accepted(r, w),
     ),
+    "POST /monitoring/enrol/declaration/{id}/": Endpoint(
+        lambda c, w: c.page("POST", f"/monitoring/enrol/declaration/{_travelled(w).pk}/", {}),
+        lambda r, w: _enrolled(r, w),
+    ),
     "/monitoring/me/{id}/": Endpoint(
         lambda c, w: c.page("GET", f"/monitoring/me/{w.monitoring.pk}/")
     ),
@@ -965,6 +970,22 @@ ENDPOINTS: dict[str, Endpoint] = {
         lambda c, w: c.page("GET", "/admin/hotline/ticket/"), people=_nobody
     ),
 }
+
+
+def _travelled(w: World) -> Declaration:
+    """The person's declaration, made to report travel from an outbreak area (in the role's
+    savepoint, rolled back after it)."""
+    declaration = Declaration.objects.filter(person=w.person).latest("pk")
+    Declaration.objects.filter(pk=declaration.pk).update(travel_outbreak_area=True)
+    return declaration
+
+
+def _enrolled(response, w: World):
+    """An enrolment from a page: 302 either way; NONE if the person was not enrolled."""
+    got = status(response)
+    if got == 302 and not Monitoring.objects.filter(person=w.person).exists():
+        return NONE
+    return got
 
 
 def _accepted(response, w: World):
