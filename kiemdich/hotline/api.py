@@ -267,9 +267,14 @@ MAX_DAYS = 366
 
 
 def period(start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
-    """The days the statistics cover: `to` defaults to today, `from` to a week before it."""
+    """The days the statistics cover: `to` defaults to today, `from` to a week before it. The
+    API's answer and the page's period (which falls back to the default on a refusal)."""
     end = end or timezone.localdate()
-    start = start or end - dt.timedelta(days=DEFAULT_DAYS - 1)
+    try:
+        start = start or end - dt.timedelta(days=DEFAULT_DAYS - 1)
+        end + dt.timedelta(days=1)  # the statistics read up to the midnight after `end`
+    except OverflowError:  # a week before 1 January of the year 1, or after 31/12/9999
+        raise ApiError(422, _("These dates are out of range."), "invalid") from None
     if start > end:
         raise ApiError(422, _("'from' is after 'to'."), "invalid")
     if (end - start).days >= MAX_DAYS:

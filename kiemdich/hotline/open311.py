@@ -27,7 +27,7 @@ from kiemdich.ratelimit import RateLimited, hit
 
 from . import services
 from .models import Category, Channel, Ticket
-from .public import find, public_view
+from .public import find, public_view, with_updated
 
 #: The most requests one GET lists (GeoReport's default window is 90 days, 1,000 requests).
 LIST_LIMIT = 1000
@@ -114,7 +114,9 @@ def _date(text: str | None) -> dt.datetime | None:
 
 
 def _public_list(request: HttpRequest, fmt: str) -> HttpResponse:
-    tickets = Ticket.objects.filter(public=True, scrubbed=False).select_related("commune", "agency")
+    tickets = with_updated(
+        Ticket.objects.filter(public=True, scrubbed=False).select_related("commune", "agency")
+    )
     numbers = request.GET.get("service_request_id")
     if numbers:
         tickets = tickets.filter(number__in=[n.strip().upper() for n in numbers.split(",")])

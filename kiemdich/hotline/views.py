@@ -31,7 +31,7 @@ from kiemdich.accounts.access import (
     visible_or_404,
 )
 from kiemdich.checkins.stats import visits_on
-from kiemdich.core.errors import DomainError
+from kiemdich.core.errors import ApiError, DomainError
 from kiemdich.core.files import file_response
 from kiemdich.geo.models import Unit
 from kiemdich.official_docs import letterhead
@@ -39,7 +39,7 @@ from kiemdich.ratelimit import RateLimited, hit, limit, too_many
 from kiemdich.venues.models import Venue
 
 from . import exports, reading, services
-from .api import DEFAULT_DAYS, MAX_DAYS, audit_ticket
+from .api import audit_ticket, period
 from .forms import (
     CaseForm,
     IntakeForm,
@@ -343,10 +343,10 @@ def _stats_period(request: HttpRequest):
     unit = Unit.objects.filter(code=code).first()
     if unit is None or not may_see_unit(user, unit):
         raise Http404(_("Not found."))
-    end = data.get("end") or timezone.localdate()
-    start = data.get("start") or end - dt.timedelta(days=DEFAULT_DAYS - 1)
-    if start > end or (end - start).days >= MAX_DAYS:
-        start = end - dt.timedelta(days=DEFAULT_DAYS - 1)
+    try:
+        start, end = period(data.get("start"), data.get("end"))
+    except ApiError:
+        start, end = period(None, None)
     return form, unit, start, end
 
 

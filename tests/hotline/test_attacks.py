@@ -64,3 +64,25 @@ def test_a_solved_challenge_cannot_be_posted_again(client, hotline):
     again = client.post("/1022/", FORM | {"challenge": token, "answer": answer})
     assert again.status_code == 200 and 'class="error"' in again.content.decode()
     assert Ticket.objects.count() == 1
+
+
+def test_statistics_at_the_ends_of_the_calendar(client, hotline):
+    """An official's odd dates: the API refuses them (422), the page shows the last week."""
+    client.force_login(hotline["province"])
+    for query in ("to=0001-01-01", "from=9999-12-30&to=9999-12-31"):
+        answer = client.get(f"/api/v1/stats/hotline?unit=70&{query}")
+        assert (answer.status_code, answer.json()["code"]) == (422, "invalid")
+    for query in ("end=0001-01-01", "start=9999-12-30&end=9999-12-31"):
+        assert client.get(f"/hotline/stats/?unit=70&{query}").status_code == 200
+
+
+def test_open311s_list_costs_the_same_few_queries_for_many_reports(
+    client, hotline, django_assert_max_num_queries
+):
+    """A public GET lists up to 1,000 reports: one query more per report would let anyone make
+    the database do a thousand for each request."""
+    for n in range(30):
+        services.receive(report(description=f"Tụ tập số {n}", public=True))
+    with django_assert_max_num_queries(12):
+        listed = client.get("/open311/v2/requests.json")
+    assert len(listed.json()) == 30
