@@ -99,12 +99,7 @@ def intake(request: HttpRequest) -> HttpResponse:
     form = IntakeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        commune = Unit.objects.filter(code=data["commune_code"].strip(), level=3).first()
         try:
-            if commune is not None and not may_see_unit(request.user, commune):
-                raise services.TicketFieldError(
-                    "commune_code", _("This commune is outside your area.")
-                )
             ticket = services.receive(services.Report(**data), actor=request.user)
         except services.TicketFieldError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)

@@ -6,8 +6,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
+from kiemdich.accounts.models import Role
 from kiemdich.hotline import services
 from kiemdich.hotline.models import Ticket
+from tests.conftest import make_user
 from tests.hotline.test_clock import report
 from tests.hotline.test_pages import FORM, answer_of
 
@@ -86,3 +88,13 @@ def test_open311s_list_costs_the_same_few_queries_for_many_reports(
     with django_assert_max_num_queries(12):
         listed = client.get("/open311/v2/requests.json")
     assert len(listed.json()) == 30
+
+
+def test_the_service_refuses_an_operator_a_commune_outside_their_area(hotline):
+    """The rule is the service's, so every way in (page, API, a future one) keeps it."""
+    elsewhere = make_user("tongdai_locninh", Role.HOTLINE_OPERATOR, "692")
+    with pytest.raises(services.TicketFieldError) as refused:
+        services.receive(report(), actor=elsewhere)
+    assert refused.value.field == "commune_code"
+    assert not Ticket.objects.exists()
+    assert services.receive(report(), actor=hotline["operator"]).commune_id == "25396"
