@@ -309,7 +309,10 @@ def rules(request: HttpRequest) -> HttpResponse:
     agencies = Agency.objects.visible_to(user)
     form = RuleForm(request.POST or None, agencies=agencies)
     if request.method == "POST" and "delete" in request.POST:
-        rule = visible_or_404(RoutingRule.objects.all(), user, pk=request.POST.get("delete"))
+        which = request.POST["delete"]
+        if not which.isdecimal():
+            raise Http404(_("Not found."))
+        rule = visible_or_404(RoutingRule.objects.all(), user, pk=int(which))
         services.delete_rule(rule)
         messages.success(request, _("Rule removed."))
         return redirect("hotline:rules")

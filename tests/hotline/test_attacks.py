@@ -98,3 +98,9 @@ def test_the_service_refuses_an_operator_a_commune_outside_their_area(hotline):
     assert refused.value.field == "commune_code"
     assert not Ticket.objects.exists()
     assert services.receive(report(), actor=hotline["operator"]).commune_id == "25396"
+
+
+def test_deleting_a_rule_by_a_made_up_id_is_a_404(client, hotline):
+    client.force_login(hotline["province"])
+    for which in ("abc", "1 OR 1=1", "99999999999999999999999"):
+        assert client.post("/hotline/rules/", {"delete": which}).status_code == 404

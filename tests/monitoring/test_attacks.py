@@ -10,7 +10,7 @@ from django.urls import reverse
 from kiemdich.accounts.models import AuditLog
 from kiemdich.monitoring import services
 from kiemdich.monitoring.links import report_token
-from kiemdich.monitoring.models import CloseReason
+from kiemdich.monitoring.models import CloseReason, Facility
 from tests.tracing.test_pages import login
 
 from .conftest import enrol
@@ -65,3 +65,21 @@ def test_a_refused_step_on_a_persons_page_is_audited(personas, people, client):
     assert response.status_code == 422 and "Trần Thị An" in response.content.decode()
     logged = AuditLog.objects.filter(actor=personas["commune"]).order_by("pk")[before:]
     assert [log.subjects for log in logged] == [[people["an"].pk]]
+
+
+@pytest.mark.parametrize(
+    ("typed", "field"),
+    [
+        ({"name": "Khu cách ly " * 20, "capacity": "50"}, "name"),
+        ({"capacity": "99999999999"}, "capacity"),
+    ],
+)
+def test_a_facility_out_of_bounds_is_a_422(personas, client, typed, field):
+    """A name longer than the column or a capacity past any site's: a 422 on the page,
+    not a 500 from the database."""
+    login(client, personas["province"])
+    response = client.post(
+        "/monitoring/facilities/", {"name": "Ký túc xá", "commune": "25396", **typed}
+    )
+    assert response.status_code == 422
+    assert not Facility.objects.exists()
