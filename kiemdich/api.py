@@ -132,6 +132,16 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     return defaults.page_not_found(request, exception)
 
 
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """handler400 (kiemdich/urls.py): a body Django refuses to read (over
+    DATA_UPLOAD_MAX_MEMORY_SIZE, too many fields) answers JSON under /api/, as every other
+    refusal does; pages keep Django's page."""
+    if _is_api(request):
+        detail = _("The request is too large or cannot be read.")
+        return JsonResponse(error_body(detail, "bad_request"), status=400)
+    return defaults.bad_request(request, exception)
+
+
 def server_error(request: HttpRequest) -> HttpResponse:
     """handler500 (kiemdich/urls.py): an unexpected exception answers JSON under /api/, with
     nothing of the exception in it; pages keep Django's 500 page. An unreachable database

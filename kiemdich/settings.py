@@ -320,6 +320,7 @@ RATELIMIT_DEFAULTS = {
     "login-account": "50/h",
     "login-address": "30/15m",  # failed sign-ins per client address
     "hotline-report": "10/h",  # citizens' reports to the hotline, public form and Open311
+    "hotline-status": "120/m",  # status lookups by number, /1022/status/ and Open311's GETs
 }
 RATELIMITS = {
     group: os.environ.get("KIEMDICH_RATELIMIT_" + group.upper().replace("-", "_"), rate)

@@ -54,5 +54,6 @@ urlpatterns = [
 ]
 
 #: Errors under /api/ answer in the API's JSON shape (DESIGN.md §3), pages keep Django's.
+handler400 = "kiemdich.api.bad_request"
 handler404 = "kiemdich.api.not_found"
 handler500 = "kiemdich.api.server_error"

@@ -343,6 +343,22 @@ def may_act_for_agency(user, agency) -> bool:
     return agency.members.filter(pk=user.pk).exists()
 
 
+def acts_for_an_agency(user) -> bool:
+    """Does `user` receive tickets for some agency (a member or its head)? The agency inbox is
+    theirs (and the superuser's)."""
+    if _superuser(user):
+        return True
+    if not _active(user):
+        return False
+    return apps.get_model("hotline", "Agency").objects.filter(_agency_member_q(user)).exists()
+
+
+def may_open_case_from_ticket(user) -> bool:
+    """May `user` turn a ticket's suspected case into a tracing case? Health tracers of an area
+    (tracing's own service then checks the person is of their area)."""
+    return works_with_personal_data(user) and user.role == Role.HEALTH_TRACER
+
+
 def may_edit_routing(user, unit) -> bool:
     """May `user` edit the routing rules of `unit`? The province's officers and the
     hotline's supervisors of the area: the rules are the province's, not each commune's."""
@@ -350,6 +366,20 @@ def may_edit_routing(user, unit) -> bool:
         return True
     province = getattr(user, "role", None) == Role.PROVINCE_OFFICER
     return (province or is_hotline_supervisor(user)) and may_see_unit(user, unit)
+
+
+# Bluetooth exposure notification
+
+
+def may_see_exports(user) -> bool:
+    """May `user` see the export files' status page? How many keys arrive each hour is the
+    epidemic's own figure (no personal data): officers of an area, health tracers, the
+    superuser."""
+    if _superuser(user):
+        return True
+    if area_path(user) is None:
+        return False
+    return user.role in OFFICER_ROLES or user.role == Role.HEALTH_TRACER
 
 
 _RULES = {

@@ -182,9 +182,6 @@ def _answer(request: HttpRequest, ticket: Ticket, action: str) -> dict:
 def create_ticket(request: HttpRequest, payload: TicketIn):
     if not may_operate_hotline(request.user):
         raise PermissionDenied(_("Only the hotline's operators log reports."))
-    commune = Unit.objects.filter(code=payload.commune_code.strip(), level=3).first()
-    if commune is not None and not may_see_unit(request.user, commune):
-        raise FieldError("commune_code", _("This commune is outside your area."))
     ticket = services.receive(services.Report(**payload.dict()), actor=request.user)
     return HttpStatus(201, _answer(request, ticket, "record"))
 
@@ -267,9 +264,14 @@ MAX_DAYS = 366
 
 
 def period(start: dt.date | None, end: dt.date | None) -> tuple[dt.date, dt.date]:
-    """The days the statistics cover: `to` defaults to today, `from` to a week before it."""
+    """The days the statistics cover: `to` defaults to today, `from` to a week before it. The
+    API's answer and the page's period (which falls back to the default on a refusal)."""
     end = end or timezone.localdate()
-    start = start or end - dt.timedelta(days=DEFAULT_DAYS - 1)
+    try:
+        start = start or end - dt.timedelta(days=DEFAULT_DAYS - 1)
+        end + dt.timedelta(days=1)  # the statistics read up to the midnight after `end`
+    except OverflowError:  # a week before 1 January of the year 1, or after 31/12/9999
+        raise ApiError(422, _("These dates are out of range."), "invalid") from None
     if start > end:
         raise ApiError(422, _("'from' is after 'to'."), "invalid")
     if (end - start).days >= MAX_DAYS:

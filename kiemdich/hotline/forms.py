@@ -7,6 +7,7 @@ import secrets
 
 from django import forms
 from django.core import signing
+from django.core.cache import cache
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,19 +20,34 @@ _CHALLENGE_SALT = "kiemdich.hotline.challenge"
 
 def new_challenge() -> tuple[str, str]:
     """(question, signed token): a small sum a person works out at a glance and a script has
-    to be written for; the token carries the numbers, signed and timed, so nothing is stored
-    and it works without JavaScript."""
+    to be written for; the token carries the numbers and a nonce, signed and timed, so it works
+    without JavaScript and nothing is stored until it is answered (`claim_challenge`)."""
     a, b = secrets.randbelow(9) + 1, secrets.randbelow(9) + 1
-    token = signing.dumps([a, b], salt=_CHALLENGE_SALT, compress=True)
+    token = signing.dumps([a, b, secrets.token_hex(8)], salt=_CHALLENGE_SALT, compress=True)
     return f"{a} + {b}", token
 
 
-def challenge_answer(token: str) -> int | None:
+def _challenge(token: str) -> tuple[int, str] | None:
     try:
-        a, b = signing.loads(token, salt=_CHALLENGE_SALT, max_age=CHALLENGE_MAX_AGE)
+        a, b, nonce = signing.loads(token, salt=_CHALLENGE_SALT, max_age=CHALLENGE_MAX_AGE)
     except (signing.BadSignature, ValueError, TypeError):
         return None
-    return int(a) + int(b)
+    return int(a) + int(b), str(nonce)
+
+
+def challenge_answer(token: str) -> int | None:
+    found = _challenge(token)
+    return found[0] if found else None
+
+
+def claim_challenge(token: str) -> bool:
+    """Use a challenge up: True the first time, False after. A solved token would otherwise
+    file report after report for its hour (a script solves once, then replays); the mark is
+    kept in the shared cache for that hour, then the signature's age refuses it anyway."""
+    found = _challenge(token)
+    return found is not None and cache.add(
+        f"hotline-challenge:{found[1]}", True, CHALLENGE_MAX_AGE + 60
+    )
 
 
 class ReportFields(forms.Form):
@@ -113,11 +129,14 @@ class PublicReportForm(ReportFields):
 
     def clean(self):
         data = super().clean()
-        expected = challenge_answer(data.get("challenge", ""))
+        token = data.get("challenge", "")
+        expected = challenge_answer(token)
         if expected is None:
             self.add_error("answer", _("The question has expired: answer the new one."))
         elif data.get("answer") is not None and data["answer"] != expected:
             self.add_error("answer", _("That is not the right answer."))
+        elif data.get("answer") is not None and not claim_challenge(token):
+            self.add_error("answer", _("The question has expired: answer the new one."))
         return data
 
 

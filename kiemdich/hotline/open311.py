@@ -5,7 +5,8 @@ publicly (their reporters agreed), POST a new one; `requests/{number}.{json,xml}
 status by its number. Nothing personal is ever answered (public.py). A new report needs the
 commune in `address_id` (its official code) besides GeoReport's `service_code` and
 `description`; `phone` is optional and `attribute[public]=true` lets it be shown. Posts count in
-the `hotline-report` rate-limit group, as the public form does. Errors follow GeoReport:
+the `hotline-report` rate-limit group, as the public form does; GETs in `hotline-status`, as
+the status page does. Errors follow GeoReport:
 `[{"code": status, "description": ...}]` with a 4xx status.
 """
 
@@ -13,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 from xml.etree import ElementTree as ET
 
 from django.http import HttpRequest, HttpResponse
@@ -25,7 +27,7 @@ from kiemdich.ratelimit import RateLimited, hit
 
 from . import services
 from .models import Category, Channel, Ticket
-from .public import find, public_view
+from .public import find, public_view, with_updated
 
 #: The most requests one GET lists (GeoReport's default window is 90 days, 1,000 requests).
 LIST_LIMIT = 1000
@@ -35,6 +37,12 @@ def _stamp(value: dt.datetime | None) -> str | None:
     return timezone.localtime(value).isoformat(timespec="seconds") if value else None
 
 
+#: What XML 1.0 cannot carry at all, escaped or not (most control characters, surrogates,
+#: U+FFFE/U+FFFF). ElementTree writes them as they are, and the document no longer parses: a
+#: reporter who typed a vertical tab would break every client's list.
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
 def _xml(root: str, item: str, rows: list[dict]) -> bytes:
     top = ET.Element(root)
     for row in rows:
@@ -42,7 +50,8 @@ def _xml(root: str, item: str, rows: list[dict]) -> bytes:
         for key, value in row.items():
             child = ET.SubElement(element, key)
             if value is not None:
-                child.text = str(value).lower() if isinstance(value, bool) else str(value)
+                text = str(value).lower() if isinstance(value, bool) else str(value)
+                child.text = _NOT_XML.sub("", text)
     return b'<?xml version="1.0" encoding="utf-8"?>' + ET.tostring(top, encoding="utf-8")
 
 
@@ -105,7 +114,9 @@ def _date(text: str | None) -> dt.datetime | None:
 
 
 def _public_list(request: HttpRequest, fmt: str) -> HttpResponse:
-    tickets = Ticket.objects.filter(public=True, scrubbed=False).select_related("commune", "agency")
+    tickets = with_updated(
+        Ticket.objects.filter(public=True, scrubbed=False).select_related("commune", "agency")
+    )
     numbers = request.GET.get("service_request_id")
     if numbers:
         tickets = tickets.filter(number__in=[n.strip().upper() for n in numbers.split(",")])
@@ -113,10 +124,10 @@ def _public_list(request: HttpRequest, fmt: str) -> HttpResponse:
         tickets = tickets.filter(category__in=request.GET["service_code"].split(","))
     try:
         start, end = _date(request.GET.get("start_date")), _date(request.GET.get("end_date"))
-    except ValueError:
+        end = end or timezone.now()
+        start = start or end - dt.timedelta(days=90)
+    except (ValueError, OverflowError):  # OverflowError: 90 days before the year 1
         return _error(fmt, 400, _("start_date and end_date are ISO 8601 date-times."))
-    end = end or timezone.now()
-    start = start or end - dt.timedelta(days=90)
     tickets = tickets.filter(received_at__gte=start, received_at__lte=end)
     status = request.GET.get("status")
     if status in ("open", "closed"):
@@ -158,16 +169,31 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     return _answer(fmt, "service_requests", "request", rows, status=201)
 
 
+def _over_status_limit(request: HttpRequest, fmt: str) -> HttpResponse | None:
+    """Lookups count in `hotline-status`, as on /1022/status/: receipt numbers are random, but
+    one address should not try them at will (nor ask for 1,000 reports a second)."""
+    try:
+        hit(request, ["hotline-status"])
+    except RateLimited as exc:
+        response = _error(fmt, 429, str(exc.detail))
+        response["Retry-After"] = str(exc.retry_after)
+        return response
+    return None
+
+
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def request_list(request: HttpRequest, fmt: str) -> HttpResponse:
     if request.method == "POST":
         return _create(request, fmt)
-    return _public_list(request, fmt)
+    return _over_status_limit(request, fmt) or _public_list(request, fmt)
 
 
 @require_GET
 def request_detail(request: HttpRequest, number: str, fmt: str) -> HttpResponse:
+    limited = _over_status_limit(request, fmt)
+    if limited is not None:
+        return limited
     ticket = find(number)
     if ticket is None:
         return _error(fmt, 404, _("No report has this number."))

@@ -20,6 +20,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from kiemdich.accounts.access import may_see_unit
 from kiemdich.accounts.models import Role, User
 from kiemdich.core.errors import DomainError, FieldError
 from kiemdich.geo.models import Unit
@@ -203,13 +204,16 @@ class Report:
 
 def receive(report: Report, actor=None, now: dt.datetime | None = None) -> Ticket:
     """Log a report: give it a number, start its clock at `received_at` (default now; up to
-    BACKDATE_LIMIT earlier, never later than now), route it, write its history."""
+    BACKDATE_LIMIT earlier, never later than now), route it, write its history. An operator
+    (`actor`) logs only for a commune of their area; a citizen's report (no actor) for any."""
     now = now or timezone.now()
     if report.channel not in Channel.values:
         raise TicketFieldError("channel", _("Choose how the report came in."))
     if report.category not in Category.values:
         raise TicketFieldError("category", _("Choose a category from the list."))
     commune = _commune(report.commune_code)
+    if actor is not None and not may_see_unit(actor, commune):
+        raise TicketFieldError("commune_code", _("This commune is outside your area."))
     received_at = report.received_at or now
     if timezone.is_naive(received_at):
         raise TicketFieldError("received_at", _("Give the time with its time zone."))

@@ -19,26 +19,27 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from kiemdich.accounts.access import (
+    acts_for_an_agency,
     area_path,
     is_hotline_supervisor,
     may_act_for_agency,
     may_edit_routing,
+    may_open_case_from_ticket,
     may_operate_hotline,
     may_see_unit,
     may_work_ticket,
     visible_or_404,
-    works_with_personal_data,
 )
 from kiemdich.checkins.stats import visits_on
-from kiemdich.core.errors import DomainError
+from kiemdich.core.errors import ApiError, DomainError
 from kiemdich.core.files import file_response
 from kiemdich.geo.models import Unit
 from kiemdich.official_docs import letterhead
-from kiemdich.ratelimit import limit
+from kiemdich.ratelimit import RateLimited, hit, limit, too_many
 from kiemdich.venues.models import Venue
 
 from . import exports, reading, services
-from .api import DEFAULT_DAYS, MAX_DAYS, audit_ticket
+from .api import audit_ticket, period
 from .forms import (
     CaseForm,
     IntakeForm,
@@ -98,12 +99,7 @@ def intake(request: HttpRequest) -> HttpResponse:
     form = IntakeForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        commune = Unit.objects.filter(code=data["commune_code"].strip(), level=3).first()
         try:
-            if commune is not None and not may_see_unit(request.user, commune):
-                raise services.TicketFieldError(
-                    "commune_code", _("This commune is outside your area.")
-                )
             ticket = services.receive(services.Report(**data), actor=request.user)
         except services.TicketFieldError as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -144,9 +140,9 @@ def _agencies_of(user):
 @login_required
 def inbox(request: HttpRequest) -> HttpResponse:
     """An agency's inbox: the tickets its members must act on, oldest first."""
-    agencies = _agencies_of(request.user).distinct()
-    if not request.user.is_superuser and not agencies.exists():
+    if not acts_for_an_agency(request.user):
         raise PermissionDenied(_("This page is for the members of a receiving agency."))
+    agencies = _agencies_of(request.user).distinct()
     now = timezone.now()
     tickets = (
         Ticket.objects.visible_to(request.user)
@@ -178,8 +174,7 @@ def _actions(user, ticket: Ticket) -> set[str]:
     if (
         ticket.category == Category.SUSPECTED_CASE
         and ticket.case_id is None
-        and works_with_personal_data(user)
-        and user.role == "health_tracer"
+        and may_open_case_from_ticket(user)
     ):
         found.add("case")
     return found
@@ -314,7 +309,10 @@ def rules(request: HttpRequest) -> HttpResponse:
     agencies = Agency.objects.visible_to(user)
     form = RuleForm(request.POST or None, agencies=agencies)
     if request.method == "POST" and "delete" in request.POST:
-        rule = visible_or_404(RoutingRule.objects.all(), user, pk=request.POST.get("delete"))
+        which = request.POST["delete"]
+        if not which.isdecimal():
+            raise Http404(_("Not found."))
+        rule = visible_or_404(RoutingRule.objects.all(), user, pk=int(which))
         services.delete_rule(rule)
         messages.success(request, _("Rule removed."))
         return redirect("hotline:rules")
@@ -343,10 +341,10 @@ def _stats_period(request: HttpRequest):
     unit = Unit.objects.filter(code=code).first()
     if unit is None or not may_see_unit(user, unit):
         raise Http404(_("Not found."))
-    end = data.get("end") or timezone.localdate()
-    start = data.get("start") or end - dt.timedelta(days=DEFAULT_DAYS - 1)
-    if start > end or (end - start).days >= MAX_DAYS:
-        start = end - dt.timedelta(days=DEFAULT_DAYS - 1)
+    try:
+        start, end = period(data.get("start"), data.get("end"))
+    except ApiError:
+        start, end = period(None, None)
     return form, unit, start, end
 
 
@@ -437,8 +435,14 @@ def public_report(request: HttpRequest) -> HttpResponse:
 
 
 def public_status(request: HttpRequest) -> HttpResponse:
-    """A report's status by its number: no personal data (public.py)."""
+    """A report's status by its number: no personal data (public.py). Lookups count in
+    `hotline-status`, as Open311's do: one address does not try numbers at will."""
     number = request.GET.get("number", "").strip()
+    if number:
+        try:
+            hit(request, ["hotline-status"])
+        except RateLimited as exc:
+            return too_many(request, exc)
     ticket = find(number) if number else None
     view = public_view(ticket) if ticket else None
     return render(

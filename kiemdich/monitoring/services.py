@@ -113,13 +113,24 @@ def set_period(actor, province: Unit, regime: str, days: int) -> RegimePeriod:
     return period
 
 
+#: Beds of one quarantine site at most (the largest field hospitals of 2021 held about 10,000):
+#: a typo of a few zeros is refused, not stored.
+MAX_CAPACITY = 100_000
+
+
 def create_facility(actor, *, name: str, commune: Unit, capacity: int) -> Facility:
     if not may_administer(actor, commune):
         raise NotYours(_("Only the area's officers register quarantine facilities."))
     if not name.strip():
         raise MonitoringError("name", _("Give the facility's name."))
+    if len(name.strip()) > Facility._meta.get_field("name").max_length:
+        raise MonitoringError("name", _("The name is too long."))
     if capacity < 1:
         raise MonitoringError("capacity", _("The capacity is at least 1."))
+    if capacity > MAX_CAPACITY:
+        raise MonitoringError(
+            "capacity", _("The capacity is at most %(n)s.") % {"n": f"{MAX_CAPACITY:,}"}
+        )
     return Facility.objects.create(name=name.strip(), commune=commune, capacity=capacity)
 
 

@@ -19,7 +19,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_POST
@@ -89,7 +89,8 @@ def report_page(request: HttpRequest, token: str) -> HttpResponse:
     if monitoring is None:
         raise Http404(_("This link is not valid."))
     if not monitoring.is_active:
-        return render(request, "monitoring/report.html", {"monitoring": monitoring}, status=410)
+        # The link never expires and lives on in an SMS: closed, it names nobody.
+        return render(request, "monitoring/report.html", {"closed": True}, status=410)
     return _report(request, monitoring, Reporter.SELF)
 
 
@@ -274,6 +275,11 @@ def work_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def detail(request: HttpRequest, monitoring_id: int) -> HttpResponse:
     monitoring = monitoring_or_404(request.user, monitoring_id)
+    return _detail(request, monitoring, TeamReportForm())
+
+
+def _detail(request, monitoring, team_form, status=200, **context) -> HttpResponse:
+    """The person's page, also shown again with a refused step's error: audited either way."""
     _read(
         request,
         f"monitoring {monitoring.pk}",
@@ -281,10 +287,6 @@ def detail(request: HttpRequest, monitoring_id: int) -> HttpResponse:
         monitoring.commune,
         "monitoring page",
     )
-    return _detail(request, monitoring, TeamReportForm())
-
-
-def _detail(request, monitoring, team_form, status=200, **context) -> HttpResponse:
     return render(
         request,
         "monitoring/detail.html",
@@ -300,6 +302,17 @@ def _detail(request, monitoring, team_form, status=200, **context) -> HttpRespon
         },
         status=status,
     )
+
+
+def _back_to(request: HttpRequest, default: str) -> str:
+    """The page a form came from (`next`), if it is one of this site's: never another host's
+    (a crafted form would bounce a signed-in official to a look-alike sign-in page)."""
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(
+        target, {request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return default
 
 
 @login_required
@@ -326,9 +339,7 @@ def team_report(request: HttpRequest, monitoring_id: int) -> HttpResponse:
             )
         else:
             messages.success(request, _("The call or visit was recorded."))
-            return redirect(
-                request.POST.get("next") or reverse("monitoring:detail", args=[monitoring.pk])
-            )
+            return redirect(_back_to(request, reverse("monitoring:detail", args=[monitoring.pk])))
     return _detail(request, monitoring, form, status=422)
 
 
@@ -451,7 +462,7 @@ def facilities(request: HttpRequest) -> HttpResponse:
         {
             "rows": rows,
             "error": error,
-            "may_add": may_administer(user, user.unit) if user.unit else user.is_superuser,
+            "may_add": may_administer(user, user.unit),
             "typed": request.POST,
         },
         status=422 if error else 200,

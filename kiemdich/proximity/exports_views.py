@@ -2,7 +2,7 @@
 
 The status page holds no personal data (counts of keys per file, never which are decoys, no
 key bytes), but how many keys arrive each hour is the epidemic's own figure, for the officials
-who act on it: officers of an area and health tracers, signed in (`may_see_exports`).
+who act on it: officers of an area and health tracers, signed in (`access.may_see_exports`).
 """
 
 from __future__ import annotations
@@ -15,16 +15,9 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from kiemdich.accounts.models import Role
+from kiemdich.accounts.access import may_see_exports
 
 from . import publishing, signing
-
-
-def may_see_exports(user) -> bool:
-    """Officers of an area, health tracers, the superuser."""
-    return user.is_superuser or (
-        user.is_area_staff and (user.is_officer or user.role == Role.HEALTH_TRACER)
-    )
 
 
 @login_required

@@ -35,13 +35,11 @@ from kiemdich.declarations.services import person_for_token
 from kiemdich.tracing import services as tracing
 from kiemdich.tracing.models import Case
 
-from . import protocol, tekmac, verification
-from .exportfile import MAX_DAYS_SINCE_ONSET, MAX_TRANSMISSION_RISK, ReportType
+from . import keystore, matching, protocol, tekmac, verification
+from .exportfile import KEY_DAYS, MAX_DAYS_SINCE_ONSET, MAX_TRANSMISSION_RISK, ReportType
 from .models import ConsentedKey, DiagnosisKey, VerificationCode
 
 MAX_KEYS = 14
-#: Keys that ended more than this many days ago are refused: no phone keeps older sightings.
-MAX_KEY_AGE_DAYS = 14
 DAY = protocol.TEK_ROLLING_PERIOD
 
 
@@ -95,7 +93,8 @@ def check_keys(
     the specification rolls keys at midnight); at most one key per day; a period of 1-144; no
     key twice; none starting in the future (today's key may be sent, still rolling); none
     ended more than 14 days ago; a transmission risk of 0-8; and, with an onset, days since
-    onset of -14..14.
+    onset of -14..14. "Ended 14 days ago" is the key store's rule (`keystore.past_keeping`): a
+    key the store would delete at once is not taken in.
     """
     if not keys:
         raise UploadRefused("no_keys", _("The upload holds no key."))
@@ -104,7 +103,6 @@ def check_keys(
     checked: list[CheckedKey] = []
     seen: set[bytes] = set()
     days: set[int] = set()
-    oldest_end = now_interval - MAX_KEY_AGE_DAYS * DAY
     for key in keys:
         data = _decode_key(key.key)
         if not 1 <= key.rolling_period <= DAY:
@@ -125,9 +123,9 @@ def check_keys(
             raise UploadRefused("two_keys_one_day", _("At most one key per day."))
         if key.rolling_start > now_interval:
             raise UploadRefused("key_in_future", _("A key starts in the future."))
-        if key.rolling_start + key.rolling_period <= oldest_end:
+        if keystore.past_keeping(key.rolling_start, key.rolling_period, now_interval):
             raise UploadRefused(
-                "key_too_old", _("A key ended more than %(n)d days ago.") % {"n": MAX_KEY_AGE_DAYS}
+                "key_too_old", _("A key ended more than %(n)d days ago.") % {"n": KEY_DAYS}
             )
         if not 0 <= key.transmission_risk <= MAX_TRANSMISSION_RISK:
             raise UploadRefused(
@@ -262,6 +260,17 @@ class Shared:
     listed: int
 
 
+def _heard_while_broadcast(item: HeardKey) -> bool:
+    """Whether the sightings fall in the day the key was broadcast, give or take the matcher's
+    clock tolerance: a phone cannot have heard it at any other time. Checked on every key sent,
+    linked or not, so a refusal says nothing of which keys are linked to a case (diagnosis keys
+    are public: a claim about one outside its day is made up)."""
+    first = protocol.interval_number(item.first_seen)
+    last = protocol.interval_number(item.last_seen)
+    tolerance = matching.TOLERANCE_INTERVALS
+    return item.rolling_start - tolerance <= first and last < item.rolling_start + DAY + tolerance
+
+
 @transaction.atomic
 def report_exposure(
     person_token: str, heard: Sequence[HeardKey], now: dt.datetime | None = None
@@ -282,6 +291,7 @@ def report_exposure(
             or item.last_seen.tzinfo is None
             or item.last_seen < item.first_seen
             or item.first_seen > now + dt.timedelta(minutes=5)
+            or not _heard_while_broadcast(item)
         ):
             raise UploadRefused("time_invalid", _("When a key was heard is not possible."))
         spans[_decode_key(item.key)] = item

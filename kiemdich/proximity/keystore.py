@@ -5,8 +5,9 @@ verification module); tests, the demo and the simulator add keys through it too.
 14 days after it stopped being broadcast (its rolling start plus period): a phone logs
 identifiers 14 days, so an older key can match nothing, and keeping it would only keep a trace
 of a case. This rule is the protocol's, not the personal-data period's
-(settings.RETENTION_DAYS): the retention purge (proximity/retention.py) and every export run
-apply it, whatever that period is.
+(settings.RETENTION_DAYS), and it is written once, here (`past_keeping` for one key,
+`ended_q` for rows): the upload refuses such a key (keyserver.check_keys), and the retention
+purge (proximity/retention.py) and every export run delete it, whatever that period is.
 """
 
 from __future__ import annotations
@@ -14,13 +15,15 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from .exportfile import INTERVAL_SECONDS, KEY_DAYS, ExportKey
 from .models import DiagnosisKey
 
 KEEP = dt.timedelta(days=KEY_DAYS)
+#: KEEP in 10-minute intervals.
+KEEP_INTERVALS = KEY_DAYS * 24 * 3600 // INTERVAL_SECONDS
 
 
 def arrival_hour(moment: dt.datetime) -> dt.datetime:
@@ -59,23 +62,33 @@ def add_keys(keys: Iterable[ExportKey], received_at: dt.datetime | None = None) 
 
 def cutoff_interval(now: dt.datetime) -> int:
     """Keys that stopped at or before this 10-minute interval are past their 14 days."""
-    return int((now - KEEP).timestamp()) // INTERVAL_SECONDS
+    return int(now.timestamp()) // INTERVAL_SECONDS - KEEP_INTERVALS
 
 
-def expired(now: dt.datetime | None = None) -> QuerySet[DiagnosisKey]:
-    """Keys whose last interval ended 14 days or more before `now`."""
-    limit = cutoff_interval(now or timezone.now())
-    return DiagnosisKey.objects.alias(until=F("rolling_start") + F("rolling_period")).filter(
-        until__lte=limit
-    )
+def past_keeping(rolling_start: int, rolling_period: int, now_interval: int) -> bool:
+    """Whether a key that started at `rolling_start` for `rolling_period` intervals ended 14
+    days or more before the interval `now_interval`: the rule, for one key."""
+    return rolling_start + rolling_period <= now_interval - KEEP_INTERVALS
+
+
+def _ended(rows: QuerySet, now: dt.datetime | None) -> tuple[QuerySet, Q]:
+    """`rows` (any with `rolling_start` and `rolling_period`) and the filter of those
+    `past_keeping` at `now`: the same rule in SQL."""
+    until = rows.alias(until=F("rolling_start") + F("rolling_period"))
+    return until, Q(until__lte=cutoff_interval(now or timezone.now()))
+
+
+def expired(now: dt.datetime | None = None, rows: QuerySet | None = None) -> QuerySet:
+    """Keys of `rows` (default: every diagnosis key; also the keys linked to a case with
+    consent) whose last interval ended 14 days or more before `now`."""
+    rows, ended = _ended(DiagnosisKey.objects.all() if rows is None else rows, now)
+    return rows.filter(ended)
 
 
 def live(now: dt.datetime | None = None) -> QuerySet[DiagnosisKey]:
     """Keys still within their 14 days: the only ones an export may carry."""
-    limit = cutoff_interval(now or timezone.now())
-    return DiagnosisKey.objects.alias(until=F("rolling_start") + F("rolling_period")).filter(
-        until__gt=limit
-    )
+    rows, ended = _ended(DiagnosisKey.objects.all(), now)
+    return rows.exclude(ended)
 
 
 def delete_expired(now: dt.datetime | None = None) -> int:

@@ -7,7 +7,8 @@ export run deletes the same keys every hour and this is the nightly safety net.
 A verification code is worth nothing once its long form expired (24 hours): its row (HMACs of
 the codes, which case, which tracer) is kept for the retention period after that, as the record
 of who issued what, then goes. A key linked to a case with the F0's consent goes with the case
-(the same rule as tracing's cases) or once no phone can report having heard it any more.
+(the same rule as tracing's cases) or with the key itself, 14 days after it ended (the key
+store's rule, `keystore.expired`): no phone can report having heard it any more.
 """
 
 from __future__ import annotations
@@ -15,21 +16,17 @@ from __future__ import annotations
 import datetime as dt
 
 from django.db.models import Q
-from django.utils import timezone
 
 from kiemdich.retention import Expiry
 
-from . import keystore, protocol
-from .keyserver import MAX_KEY_AGE_DAYS
+from . import keystore
 from .models import ConsentedKey, DiagnosisKey, VerificationCode
 
 
 def _stale_links(cutoff: dt.datetime):
-    oldest = protocol.interval_number(timezone.now()) - (MAX_KEY_AGE_DAYS + 1) * 144
-    return ConsentedKey.objects.filter(
-        Q(case__infectious_to__lt=cutoff, case__confirmed_at__lt=cutoff)
-        | Q(rolling_start__lt=oldest)
-    )
+    with_case = Q(case__infectious_to__lt=cutoff, case__confirmed_at__lt=cutoff)
+    ended = keystore.expired(rows=ConsentedKey.objects.all())
+    return ConsentedKey.objects.filter(with_case | Q(pk__in=ended.values("pk")))
 
 
 EXPIRIES = [

@@ -55,7 +55,8 @@ Deliberately left out (nothing personal, or the same gate as a row above):
   the citizen's account (agency staff sign up as citizens and are added to their agency).
 - The hotline's other steps (`note`, `return`) and page forms: the gates of `acknowledge` and
   `resolve` (in the table); the public report form and Open311's POST: public writes, tested in
-  tests/hotline (their answers name nothing but the new number).
+  tests/hotline (their answers name nothing but the new number); `/hotline/stats.pdf`: the
+  gate of `/hotline/stats.xlsx` (in the table).
 """
 
 from __future__ import annotations
@@ -77,7 +78,7 @@ from kiemdich.accounts.tokens import create_token
 from kiemdich.checkins import phonecheck
 from kiemdich.checkins.models import Checkin
 from kiemdich.declarations.cookies import PERSON_COOKIE
-from kiemdich.declarations.models import Person
+from kiemdich.declarations.models import Declaration, Person
 from kiemdich.declarations.services import personal_qr_url
 from kiemdich.geo.models import Unit
 from kiemdich.hotline import services as hotline
@@ -85,7 +86,7 @@ from kiemdich.hotline.models import Agency
 from kiemdich.messaging.models import Campaign, Message
 from kiemdich.monitoring import services as monitoring
 from kiemdich.monitoring.links import report_token
-from kiemdich.monitoring.models import Monitoring
+from kiemdich.monitoring.models import Monitoring, Transfer
 from kiemdich.orgs.models import Organization
 from kiemdich.tracing import services as tracing
 from kiemdich.tracing.models import Contact
@@ -207,14 +208,24 @@ MATRIX: dict[str, tuple] = {
     "/monitoring/{id}/":                 (LOGIN, LOGIN, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
     "POST /monitoring/{id}/team-report/":(LOGIN, LOGIN, 403, 403, 403, 302, 404, 302, 302, 302, 404, 403, 302),  # noqa: E501
     "POST /monitoring/{id}/close/":      (LOGIN, LOGIN, 403, 403, 403, 302, 404, 302, 302, 302, 404, 403, 302),  # noqa: E501
+    "POST /monitoring/{id}/transfer/":   (LOGIN, LOGIN, 403, 403, 403, 302, 404, 302, 302, 302, 404, 403, 302),  # noqa: E501
+    "POST /monitoring/{id}/exposure/":   (LOGIN, LOGIN, 403, 403, 403, 302, 404, 302, 302, 302, 404, 403, 302),  # noqa: E501
+    # The sender sees the transfer but cannot accept it (the page says so: nothing done).
+    "POST /monitoring/transfers/{id}/accept/":
+                                         (LOGIN, LOGIN, 403, 403, 403, NONE, 302, 302, 302, 302, 404, 403, 302),  # noqa: E501
     "/monitoring/transfers/":            (LOGIN, LOGIN, 403, 403, 403, 200, 200, 200, 200, 200, NONE, 403, 200),  # noqa: E501
     "/monitoring/facilities/":           (LOGIN, LOGIN, 403, 403, 403, 200, 200, 200, 200, 200, 200, 403, 200),  # noqa: E501
     "/monitoring/new/":                  (LOGIN, LOGIN, 403, 403, 403, 200, 200, 200, 200, 200, 200, 403, 200),  # noqa: E501
     "/monitoring/enrol/case/{id}/":      (LOGIN, LOGIN, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
     "POST /monitoring/enrol/contact/{cid}/":
                                          (LOGIN, LOGIN, 403, 403, 403, 302, 404, 302, 302, 302, 404, 403, 302),  # noqa: E501
+    # The person's declaration, as if it reported travel from an outbreak area.
+    "POST /monitoring/enrol/declaration/{id}/":
+                                         (LOGIN, LOGIN, 403, 403, 403, 302, 404, 302, 302, 302, 404, 403, 302),  # noqa: E501
     "/monitoring/r/<token>/":            (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),  # noqa: E501
     "/monitoring/me/":                   (302, 200, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302),  # noqa: E501
+    # The person's phone reports for itself and its family only, not for the neighbour.
+    "/monitoring/me/{id}/":              (302, 404, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302, 302),  # noqa: E501
     "/proximity/cases/{id}/code/":      (LOGIN, LOGIN, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
     # Pages: checkpoints
     "/venues/":                          (LOGIN, LOGIN, NONE, 200, NONE, 200, NONE, 200, 200, 200, NONE, 200, 200),  # noqa: E501
@@ -270,9 +281,13 @@ MATRIX: dict[str, tuple] = {
     "/hotline/inbox/":                   (LOGIN, LOGIN, 200, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200),  # noqa: E501
     "/hotline/stats/?unit=25396":        (LOGIN, LOGIN, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
     "/hotline/rules/":                   (LOGIN, LOGIN, 403, 403, 403, 403, 403, 403, 200, 403, 403, 403, 200),  # noqa: E501
+    "/hotline/new/":                     (LOGIN, LOGIN, 403, 403, 403, 403, 403, 403, 403, 403, 403, 403, 200),  # noqa: E501
+    "/hotline/stats.xlsx?unit=25396":    (LOGIN, LOGIN, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
     # The public's status of a ticket by its number: everyone, never the caller's phone or report.
     "/1022/status/?number=":             (200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),  # noqa: E501
     "GET /open311/v2/requests/{id}.json":(200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200, 200),  # noqa: E501
+    # The public list: only reports their reporters agreed to show (the world's is not).
+    "GET /open311/v2/requests.json":     (NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE, NONE),  # noqa: E501
     # The admin: staff accounts only (the superuser here)
     "/admin/hotline/ticket/":            (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 200),  # noqa: E501
     "/admin/checkins/checkin/":          (LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, LOGIN, 200),  # noqa: E501
@@ -638,6 +653,25 @@ ENDPOINTS: dict[str, Endpoint] = {
     "POST /monitoring/{id}/close/": Endpoint(
         lambda c, w: c.page("POST", f"/monitoring/{w.monitoring.pk}/close/", {"reason": "lost"})
     ),
+    "POST /monitoring/{id}/transfer/": Endpoint(
+        lambda c, w: c.page(
+            "POST", f"/monitoring/{w.monitoring.pk}/transfer/", {"to_commune": "25420"}
+        )
+    ),
+    "POST /monitoring/{id}/exposure/": Endpoint(
+        lambda c, w: c.page("POST", f"/monitoring/{w.monitoring.pk}/exposure/", {"continues": "1"})
+    ),
+    "POST /monitoring/transfers/{id}/accept/": Endpoint(
+        lambda c, w: c.page("POST", f"/monitoring/transfers/{w.transfer.pk}/accept/", {}),
+        lambda r, w: _accepted(r, w),
+    ),
+    "POST /monitoring/enrol/declaration/{id}/": Endpoint(
+        lambda c, w: c.page("POST", f"/monitoring/enrol/declaration/{_travelled(w).pk}/", {}),
+        lambda r, w: _enrolled(r, w),
+    ),
+    "/monitoring/me/{id}/": Endpoint(
+        lambda c, w: c.page("GET", f"/monitoring/me/{w.monitoring.pk}/")
+    ),
     "/monitoring/transfers/": Endpoint(
         lambda c, w: c.page("GET", "/monitoring/transfers/"),
         showing(lambda r, w: w.transfer.monitoring.person.full_name in r.content.decode()),
@@ -916,6 +950,14 @@ ENDPOINTS: dict[str, Endpoint] = {
         lambda c, w: c.page("GET", "/hotline/stats/?unit=25396")
     ),
     "/hotline/rules/": Endpoint(lambda c, w: c.page("GET", "/hotline/rules/")),
+    "/hotline/new/": Endpoint(lambda c, w: c.page("GET", "/hotline/new/")),
+    "/hotline/stats.xlsx?unit=25396": Endpoint(
+        lambda c, w: c.page("GET", "/hotline/stats.xlsx?unit=25396")
+    ),
+    "GET /open311/v2/requests.json": Endpoint(
+        lambda c, w: c.api("GET", "/open311/v2/requests.json"),
+        lambda r, w: _public_only(r, w),
+    ),
     "/1022/status/?number=": Endpoint(
         lambda c, w: c.page("GET", f"/1022/status/?number={w.ticket.number}"),
         lambda r, w: _public_only(r, w),
@@ -928,6 +970,31 @@ ENDPOINTS: dict[str, Endpoint] = {
         lambda c, w: c.page("GET", "/admin/hotline/ticket/"), people=_nobody
     ),
 }
+
+
+def _travelled(w: World) -> Declaration:
+    """The person's declaration, made to report travel from an outbreak area (in the role's
+    savepoint, rolled back after it)."""
+    declaration = Declaration.objects.filter(person=w.person).latest("pk")
+    Declaration.objects.filter(pk=declaration.pk).update(travel_outbreak_area=True)
+    return declaration
+
+
+def _enrolled(response, w: World):
+    """An enrolment from a page: 302 either way; NONE if the person was not enrolled."""
+    got = status(response)
+    if got == 302 and not Monitoring.objects.filter(person=w.person).exists():
+        return NONE
+    return got
+
+
+def _accepted(response, w: World):
+    """A transfer's acceptance from its page: 302 either way; NONE if nothing was accepted."""
+    got = status(response)
+    done = Transfer.objects.filter(pk=w.transfer.pk, accepted_at__isnull=False).exists()
+    if got == 302 and not done:
+        return NONE
+    return got
 
 
 def _public_only(response, w: World):

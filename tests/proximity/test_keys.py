@@ -5,13 +5,17 @@ from __future__ import annotations
 
 import datetime as dt
 
+import hypothesis
 import pytest
 from django.core.management import call_command
+from django.db import transaction
 from django.utils import timezone
+from hypothesis import strategies as st
 
 from kiemdich.declarations.models import Person
 from kiemdich.declarations.services import person_token
-from kiemdich.proximity import keyserver, protocol
+from kiemdich.proximity import keyserver, keystore, protocol
+from kiemdich.proximity.exportfile import ExportKey
 from kiemdich.proximity.models import ConsentedKey, DiagnosisKey, VerificationCode
 from kiemdich.tracing.models import Contact, Evidence
 
@@ -158,6 +162,31 @@ def test_sharing_impossible_times_is_refused(client, binh_phuoc):
     assert post(client, "exposures", body).json()["code"] == "time_invalid"
 
 
+def test_sharing_a_key_heard_outside_its_day_is_refused(client, personas, case):
+    """Diagnosis keys are public (the export files): anyone may send one. A sighting outside
+    the day the key was broadcast (more than the 2 hours of clock tolerance) is made up, and
+    refused before any link is looked up, linked or not."""
+    phone = Phone(client)
+    certificate = phone.certificate(issue(client, personas["tracer"], case).json()["code"])
+    phone.upload(certificate, consent=True)
+    token = person_token(warned_person())
+    for shift in (dt.timedelta(days=2), -dt.timedelta(hours=13)):
+        made_up = heard(phone)
+        for field in ("firstSeen", "lastSeen"):
+            made_up[0][field] = (dt.datetime.fromisoformat(made_up[0][field]) + shift).isoformat()
+        answer = post(client, "exposures", {"personToken": token, "exposures": made_up})
+        assert (answer.status_code, answer.json()["code"]) == (400, "time_invalid")
+    assert not Contact.objects.exists()
+    # Within the tolerance (a phone's clock an hour off at the day's edge) it counts.
+    late = heard(phone)
+    day_end = protocol.interval_start(phone.keys[1].rolling_start + DAY)
+    late[0].update(
+        firstSeen=day_end.isoformat(), lastSeen=(day_end + dt.timedelta(hours=1)).isoformat()
+    )
+    answer = post(client, "exposures", {"personToken": token, "exposures": late})
+    assert answer.json() == {"added": 1, "listed": 0}
+
+
 def test_sharing_needs_the_persons_own_token(client, db):
     answer = post(client, "exposures", {"personToken": "forged", "exposures": []})
     assert (answer.status_code, answer.json()["code"]) == (400, "person_invalid")
@@ -175,3 +204,44 @@ def test_codes_expire_and_consented_links_go_with_the_case(client, personas, cas
         call_command("retention", verbosity=0)
     assert not VerificationCode.objects.exists()
     assert not ConsentedKey.objects.exists()
+
+
+class _Rollback(Exception):
+    """Raised to undo one drawn example's key."""
+
+
+@hypothesis.settings(
+    max_examples=60, deadline=None, suppress_health_check=[hypothesis.HealthCheck.too_slow]
+)
+@hypothesis.given(
+    now_in_day=st.integers(min_value=0, max_value=DAY * 600 - 1),
+    #: When the key ended, in intervals after the moment 14 days before now: both sides of
+    #: the boundary, and the boundary itself, drawn often.
+    end_after_cutoff=st.integers(min_value=-1, max_value=1) | st.integers(-3 * DAY, 3 * DAY),
+    period=st.integers(min_value=1, max_value=DAY),
+)
+def test_the_upload_refuses_exactly_the_keys_the_store_deletes(
+    now_in_day, end_after_cutoff, period
+):
+    """One 14-day rule: a key the upload refuses as too old is one the store's SQL (purge and
+    exports) counts as expired at the same moment, and the other way round."""
+    now = dt.datetime.fromtimestamp(TODAY * 600 + now_in_day, tz=dt.UTC)
+    now_interval = protocol.interval_number(now)
+    end = now_interval - 14 * DAY + end_after_cutoff
+    start = end - period
+    hypothesis.assume(start // DAY == (end - 1) // DAY)
+    upload = keyserver.UploadKey(b64(b"r" * 16), start, period)
+    try:
+        keyserver.check_keys([upload], now_interval, None)
+        refused = False
+    except keyserver.UploadRefused as exc:
+        assert exc.code == "key_too_old"
+        refused = True
+    try:
+        with transaction.atomic():
+            keystore.add_keys([ExportKey(b"r" * 16, start, period, 0, 1, None)], now)
+            assert keystore.expired(now).exists() is refused
+            assert keystore.live(now).exists() is not refused
+            raise _Rollback
+    except _Rollback:
+        pass

@@ -199,3 +199,12 @@ def test_the_client_computes_the_reference_tekmac_cleartext():
     keys = [KeyRef("z9==", 2650000, 144), KeyRef("AAA=", 2649856, 100)]
     assert cleartext(keys) == "AAA=.2649856.100,z9==.2650000.144"
     assert client.API == "/api/v1/proximity"
+
+
+def test_a_huge_body_is_a_400_in_the_apis_shape(client, db, settings):
+    """Phones' calls are public: a body over DATA_UPLOAD_MAX_MEMORY_SIZE is refused before it is
+    read, with the API's JSON error, not Django's HTML page."""
+    body = '{"code": "' + "1" * (settings.DATA_UPLOAD_MAX_MEMORY_SIZE + 1) + '"}'
+    answer = client.post("/api/v1/proximity/verify", body, content_type="application/json")
+    assert answer.status_code == 400 and answer["Content-Type"] == "application/json"
+    assert answer.json()["code"] == "bad_request"
