@@ -23,6 +23,7 @@ from kiemdich.accounts.access import (
     is_hotline_supervisor,
     may_act_for_agency,
     may_edit_routing,
+    may_monitor,
     may_operate_hotline,
     may_see_unit,
     may_work_ticket,
@@ -182,6 +183,10 @@ def _actions(user, ticket: Ticket) -> set[str]:
         and user.role == "health_tracer"
     ):
         found.add("case")
+    if may_monitor(user, ticket.commune):
+        # A link to monitoring's own form, which reads the ticket: monitoring sits below the
+        # hotline in the layers, so the hotline names no monitoring code.
+        found.add("monitor")
     return found
 
 
