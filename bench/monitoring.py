@@ -126,7 +126,7 @@ def explain(label: str, call) -> None:
     with CaptureQueriesContext(connection) as captured:
         call()
     for n, query in enumerate(captured.captured_queries, 1):
-        if "monitoring_monitoring" not in query["sql"] or not query["sql"].startswith("SELECT"):
+        if "monitoring_" not in query["sql"] or not query["sql"].startswith("SELECT"):
             continue
         log(f"\n  -- {label}, query {n}, {query['time']} s:")
         log(f"  {query['sql']}")

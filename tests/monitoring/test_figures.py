@@ -8,15 +8,18 @@ calls that reach nobody, the hourly clock, transfers, closures, exposure going o
 and after each step the dashboard of the district and of the province, for today and tomorrow,
 and each list of the commune, must equal the plain reading of the same history: reported today
 is a report (not a "not reached" call) dated today, not reporting and symptomatic are an open
-alert of that kind, ending today is an end on that local day.
+alert of that kind, ending today is an end on that local day. At the end, counting every
+monitoring again (`kiemdich monitoring recount`) finds the counts the services kept.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from io import StringIO
 
 import pytest
+from django.core.management import call_command
 from django.db import transaction
 from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
@@ -31,6 +34,7 @@ from kiemdich.monitoring.models import (
     CloseReason,
     DailyReport,
     Facility,
+    FigureCount,
     Monitoring,
     Outcome,
     Regime,
@@ -208,7 +212,18 @@ def replay(world, drawn) -> None:
             now += dt.timedelta(hours=step[2])
             act(actor, people, facility, step, now)
             check(now)
+        # Counting everything again (the command after a restore) finds what was kept.
+        kept = counts()
+        call_command("monitoring", "recount", stdout=StringIO())
+        assert counts() == kept
         transaction.set_rollback(True)
+
+
+def counts() -> list[tuple]:
+    return sorted(
+        FigureCount.objects.values_list("commune_id", "regime", "figure", "day", "n"),
+        key=lambda row: (*row[:3], row[3] or dt.date.min),
+    )
 
 
 @settings(
