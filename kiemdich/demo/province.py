@@ -448,14 +448,14 @@ def load_demo_monitoring(now: dt.datetime | None = None) -> int:
                 now=enrolled_at,
             )
             watched.append(monitoring)
+        called = False  # the team calls one silent person on the last day, and misses them
         for monitoring in watched:
             monitoring.refresh_from_db()
             reported_at = min(at(day, 7, rng.randrange(0, 600)), now - dt.timedelta(minutes=5))
-            forgets = rng.random() < 0.12 and monitoring.person_id != feverish
-            if not monitoring.is_active or reported_at <= monitoring.created_at or forgets:
+            if not monitoring.is_active or reported_at <= monitoring.created_at:
                 continue
             if monitoring.person_id in silent and offset < 2:
-                if offset == 0 and monitoring.person_id == min(silent):
+                if offset == 0 and not called and monitoring.not_reporting_since is not None:
                     monitoring_services.record_report(
                         monitoring,
                         reporter=Reporter.TEAM_CALL,
@@ -463,7 +463,10 @@ def load_demo_monitoring(now: dt.datetime | None = None) -> int:
                         recorded_by=officer,
                         now=reported_at,
                     )
+                    called = True
                 continue
+            if rng.random() < 0.12 and monitoring.person_id != feverish:
+                continue  # some days somebody forgets
             symptoms, temperature = [], Decimal(rng.choice(["36.5", "36.7", "36.8", "37.0"]))
             if monitoring.person_id == feverish and offset == 0:
                 symptoms, temperature = ["cough", "fever"], Decimal("38.4")
