@@ -59,11 +59,11 @@ def _day_bounds(today: dt.date) -> tuple[dt.datetime, dt.datetime]:
 
 
 def figure_filters(today: dt.date) -> dict[str, Q]:
-    """What each figure counts among the active monitorings on `today`: the one place these
-    rules are written (the follow-up list's filters are the same)."""
+    """Whom each figure but "under monitoring" (all of them) counts among the active
+    monitorings on `today`, for the follow-up lists; `counted` says the same for the counts
+    the dashboards add up, and tests/monitoring/test_figures.py holds the two together."""
     start, end = _day_bounds(today)
     return {
-        "under": Q(),
         "reported_today": Q(last_report_on=today),
         "not_reporting": Q(not_reporting_since__isnull=False),
         "symptomatic": Q(symptomatic_since__isnull=False),
@@ -85,8 +85,9 @@ COUNTED_COLUMNS = (
 
 def counted(row: tuple) -> list[tuple[str, str, str, dt.date | None]]:
     """The dashboard counts (commune, regime, figure, day) a monitoring adds one to, from its
-    `COUNTED_COLUMNS`: `figure_filters` once more, with the day a dated figure is for in place
-    of "today", so a change is counted once, when it happens (services._counting)."""
+    `COUNTED_COLUMNS`: `figure_filters` with the day a dated figure is for in place of
+    "today", so each change is counted once, when it happens (services._counting), and a day's
+    figures are read as they are."""
     state, commune, regime, reported_on, ends_at, silent_since, symptomatic_since = row
     if state != State.ACTIVE:
         return []
