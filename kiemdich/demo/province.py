@@ -19,6 +19,7 @@ import datetime as dt
 import random
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 from django.db import transaction
@@ -32,6 +33,8 @@ from kiemdich.checkins.services import NewCheckin, record_checkins
 from kiemdich.declarations import services as declaration_services
 from kiemdich.geo import services as geo_services
 from kiemdich.geo.models import Level, Unit
+from kiemdich.monitoring import services as monitoring_services
+from kiemdich.monitoring.models import Monitoring, Outcome, Regime, Reporter, Source
 from kiemdich.orgs import services as org_services
 from kiemdich.orgs.models import Group, Organization, OrgKind
 from kiemdich.venues import services as venue_services
@@ -351,3 +354,127 @@ def load_demo_venues(today: dt.date | None = None) -> int:
         },
     )
     return created + 1
+
+
+#: Bù Đăng's people under quarantine or isolation: how many, in which communes (weights), and
+#: its two centralized quarantine sites (name, commune, capacity).
+DEMO_MONITORED = 100
+DEMO_MONITORED_COMMUNES = {"25396": 4, "25420": 3, "25408": 2, "25417": 1}
+DEMO_FACILITIES = [
+    ("Khu cách ly tập trung Trường Quân sự huyện Bù Đăng", "25396", 60),
+    ("Khu cách ly Ký túc xá Trường THPT Lê Quý Đôn", "25420", 40),
+]
+DEMO_FAMILY_NAMES = ["Nguyễn", "Trần", "Lê", "Phạm", "Hoàng", "Võ", "Đặng", "Điểu"]
+#: Days of history: a 14-day home quarantine enrolled that long ago has ended and closed.
+DEMO_MONITORING_DAYS = 16
+#: The clock's hour in the demo's past days: before anyone's reminder hour (8:00), so the
+#: replayed days close periods and flag silence without queueing old reminders by SMS.
+DEMO_TICK_HOUR = 2
+
+
+def load_demo_monitoring(now: dt.datetime | None = None) -> int:
+    """About a hundred people of Bù Đăng under monitoring, replayed day by day through
+    monitoring's services on a driven clock up to `now`: enrolled over the last
+    `DEMO_MONITORING_DAYS` days (a tenth at a facility, most at home, a few F0 isolated at home
+    or self-monitoring), reporting on most days, some gone silent for two days (not reporting,
+    one of them not reached by the team), one with cough and fever today. The district's
+    officer (`huyen`) enrols them and records the team's calls. Some end today; the oldest
+    have completed their period and closed.
+
+    Runs once: if Bù Đăng already has monitorings, nothing is added. Returns the number
+    enrolled."""
+    if Monitoring.objects.filter(commune__parent_id="696").exists():
+        return 0
+    rng = random.Random(18)  # noqa: S311 -- fixed seed: the same demo every time
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    officer = User.objects.get(username="huyen")
+    communes = Unit.objects.in_bulk(list(DEMO_MONITORED_COMMUNES))
+    facilities = [
+        monitoring_services.create_facility(
+            officer, name=name, commune=communes[code], capacity=capacity
+        )
+        for name, code, capacity in DEMO_FACILITIES
+    ]
+    codes = list(DEMO_MONITORED_COMMUNES)
+    weights = list(DEMO_MONITORED_COMMUNES.values())
+    regimes = (
+        [Regime.CENTRALIZED]
+        + [Regime.HOME_QUARANTINE] * 6
+        + [
+            Regime.HOME_ISOLATION,
+            Regime.SELF_MONITORING,
+            Regime.SELF_MONITORING,
+        ]
+    )
+    # (person, regime, commune, day they start), the first starting DEMO_MONITORING_DAYS ago.
+    plan = []
+    for i in range(DEMO_MONITORED):
+        commune = rng.choices(codes, weights)[0]
+        person = declaration_services.set_person(
+            f"+8491400{i:04d}",
+            full_name=f"{rng.choice(DEMO_FAMILY_NAMES)} {PEOPLE[i % len(PEOPLE)]}",
+            commune_id=commune,
+        )
+        start = today - dt.timedelta(days=(i * 7) % (DEMO_MONITORING_DAYS + 1))
+        plan.append((person, regimes[i % len(regimes)], commune, start))
+    silent = {person.pk for person, *_rest in plan[5::11]}  # no report for the last two days
+    feverish = plan[3][0].pk
+
+    def at(day: dt.date, hour: int, minutes: int = 0) -> dt.datetime:
+        start = timezone.make_aware(dt.datetime.combine(day, dt.time(hour)))
+        return start + dt.timedelta(minutes=minutes)
+
+    watched: list[Monitoring] = []
+    for offset in range(DEMO_MONITORING_DAYS, -1, -1):
+        day = today - dt.timedelta(days=offset)
+        if at(day, DEMO_TICK_HOUR) <= now:
+            monitoring_services.tick(at(day, DEMO_TICK_HOUR))
+        enrolled_at = min(at(day, 7), now - dt.timedelta(minutes=30))
+        for person, regime, commune, start in plan:
+            if start != day:
+                continue
+            monitoring, _created = monitoring_services.enrol(
+                officer,
+                person,
+                regime=regime,
+                # Back from an outbreak area, or last met the case, the evening before.
+                exposure_at=at(day - dt.timedelta(days=1), 20),
+                source=Source.TRACING if regime != Regime.SELF_MONITORING else Source.DECLARATION,
+                source_ref="demo",
+                commune=communes[commune],
+                facility=facilities[len(watched) % 2] if regime == Regime.CENTRALIZED else None,
+                team=f"Trạm Y tế {communes[commune].name}",
+                now=enrolled_at,
+            )
+            watched.append(monitoring)
+        called = False  # the team calls one silent person on the last day, and misses them
+        for monitoring in watched:
+            monitoring.refresh_from_db()
+            reported_at = min(at(day, 7, rng.randrange(0, 600)), now - dt.timedelta(minutes=5))
+            if not monitoring.is_active or reported_at <= monitoring.created_at:
+                continue
+            if monitoring.person_id in silent and offset < 2:
+                if offset == 0 and not called and monitoring.not_reporting_since is not None:
+                    monitoring_services.record_report(
+                        monitoring,
+                        reporter=Reporter.TEAM_CALL,
+                        outcome=Outcome.NOT_REACHED,
+                        recorded_by=officer,
+                        now=reported_at,
+                    )
+                    called = True
+                continue
+            if rng.random() < 0.12 and monitoring.person_id != feverish:
+                continue  # some days somebody forgets
+            symptoms, temperature = [], Decimal(rng.choice(["36.5", "36.7", "36.8", "37.0"]))
+            if monitoring.person_id == feverish and offset == 0:
+                symptoms, temperature = ["cough", "fever"], Decimal("38.4")
+            monitoring_services.record_report(
+                monitoring,
+                reporter=Reporter.SELF,
+                symptoms=symptoms,
+                temperature=temperature,
+                now=reported_at,
+            )
+    return len(watched)

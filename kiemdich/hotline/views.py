@@ -24,6 +24,7 @@ from kiemdich.accounts.access import (
     is_hotline_supervisor,
     may_act_for_agency,
     may_edit_routing,
+    may_monitor,
     may_open_case_from_ticket,
     may_operate_hotline,
     may_see_unit,
@@ -177,6 +178,10 @@ def _actions(user, ticket: Ticket) -> set[str]:
         and may_open_case_from_ticket(user)
     ):
         found.add("case")
+    if may_monitor(user, ticket.commune):
+        # A link to monitoring's own form, which reads the ticket: monitoring sits below the
+        # hotline in the layers, so the hotline names no monitoring code.
+        found.add("monitor")
     return found
 
 

@@ -34,8 +34,25 @@ class MonitoringAdmin(AuditedAdmin):
     audit_unit_field = "commune_id"
     list_display = ["person", "regime", "commune", "state", "ends_at", "last_report_at"]
     list_filter = ["state", "regime", "close_reason"]
-    raw_id_fields = ["person", "commune", "facility", "created_by"]
+    raw_id_fields = ["person", "facility", "created_by"]
+    # The dashboards' counts follow each change the services make (services._counting): here
+    # monitorings are read, and what the counts depend on is not edited, added or deleted.
+    readonly_fields = [
+        "state",
+        "commune",
+        "regime",
+        "last_report_on",
+        "ends_at",
+        "not_reporting_since",
+        "symptomatic_since",
+    ]
     inlines = [ReportInline]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
 
 
 @admin.register(Alert)

@@ -122,6 +122,10 @@ class Facility(models.Model):
         return self.name
 
 
+#: The open monitorings: what every figure, list and partial index is about.
+ACTIVE = models.Q(state=State.ACTIVE)
+
+
 class MonitoringQuerySet(VisibleQuerySet):
     """`visible_to(user)`: officials of the commune responsible (and above) see its people."""
 
@@ -202,9 +206,16 @@ class Monitoring(models.Model):
                 name="monitoring_one_active",
             ),
         ]
+        # A commune's follow-up list and its count of those not reported today read the first
+        # without the table; the clock finds the periods ended from the second.
         indexes = [
-            models.Index(fields=["state", "commune", "regime"], name="monitoring_commune"),
-            models.Index(fields=["state", "ends_at"], name="monitoring_ends"),
+            models.Index(
+                fields=["commune", "regime"],
+                include=["last_report_on"],
+                condition=ACTIVE,
+                name="monitoring_commune",
+            ),
+            models.Index(fields=["ends_at"], condition=ACTIVE, name="monitoring_ends"),
             models.Index(fields=["state", "reminder_hour"], name="monitoring_reminder"),
         ]
 
@@ -365,3 +376,43 @@ class Transfer(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_commune_id} → {self.to_commune_id}"
+
+
+class FigureCount(models.Model):
+    """How many active monitorings of a commune and regime a dashboard figure counts: the
+    dashboards add these up instead of counting 200,000 monitorings (bench/monitoring.py).
+
+    `day` is the day a dated figure is for (the last report's day for "reported today", the
+    end's local day for "ending today"), empty for the others (under monitoring, not
+    reporting, symptomatic). Only monitoring's services write it, in the transaction that
+    changes a monitoring (`services._counting`; `services.recount` counts everything again);
+    tests/monitoring/test_figures.py checks it over random histories against the reports and
+    alerts themselves."""
+
+    commune = models.ForeignKey(
+        "geo.Unit", verbose_name=_("commune"), on_delete=models.PROTECT, related_name="+"
+    )
+    regime = models.CharField(_("regime"), max_length=16, choices=Regime.choices)
+    figure = models.CharField(_("figure"), max_length=16)
+    day = models.DateField(_("day"), null=True, blank=True)
+    n = models.IntegerField(_("count"))
+
+    class Meta:
+        verbose_name = _("dashboard count")
+        verbose_name_plural = _("dashboard counts")
+        # Two partial constraints, not one with `nulls_distinct`: SQLite has no such option.
+        constraints = [
+            models.UniqueConstraint(
+                fields=["commune", "regime", "figure", "day"],
+                condition=models.Q(day__isnull=False),
+                name="figure_count_once_a_day",
+            ),
+            models.UniqueConstraint(
+                fields=["commune", "regime", "figure"],
+                condition=models.Q(day__isnull=True),
+                name="figure_count_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.commune_id} {self.regime} {self.figure} {self.day or ''}: {self.n}"

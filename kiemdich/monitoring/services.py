@@ -12,17 +12,19 @@ from __future__ import annotations
 
 import datetime as dt
 import uuid
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from decimal import Decimal, InvalidOperation
 
-from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db import IntegrityError, transaction
+from django.db.models import Count, F, Q, QuerySet
 from django.db.models.functions import Coalesce
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from kiemdich.accounts.access import may_administer, may_see_unit, works_with_personal_data
+from kiemdich.accounts.access import may_administer, may_monitor, works_with_personal_data
 from kiemdich.core.errors import DomainError, FieldError
 from kiemdich.declarations.models import Declaration, Person, Symptom
 from kiemdich.geo.models import Level, Unit
@@ -31,6 +33,7 @@ from kiemdich.messaging.tasks import send_outbox
 from kiemdich.tracing.models import Case, Contact
 from kiemdich.tracing.services import record_case
 
+from . import stats
 from .links import report_url
 from .models import (
     DEFAULT_PERIODS,
@@ -40,6 +43,7 @@ from .models import (
     CloseReason,
     DailyReport,
     Facility,
+    FigureCount,
     Monitoring,
     Outcome,
     Regime,
@@ -79,14 +83,77 @@ class NotYours(DomainError):
 
 
 def _require_area(actor, unit: Unit, field: str = "commune") -> None:
+    if may_monitor(actor, unit):
+        return
     if not works_with_personal_data(actor):
         raise NotYours()
-    if not may_see_unit(actor, unit):
-        raise MonitoringError(field, _("This commune is outside your area."))
+    raise MonitoringError(field, _("This commune is outside your area."))
 
 
 def _province(unit: Unit) -> Unit:
     return Unit.objects.get(code=unit.path.split("/")[0])
+
+
+# The dashboards' counts
+
+
+def _counts(pks: list[int]) -> Counter:
+    rows = Monitoring.objects.filter(pk__in=pks).values_list(*stats.COUNTED_COLUMNS)
+    return Counter(key for row in rows.iterator(chunk_size=2000) for key in stats.counted(row))
+
+
+def _add_counts(after: Counter, before: Counter) -> None:
+    """Move the dashboards' counts from `before` to `after`. Keys in a fixed order, so two
+    transactions lock the counts they share in the same order (no deadlock); a count made by
+    another transaction at the same moment is added to, not made twice."""
+    change = Counter(after)
+    change.subtract(before)
+    for (commune, regime, figure, day), n in sorted(
+        change.items(), key=lambda item: (*item[0][:3], item[0][3] or dt.date.min)
+    ):
+        if not n:
+            continue
+        found = FigureCount.objects.filter(
+            commune_id=commune, regime=regime, figure=figure, day=day
+        )
+        if found.update(n=F("n") + n):
+            continue
+        try:
+            with transaction.atomic():
+                FigureCount.objects.create(
+                    commune_id=commune, regime=regime, figure=figure, day=day, n=n
+                )
+        except IntegrityError:
+            found.update(n=F("n") + n)
+    # A count back to nought goes: old days do not pile up.
+    FigureCount.objects.filter(n=0, commune_id__in={key[0] for key in change}).delete()
+
+
+@contextmanager
+def _counting(monitorings: QuerySet) -> Iterator[list[int]]:
+    """Keep the dashboards' counts in step with a change to `monitorings` (yielded as their
+    ids, locked first so nothing else changes them in between): what they counted before is
+    taken off and what they count after is added, in the caller's transaction."""
+    pks = list(monitorings.select_for_update().values_list("pk", flat=True))
+    before = _counts(pks)
+    yield pks
+    _add_counts(_counts(pks), before)
+
+
+@transaction.atomic
+def recount() -> int:
+    """Count every active monitoring again (after rows were loaded without the services, as
+    the benchmark does); returns how many dashboard counts there are."""
+    FigureCount.objects.all().delete()
+    counts = _counts(Monitoring.objects.active().values("pk"))
+    FigureCount.objects.bulk_create(
+        [
+            FigureCount(commune_id=commune, regime=regime, figure=figure, day=day, n=n)
+            for (commune, regime, figure, day), n in counts.items()
+        ],
+        batch_size=2000,
+    )
+    return len(counts)
 
 
 # Periods and facilities
@@ -210,6 +277,7 @@ def enrol(
         created_by=actor if getattr(actor, "pk", None) else None,
         created_at=now,
     )
+    _add_counts(_counts([monitoring.pk]), Counter())
     return monitoring, True
 
 
@@ -296,11 +364,12 @@ def set_exposure(
     counts again from then)."""
     _require_area(actor, monitoring.commune)
     _require_active(monitoring)
-    if exposure_at is not None:
-        monitoring.exposure_at = exposure_at
-    monitoring.exposure_continues = continues
-    monitoring.ends_at = _ends_at(monitoring.exposure_at, monitoring.period_days, continues)
-    monitoring.save(update_fields=["exposure_at", "exposure_continues", "ends_at"])
+    with _counting(Monitoring.objects.filter(pk=monitoring.pk)):
+        if exposure_at is not None:
+            monitoring.exposure_at = exposure_at
+        monitoring.exposure_continues = continues
+        monitoring.ends_at = _ends_at(monitoring.exposure_at, monitoring.period_days, continues)
+        monitoring.save(update_fields=["exposure_at", "exposure_continues", "ends_at"])
     return monitoring
 
 
@@ -365,50 +434,52 @@ def record_report(
                     "client_id_conflict", _("This form was already used for someone else.")
                 )
             return earlier, False
-    Monitoring.objects.select_for_update().filter(pk=monitoring.pk).first()
-    monitoring.refresh_from_db()
-    _require_active(monitoring)
-    if reporter not in Reporter.values:
-        raise MonitoringError("reporter", _("Unknown reporter."))
-    team = reporter in TEAM_REPORTERS
-    if team and outcome not in Outcome.values:
-        raise MonitoringError("outcome", _("Say what came of the call or visit."))
-    if not team and outcome:
-        raise MonitoringError("outcome", _("Only a team member's call or visit has an outcome."))
-    symptoms, temperature = _clean_symptoms(symptoms), _clean_temperature(temperature)
-    if outcome == Outcome.NOT_REACHED and (symptoms or temperature is not None):
-        raise MonitoringError("outcome", _("Someone not reached reported nothing."))
-    report = DailyReport.objects.create(
-        monitoring=monitoring,
-        date=timezone.localdate(now),
-        symptoms=symptoms,
-        temperature=temperature,
-        reporter=reporter,
-        outcome=outcome,
-        recorded_by=recorded_by if getattr(recorded_by, "pk", None) else None,
-        client_id=client_id,
-        created_at=now,
-    )
-    fields = []
-    if team:
-        monitoring.last_outcome = outcome
-        fields.append("last_outcome")
-        if outcome != Outcome.NOT_REACHED:
-            monitoring.alerts.open().update(resolved_at=now, resolved_by=report)
-            monitoring.symptomatic_since = None
-            fields.append("symptomatic_since")
-    if report.is_health_report:
-        monitoring.last_report_at, monitoring.last_report_on = now, report.date
-        monitoring.not_reporting_since = None
-        fields += ["last_report_at", "last_report_on", "not_reporting_since"]
-        monitoring.alerts.open().filter(kind=AlertKind.NOT_REPORTING).update(
-            resolved_at=now, resolved_by=report
+    with _counting(Monitoring.objects.filter(pk=monitoring.pk)):  # locks it
+        monitoring.refresh_from_db()
+        _require_active(monitoring)
+        if reporter not in Reporter.values:
+            raise MonitoringError("reporter", _("Unknown reporter."))
+        team = reporter in TEAM_REPORTERS
+        if team and outcome not in Outcome.values:
+            raise MonitoringError("outcome", _("Say what came of the call or visit."))
+        if not team and outcome:
+            raise MonitoringError(
+                "outcome", _("Only a team member's call or visit has an outcome.")
+            )
+        symptoms, temperature = _clean_symptoms(symptoms), _clean_temperature(temperature)
+        if outcome == Outcome.NOT_REACHED and (symptoms or temperature is not None):
+            raise MonitoringError("outcome", _("Someone not reached reported nothing."))
+        report = DailyReport.objects.create(
+            monitoring=monitoring,
+            date=timezone.localdate(now),
+            symptoms=symptoms,
+            temperature=temperature,
+            reporter=reporter,
+            outcome=outcome,
+            recorded_by=recorded_by if getattr(recorded_by, "pk", None) else None,
+            client_id=client_id,
+            created_at=now,
         )
-    if report.is_symptomatic or outcome == Outcome.SEEN_UNWELL:
-        _raise_alert(monitoring, AlertKind.SYMPTOMATIC, now, report)
-        monitoring.symptomatic_since = monitoring.symptomatic_since or now
-        fields.append("symptomatic_since")
-    monitoring.save(update_fields=sorted(set(fields)))
+        fields = []
+        if team:
+            monitoring.last_outcome = outcome
+            fields.append("last_outcome")
+            if outcome != Outcome.NOT_REACHED:
+                monitoring.alerts.open().update(resolved_at=now, resolved_by=report)
+                monitoring.symptomatic_since = None
+                fields.append("symptomatic_since")
+        if report.is_health_report:
+            monitoring.last_report_at, monitoring.last_report_on = now, report.date
+            monitoring.not_reporting_since = None
+            fields += ["last_report_at", "last_report_on", "not_reporting_since"]
+            monitoring.alerts.open().filter(kind=AlertKind.NOT_REPORTING).update(
+                resolved_at=now, resolved_by=report
+            )
+        if report.is_symptomatic or outcome == Outcome.SEEN_UNWELL:
+            _raise_alert(monitoring, AlertKind.SYMPTOMATIC, now, report)
+            monitoring.symptomatic_since = monitoring.symptomatic_since or now
+            fields.append("symptomatic_since")
+        monitoring.save(update_fields=sorted(set(fields)))
     return report, True
 
 
@@ -453,8 +524,9 @@ def accept_transfer(actor, transfer: Transfer, *, now=None) -> Transfer:
     _require_active(monitoring)
     transfer.accepted_by, transfer.accepted_at = actor, now
     transfer.save(update_fields=["accepted_by", "accepted_at"])
-    monitoring.commune = transfer.to_commune
-    monitoring.save(update_fields=["commune"])
+    with _counting(Monitoring.objects.filter(pk=monitoring.pk)):
+        monitoring.commune = transfer.to_commune
+        monitoring.save(update_fields=["commune"])
     return transfer
 
 
@@ -477,9 +549,12 @@ def close(actor, monitoring: Monitoring, reason: str, *, now=None) -> Case | Non
 
 
 def _close(monitorings: QuerySet, reason: str, now: dt.datetime) -> int:
-    Alert.objects.open().filter(monitoring__in=monitorings).update(resolved_at=now)
-    Transfer.objects.pending().filter(monitoring__in=monitorings).delete()
-    return monitorings.update(state=State.CLOSED, close_reason=reason, closed_at=now)
+    with _counting(monitorings) as pks:
+        Alert.objects.open().filter(monitoring_id__in=pks).update(resolved_at=now)
+        Transfer.objects.pending().filter(monitoring_id__in=pks).delete()
+        return Monitoring.objects.filter(pk__in=pks).update(
+            state=State.CLOSED, close_reason=reason, closed_at=now
+        )
 
 
 # The clock
@@ -522,7 +597,8 @@ def tick(now: dt.datetime | None = None) -> Tick:
         ignore_conflicts=True,
         batch_size=1000,
     )
-    active.filter(pk__in=silent).update(not_reporting_since=now)
+    with _counting(active.filter(pk__in=silent)):
+        active.filter(pk__in=silent).update(not_reporting_since=now)
     local = timezone.localtime(now)
     today = local.date()
     hours = [local.hour - k for k in range(REMINDER_WINDOW) if local.hour - k >= 0]

@@ -1,8 +1,12 @@
 """The dashboards' figures: per commune, district and province, read in a few grouped counts.
 
 Everything comes from the monitorings' own columns (the last report's day, the open alerts'
-times, the stored end), so a province of 200,000 people under monitoring is one pass over its
-active rows per figure set (bench/monitoring.py), never a join to the daily reports.
+times, the stored end), kept by services.py as reports, alerts and the clock change them, never
+from a join to the daily reports. The lists filter on them; the dashboards add up the counts
+services.py keeps of them per commune and regime (`FigureCount`), so a province of 200,000
+people under monitoring is a few thousand rows (bench/monitoring.py).
+tests/monitoring/test_figures.py checks over random histories that both say what the reports
+and alerts say.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from django.utils import timezone
 
 from kiemdich.geo.models import Level, Unit
 
-from .models import Facility, Monitoring, Regime, State
+from .models import Facility, FigureCount, Regime, State
 
 FIGURES = ("under", "reported_today", "not_reporting", "symptomatic", "ending_today")
 
@@ -54,47 +58,73 @@ def _day_bounds(today: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, start + dt.timedelta(days=1)
 
 
-def in_unit(unit: Unit) -> QuerySet:
-    """The active monitorings followed up by communes of `unit`. The communes are listed by
-    code (a province has a few hundred at most) rather than joined by path: PostgreSQL checks
-    a list of codes against each row from a hash, where the join cost as much as the counts."""
-    communes = Unit.objects.filter(path__startswith=unit.path, level=Level.COMMUNE)
-    return Monitoring.objects.filter(
-        state=State.ACTIVE, commune_id__in=list(communes.values_list("pk", flat=True))
-    )
-
-
-def _aggregates(today: dt.date) -> dict:
+def figure_filters(today: dt.date) -> dict[str, Q]:
+    """Whom each figure but "under monitoring" (all of them) counts among the active
+    monitorings on `today`, for the follow-up lists; `counted` says the same for the counts
+    the dashboards add up, and tests/monitoring/test_figures.py holds the two together."""
     start, end = _day_bounds(today)
     return {
-        "under": Count("pk"),
-        "reported_today": Count("pk", filter=Q(last_report_on=today)),
-        "not_reporting": Count("pk", filter=Q(not_reporting_since__isnull=False)),
-        "symptomatic": Count("pk", filter=Q(symptomatic_since__isnull=False)),
-        "ending_today": Count("pk", filter=Q(ends_at__gte=start, ends_at__lt=end)),
+        "reported_today": Q(last_report_on=today),
+        "not_reporting": Q(not_reporting_since__isnull=False),
+        "symptomatic": Q(symptomatic_since__isnull=False),
+        "ending_today": Q(ends_at__gte=start, ends_at__lt=end),
     }
 
 
+#: The columns `counted` reads, in its order.
+COUNTED_COLUMNS = (
+    "state",
+    "commune_id",
+    "regime",
+    "last_report_on",
+    "ends_at",
+    "not_reporting_since",
+    "symptomatic_since",
+)
+
+
+def counted(row: tuple) -> list[tuple[str, str, str, dt.date | None]]:
+    """The dashboard counts (commune, regime, figure, day) a monitoring adds one to, from its
+    `COUNTED_COLUMNS`: `figure_filters` with the day a dated figure is for in place of
+    "today", so each change is counted once, when it happens (services._counting), and a day's
+    figures are read as they are."""
+    state, commune, regime, reported_on, ends_at, silent_since, symptomatic_since = row
+    if state != State.ACTIVE:
+        return []
+    keys = [(commune, regime, "under", None)]
+    if reported_on is not None:
+        keys.append((commune, regime, "reported_today", reported_on))
+    if silent_since is not None:
+        keys.append((commune, regime, "not_reporting", None))
+    if symptomatic_since is not None:
+        keys.append((commune, regime, "symptomatic", None))
+    if ends_at is not None:
+        keys.append((commune, regime, "ending_today", timezone.localdate(ends_at)))
+    return keys
+
+
 def dashboard(unit: Unit, today: dt.date | None = None) -> Dashboard:
-    """One pass over the unit's active monitorings, grouped by commune and regime: the totals,
-    each child unit's figures and the regimes all come from it."""
+    """The unit's figures, summed from the counts its communes keep (`FigureCount`): a few
+    thousand rows for a province rather than its 200,000 monitorings. The totals, each child
+    unit's figures and the regimes are sums of the (commune, regime) groups."""
     today = today or timezone.localdate()
-    groups = (
-        in_unit(unit)
-        .values("commune_id", "regime")
-        .annotate(**_aggregates(today))
-        .order_by("commune_id", "regime")
-    )
+    communes = Unit.objects.filter(path__startswith=unit.path, level=Level.COMMUNE)
+    counts = FigureCount.objects.filter(
+        Q(day__isnull=True) | Q(day=today),
+        commune_id__in=list(communes.values_list("pk", flat=True)),
+    ).values_list("commune_id", "regime", "figure", "n")
+    groups: dict[tuple[str, str], Figures] = {}
+    for commune_id, regime, name, n in counts:
+        setattr(groups.setdefault((commune_id, regime), Figures()), name, n)
     total = Figures()
     children = {child.path: child for child in unit.children.all()} if unit.level < 3 else {}
     sums = {path: Figures() for path in children}
     regimes = dict.fromkeys(Regime.values, 0)
     paths = dict(Unit.objects.filter(path__startswith=unit.path, level=3).values_list("pk", "path"))
-    for row in groups:
-        figures = Figures(**{name: row[name] for name in FIGURES})
+    for (commune_id, regime), figures in groups.items():
         total.add(figures)
-        regimes[row["regime"]] = regimes.get(row["regime"], 0) + figures.under
-        path = paths.get(row["commune_id"], "")
+        regimes[regime] = regimes.get(regime, 0) + figures.under
+        path = paths.get(commune_id, "")
         for child_path, child_sum in sums.items():
             if path.startswith(child_path):
                 child_sum.add(figures)
@@ -117,12 +147,12 @@ def dashboard(unit: Unit, today: dt.date | None = None) -> Dashboard:
 
 #: The follow-up list's filters: what each shows.
 def follow_up_filter(name: str, today: dt.date) -> Q:
-    start, end = _day_bounds(today)
+    figures = figure_filters(today)
     return {
-        "not_reporting": Q(not_reporting_since__isnull=False),
-        "symptomatic": Q(symptomatic_since__isnull=False),
-        "ending_today": Q(ends_at__gte=start, ends_at__lt=end),
-        "not_reported_today": ~Q(last_report_on=today) | Q(last_report_on__isnull=True),
+        "not_reporting": figures["not_reporting"],
+        "symptomatic": figures["symptomatic"],
+        "ending_today": figures["ending_today"],
+        "not_reported_today": ~figures["reported_today"] | Q(last_report_on__isnull=True),
     }.get(name, Q())
 
 

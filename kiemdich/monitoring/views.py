@@ -37,6 +37,7 @@ from kiemdich.declarations import cookies
 from kiemdich.declarations.models import Declaration, Person
 from kiemdich.geo.areas import requested_unit, units_to_pick
 from kiemdich.geo.models import Level, Unit
+from kiemdich.hotline.models import Ticket
 from kiemdich.official_docs import letterhead
 from kiemdich.ratelimit import limit
 from kiemdich.tracing.models import Case, Contact
@@ -540,14 +541,38 @@ def enrol_declaration(request: HttpRequest, declaration_id: int) -> HttpResponse
     return redirect("monitoring:commune", declaration.commune_id)
 
 
+def _ticket(request: HttpRequest):
+    """The hotline ticket the form enrols from (`?ticket=` from its page, then the form's own
+    hidden field), read again on each request so its phone, commune and number are the
+    ticket's, not what a posted form says; None when enrolling by hand."""
+    raw = request.POST.get("ticket") or request.GET.get("ticket") or ""
+    if not raw:
+        return None
+    if not raw.isdigit():
+        raise Http404(_("Not found."))
+    return visible_or_404(Ticket.objects.select_related("commune"), request.user, pk=int(raw))
+
+
 @login_required
 def enrol_new(request: HttpRequest) -> HttpResponse:
-    """By hand: the person by phone or ID number (of the user's area), the regime, the start."""
+    """By hand: the person by phone or ID number (of the user's area), the regime, the start.
+    From a hotline ticket, the caller's phone is filled in and the ticket's commune follows the
+    person up, with the ticket as the source."""
     user = request.user
     require_health_worker(user)
+    ticket = _ticket(request)
     places = Facility.objects.visible_to(user).order_by("name")
-    form = EnrolForm(request.POST or None)
+    initial = {"phone": ticket.caller_phone} if ticket else {}
+    form = EnrolForm(request.POST or None, initial=initial)
     form.fields["facility"].widget.choices = [("", "—"), *[(f.pk, f.name) for f in places]]
+    if ticket is not None and request.method == "GET":
+        record_read(
+            user,
+            f"hotline ticket {ticket.number}",
+            unit=ticket.commune,
+            reason="enrol in monitoring from the hotline",
+            request=request,
+        )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -560,7 +585,9 @@ def enrol_new(request: HttpRequest) -> HttpResponse:
                 exposure_at=data["exposure_at"],
                 facility=facility,
                 team=data["team"],
-                source=Source.MANUAL,
+                source=Source.HOTLINE if ticket else Source.MANUAL,
+                source_ref=f"ticket {ticket.number}" if ticket else "",
+                commune=ticket.commune if ticket else None,
             )
         except (services.MonitoringError, CaseError) as exc:
             form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -571,5 +598,8 @@ def enrol_new(request: HttpRequest) -> HttpResponse:
                 messages.info(request, _("Already under monitoring."))
             return redirect("monitoring:detail", monitoring.pk)
     return render(
-        request, "monitoring/new.html", {"form": form}, status=422 if form.errors else 200
+        request,
+        "monitoring/new.html",
+        {"form": form, "ticket": ticket},
+        status=422 if form.errors else 200,
     )

@@ -217,6 +217,13 @@ MATRIX: dict[str, tuple] = {
     "/monitoring/facilities/":           (LOGIN, LOGIN, 403, 403, 403, 200, 200, 200, 200, 200, 200, 403, 200),  # noqa: E501
     "/monitoring/new/":                  (LOGIN, LOGIN, 403, 403, 403, 200, 200, 200, 200, 200, 200, 403, 200),  # noqa: E501
     "/monitoring/enrol/case/{id}/":      (LOGIN, LOGIN, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
+    # From a hotline ticket: its area's officials in a role with personal data; the agency's
+    # member (the citizen) sees the ticket without the button, and may not enrol.
+    "/hotline/tickets/{id}/ enrol button":
+                                         (LOGIN, LOGIN, NONE, 404, 404, 200, 404, 200, 200, 200, 404, 404, 200),  # noqa: E501
+    "/monitoring/new/?ticket={id}":      (LOGIN, LOGIN, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
+    "POST /monitoring/new/ from a ticket":
+                                         (LOGIN, LOGIN, 403, 403, 403, 302, 404, 302, 302, 302, 404, 403, 302),  # noqa: E501
     "POST /monitoring/enrol/contact/{cid}/":
                                          (LOGIN, LOGIN, 403, 403, 403, 302, 404, 302, 302, 302, 404, 403, 302),  # noqa: E501
     # The person's declaration, as if it reported travel from an outbreak area.
@@ -681,6 +688,36 @@ ENDPOINTS: dict[str, Endpoint] = {
     "/monitoring/new/": Endpoint(lambda c, w: c.page("GET", "/monitoring/new/")),
     "/monitoring/enrol/case/{id}/": Endpoint(
         lambda c, w: c.page("GET", f"/monitoring/enrol/case/{w.case.pk}/")
+    ),
+    "/hotline/tickets/{id}/ enrol button": Endpoint(
+        lambda c, w: c.page("GET", f"/hotline/tickets/{w.ticket.pk}/"),
+        showing(lambda r, w: 'id="enrol-monitoring"' in r.content.decode()),
+        people=_nobody,
+    ),
+    "/monitoring/new/?ticket={id}": Endpoint(
+        lambda c, w: c.page("GET", f"/monitoring/new/?ticket={w.ticket.pk}"),
+        showing(lambda r, w: w.ticket.number in r.content.decode()),
+        people=_nobody,
+    ),
+    "POST /monitoring/new/ from a ticket": Endpoint(
+        lambda c, w: c.page(
+            "POST",
+            "/monitoring/new/",
+            {
+                "ticket": w.ticket.pk,
+                "phone": w.person.phone,
+                "regime": "home_quarantine",
+                "exposure_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            },
+        ),
+        lambda r, w: (
+            status(r)
+            if status(r) != 302
+            or Monitoring.objects.filter(
+                person=w.person, source="hotline", source_ref=f"ticket {w.ticket.number}"
+            ).exists()
+            else NONE
+        ),
     ),
     "POST /monitoring/enrol/contact/{cid}/": Endpoint(
         lambda c, w: c.page("POST", f"/monitoring/enrol/contact/{w.contact.pk}/", {})

@@ -10,6 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from kiemdich.accounts.models import User
+from kiemdich.hotline import services as hotline
 from kiemdich.messaging.models import Message
 from kiemdich.monitoring import services
 from kiemdich.monitoring.models import Monitoring
@@ -75,3 +76,33 @@ def test_enrol_all_f1_report_from_the_sms_link_and_the_list_changes(
     expect(page.locator(f"#monitoring-{an.pk} .status.positive")).to_have_count(1)
     page.goto(f"{demo}/monitoring/?unit=25396")
     expect(page.locator("#symptomatic")).to_have_text("1")
+
+
+def test_enrol_the_caller_of_a_hotline_ticket_on_a_phone(page: Page, demo: str) -> None:
+    """The tracer opens a ticket, enrols its caller from it: the form comes with the caller's
+    phone and the ticket's commune, and the monitoring names the ticket as its source."""
+    _confirmed, people, _shop = town()
+    ticket = hotline.receive(
+        hotline.Report(
+            "call", "undeclared_arrival", "25396", "Thôn 3", "Vừa về từ vùng dịch", "0912345001"
+        )
+    )
+
+    log_in(page, demo, "truyvet")
+    page.goto(f"{demo}/hotline/tickets/{ticket.pk}/")
+    fits(page)
+    page.locator("#enrol-monitoring").click()
+    expect(page.locator("#from-ticket")).to_contain_text(ticket.number)
+    expect(page.locator("#id_phone")).to_have_value("+84912345001")
+    fits(page)
+    page.get_by_role("radio", name="cách ly tại nhà", exact=True).check()
+    page.fill("#id_exposure_at", timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
+    with page.expect_navigation():
+        page.locator("main form[method=post] button[type=submit]").click()
+    monitoring = Monitoring.objects.get(person=people["a"])
+    expect(page).to_have_url(f"{demo}/monitoring/{monitoring.pk}/")
+    assert (monitoring.source, monitoring.source_ref, monitoring.commune_id) == (
+        "hotline",
+        f"ticket {ticket.number}",
+        "25396",
+    )

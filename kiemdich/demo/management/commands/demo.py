@@ -13,6 +13,7 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         users = demo.load_demo()
+        demo.load_demo_monitoring()
         self.stdout.write(self.style.SUCCESS("Demo data for Bình Phước loaded."))
         self.stdout.write(f"\nLogins (password for all: {demo.PASSWORD}):")
         self.stdout.write(f"  {'admin':<10} superuser (Django admin at /admin/)")
