@@ -18,15 +18,12 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import (
     Count,
-    DateTimeField,
-    ExpressionWrapper,
     F,
     FloatField,
     Func,
     Q,
     QuerySet,
     Sum,
-    Value,
 )
 from django.utils import timezone
 
@@ -80,16 +77,18 @@ def board(tickets: QuerySet, now: dt.datetime | None = None, limit: int = 200) -
     now = now or timezone.now()
     open_ = tickets.filter(status__in=OPEN_STATUSES)
     first = min(settings.HOTLINE_ESCALATION_STEPS)
-    # When the first step falls, in the database: received_at + limit × first % (the rule of
-    # services.step_at), so the counts cover every open ticket, not only the rows listed.
-    warn_at = ExpressionWrapper(
-        F("received_at") + F("limit_minutes") * Value(dt.timedelta(seconds=60 * first / 100)),
-        output_field=DateTimeField(),
-    )
-    counts = open_.annotate(warn_at=warn_at).aggregate(
+    # The first step has fallen where received_at <= now - limit × first % (services.step_at
+    # turned round), so the counts cover every open ticket, not only the rows listed. The
+    # limits are a few (the default, the categories' own): one condition per limit, which
+    # SQLite can compare too (it cannot multiply a duration by a column).
+    warned = Q(pk__in=[])
+    for minutes in open_.order_by().values_list("limit_minutes", flat=True).distinct():
+        since = now - (step_at(now, minutes, first) - now)
+        warned |= Q(limit_minutes=minutes, received_at__lte=since)
+    counts = open_.aggregate(
         total=Count("pk"),
         breached=Count("pk", filter=Q(due_at__lt=now)),
-        near=Count("pk", filter=Q(due_at__gte=now, warn_at__lte=now)),
+        near=Count("pk", filter=Q(due_at__gte=now) & warned),
     )
     rows = [
         BoardRow(

@@ -31,6 +31,7 @@ from kiemdich.tracing.services import open_case
 from .models import (
     OPEN_STATUSES,
     Agency,
+    AgencyKind,
     Category,
     CategoryTarget,
     Channel,
@@ -366,6 +367,26 @@ def set_rule(category: str, unit: Unit, agency: Agency) -> RoutingRule:
 
 def delete_rule(rule: RoutingRule) -> None:
     rule.delete()
+
+
+def set_agency(
+    name: str, kind: str, unit: Unit, head: User | None = None, members: list[User] = ()
+) -> Agency:
+    """The agency `name` of `unit` (made, or its kind, head and members set): what the admin
+    does by hand, for the demo and imports."""
+    if kind not in AgencyKind.values:
+        raise TicketFieldError("kind", _("Choose the kind of agency."))
+    agency, _created = Agency.objects.update_or_create(
+        name=name, unit=unit, defaults={"kind": kind, "head": head}
+    )
+    agency.members.set(members)
+    return agency
+
+
+def set_supervisor(user: User) -> Supervisor:
+    """Make `user` (an official of an area) a hotline supervisor of that area."""
+    supervisor, _created = Supervisor.objects.get_or_create(user=user)
+    return supervisor
 
 
 # Receiving
