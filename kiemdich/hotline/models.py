@@ -280,8 +280,6 @@ class Segment(models.Model):
         verbose_name = _("agency segment")
         verbose_name_plural = _("agency segments")
         ordering = ["assigned_at", "pk"]
-        #: The statistics' time held per agency: the period's segments, by their start.
-        indexes = [models.Index(fields=["assigned_at"], name="segment_assigned")]
 
     def __str__(self) -> str:
         return f"{self.ticket_id} @ {self.agency_id}"
