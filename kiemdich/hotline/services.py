@@ -120,6 +120,8 @@ def minutes_between(start: dt.datetime, end: dt.datetime) -> int:
 # them over every ticket (INSERT … SELECT); each ticket change runs them for that one ticket
 # before and after the change and adds the difference (`_Rollup`), in the change's own
 # transaction. Additions commute, so two changes at once need no lock beyond the row's own.
+# No statement makes a row of nothing (a segment released the instant it began holds nothing),
+# and a change that leaves a row at nothing deletes it, so the kept rollup is the rebuilt one.
 
 #: The ticket's units at the three levels. Official codes have a fixed width (province 2
 #: digits, district 3): a commune's path "70/696/25396/" holds them at fixed places.
@@ -164,7 +166,7 @@ FROM (
     SELECT {day}, {unit}, 'agency', CAST(s.agency_id AS TEXT), 0, 0, 0, 0, 0, 0, 0, 0,
         {held}
     FROM {segments} AS s JOIN {tickets} AS t ON t.id = s.ticket_id CROSS JOIN {levels}
-    WHERE {where} AND s.released_at IS NOT NULL
+    WHERE {where} AND s.released_at > s.assigned_at
 ) AS counted
 GROUP BY day, unit_id, dimension, value
 """

@@ -132,7 +132,8 @@ def test_the_rollup_counts_what_the_tickets_say(world, histories):
 
 def test_a_fixed_history_with_every_step_agrees(world):
     """A fixed set of histories, so the comparison runs whatever hypothesis draws: met and
-    breached, acknowledged late, returned, moved twice, reopened, across a local midnight."""
+    breached, acknowledged late, returned, moved twice, moved at once, reopened, across a
+    local midnight."""
     histories = [
         {"commune": 0, "category": Category.SUSPECTED_CASE, "channel": "call",
          "received": 1430, "logged": 5,
@@ -147,13 +148,16 @@ def test_a_fixed_history_with_every_step_agrees(world):
          "received": 2900, "logged": 1, "steps": [("resolve", 350, 0, 0)]},
         {"commune": 0, "category": Category.SUSPECTED_CASE, "channel": "web",
          "received": 2000, "logged": 2, "steps": []},
+        # moved the instant it was routed: the first agency's segment holds nothing
+        {"commune": 1, "category": Category.SUSPECTED_CASE, "channel": "call",
+         "received": 3000, "logged": 2, "steps": [("reassign", 0, 0, 1)]},
     ]  # fmt: skip
     for drawn in histories:
         drive(world, drawn)
     province = Unit.objects.get(code="70")
     figures = reading.statistics(province, START, END)
-    assert (figures["tickets"], figures["resolved"], figures["open"]) == (4, 3, 1)
-    assert (figures["reopened"], figures["moved"]) == (1, 2)
+    assert (figures["tickets"], figures["resolved"], figures["open"]) == (5, 3, 2)
+    assert (figures["reopened"], figures["moved"]) == (1, 3)
     compare(world)
 
 
