@@ -209,7 +209,7 @@ def _rollup_sql(template: str, where: str, where_params: list) -> tuple[str, lis
         open=_sql_list(OPEN_STATUSES),
     )
     if template is _MINUTES_SQL:
-        # the day (twice: SELECT and GROUP BY by position needs it once), then WHERE
+        # the day once (GROUP BY names the columns by position), then the WHERE
         return sql, [*day_params, *where_params]
     zero = DayCount._meta.get_field("held").get_db_prep_value(dt.timedelta(0), connection)
     params = [*day_params, zero, *where_params, *day_params, *held_params, *where_params]
