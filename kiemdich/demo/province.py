@@ -33,6 +33,9 @@ from kiemdich.checkins.services import NewCheckin, record_checkins
 from kiemdich.declarations import services as declaration_services
 from kiemdich.geo import services as geo_services
 from kiemdich.geo.models import Level, Unit
+from kiemdich.hotline import services as hotline_services
+from kiemdich.hotline.models import AgencyKind, Ticket
+from kiemdich.hotline.models import Category as TicketCategory
 from kiemdich.monitoring import services as monitoring_services
 from kiemdich.monitoring.models import Monitoring, Outcome, Regime, Reporter, Source
 from kiemdich.orgs import services as org_services
@@ -114,6 +117,7 @@ DEMO_USERS = [
     DemoUser("chudiem", Role.VENUE_OWNER, None, "Chủ cửa hàng tạp hóa"),
     DemoUser("truyvet", Role.HEALTH_TRACER, "696", "Cán bộ truy vết TTYT Bù Đăng"),
     DemoUser("tongdai", Role.HOTLINE_OPERATOR, PROVINCE, "Tổng đài viên 1022"),
+    DemoUser("giamsat", Role.HOTLINE_OPERATOR, PROVINCE, "Giám sát tổng đài 1022", "+84912001022"),
     DemoUser("congdan", Role.CITIZEN, None, "Nguyễn Văn An"),
 ]
 
@@ -186,6 +190,7 @@ def load_demo(today: dt.date | None = None) -> list[DemoUser]:
     account_services.set_superuser("admin", password=PASSWORD)
     load_demo_venues(today)
     load_demo_adoption(today)
+    load_demo_hotline()
     return DEMO_USERS
 
 
@@ -478,3 +483,149 @@ def load_demo_monitoring(now: dt.datetime | None = None) -> int:
                 now=reported_at,
             )
     return len(watched)
+
+
+#: The hotline's receiving agencies: (name, kind, area, members by demo login). The commune
+#: officers act for their people's committees, the tracer for the district health centre, the
+#: province officer for the department of information and communications.
+DEMO_AGENCIES = [
+    ("UBND thị trấn Đức Phong", AgencyKind.COMMUNE_COMMITTEE, "25396", ["xa"]),
+    ("UBND xã Thống Nhất", AgencyKind.COMMUNE_COMMITTEE, "25420", ["xa2"]),
+    ("Trung tâm Y tế huyện Bù Đăng", AgencyKind.DISTRICT_HEALTH, "696", ["truyvet"]),
+    ("Công an huyện Bù Đăng", AgencyKind.POLICE, "696", []),
+    ("Chi cục Quản lý thị trường Bình Phước", AgencyKind.MARKET_SURVEILLANCE, PROVINCE, []),
+    ("Sở Thông tin và Truyền thông Bình Phước", AgencyKind.ICT, PROVINCE, ["tinh"]),
+]
+
+#: Routing: (category, area, agency). Bù Đăng's own rules, the two communes' committees for
+#: what happens in the commune, the province's departments for goods and the app; "other"
+#: and most of the rest of the province wait in the supervisor's queue.
+DEMO_RULES = [
+    (TicketCategory.SUSPECTED_CASE, "696", "Trung tâm Y tế huyện Bù Đăng"),
+    (TicketCategory.UNDECLARED_ARRIVAL, "696", "Trung tâm Y tế huyện Bù Đăng"),
+    (TicketCategory.HELP_REQUEST, "696", "Trung tâm Y tế huyện Bù Đăng"),
+    (TicketCategory.GATHERING, "696", "Công an huyện Bù Đăng"),
+    (TicketCategory.FALSE_INFORMATION, "696", "Công an huyện Bù Đăng"),
+    (TicketCategory.GATHERING, "25396", "UBND thị trấn Đức Phong"),
+    (TicketCategory.CHECKPOINT_NOT_SCANNING, "25396", "UBND thị trấn Đức Phong"),
+    (TicketCategory.GATHERING, "25420", "UBND xã Thống Nhất"),
+    (TicketCategory.CHECKPOINT_NOT_SCANNING, "25420", "UBND xã Thống Nhất"),
+    (TicketCategory.PRICE_GOUGING, PROVINCE, "Chi cục Quản lý thị trường Bình Phước"),
+    (TicketCategory.APP_PROBLEM, PROVINCE, "Sở Thông tin và Truyền thông Bình Phước"),
+]
+
+#: What callers report, per category (the demo's descriptions).
+DEMO_REPORTS = {
+    TicketCategory.SUSPECTED_CASE: "Hàng xóm ho, sốt cao 2 ngày, không đi khám",
+    TicketCategory.UNDECLARED_ARRIVAL: "Người từ TP.HCM về tối qua, chưa khai báo y tế",
+    TicketCategory.CHECKPOINT_NOT_SCANNING: "Điểm kiểm dịch không quét mã, cho qua tự do",
+    TicketCategory.GATHERING: "Tụ tập nhậu đông người sau 21 giờ",
+    TicketCategory.PRICE_GOUGING: "Nhà thuốc bán khẩu trang, test nhanh giá gấp 3",
+    TicketCategory.FALSE_INFORMATION: "Trang Facebook đăng tin sai về phong tỏa xã",
+    TicketCategory.HELP_REQUEST: "Gia đình đang cách ly hết gạo, cần hỗ trợ",
+    TicketCategory.APP_PROBLEM: "Ứng dụng không hiện mã QR sau khi cập nhật",
+    TicketCategory.OTHER: "Hỏi giờ làm việc của trạm y tế",
+}
+#: How often each category and channel comes in (weights).
+DEMO_CATEGORY_WEIGHTS = [5, 3, 2, 4, 1, 1, 2, 1, 1]
+DEMO_CHANNELS = ["call"] * 6 + ["sms", "zalo", "zalo", "web", "walk_in"]
+DEMO_TICKETS = 200
+DEMO_TICKET_DAYS = 7
+
+
+def load_demo_hotline(now: dt.datetime | None = None) -> int:
+    """The hotline's agencies, rules and supervisor, and DEMO_TICKETS tickets over the past
+    week, each received, routed, taken up, moved, returned, resolved and reopened through
+    the hotline's services at the times it happened (the services take a clock), so the
+    board and the statistics open on a week of work: most resolved within 5 hours, some
+    late, some reopened or moved, the last hours' still open. The tickets are made once (if
+    the province has tickets, none are added). Returns the tickets made."""
+    now = now or timezone.now()
+    logins = ["giamsat", "tongdai", "xa", "xa2", "truyvet", "tinh"]
+    users = {u.username: u for u in User.objects.filter(username__in=logins)}
+    units = Unit.objects.in_bulk([PROVINCE, "696", "25396", "25420"])
+    agencies = {
+        name: hotline_services.set_agency(
+            name, kind, units[unit], members=[users[m] for m in acting]
+        )
+        for name, kind, unit, acting in DEMO_AGENCIES
+    }
+    for category, unit, agency in DEMO_RULES:
+        hotline_services.set_rule(category, units[unit], agencies[agency])
+    supervisor, operator = users["giamsat"], users["tongdai"]
+    hotline_services.set_supervisor(supervisor)
+    if Ticket.objects.filter(path__startswith=f"{PROVINCE}/").exists():
+        return 0
+    rng = random.Random(1022)  # noqa: S311 -- fixed seed: the same demo every time
+    communes = list(
+        Unit.objects.filter(level=Level.COMMUNE, path__startswith=f"{PROVINCE}/")
+        .order_by("code")
+        .values_list("code", flat=True)
+    )
+    budang = sorted(SEED_004)
+    spread = dt.timedelta(days=DEMO_TICKET_DAYS).total_seconds()
+    for _ in range(DEMO_TICKETS):
+        received = now - dt.timedelta(seconds=rng.uniform(600, spread))
+        category = rng.choices(list(DEMO_REPORTS), DEMO_CATEGORY_WEIGHTS)[0]
+        commune = rng.choice(budang if rng.random() < 0.75 else communes)
+        ticket = hotline_services.receive(
+            hotline_services.Report(
+                channel=rng.choice(DEMO_CHANNELS),
+                category=category,
+                commune_code=commune,
+                location=f"ấp {rng.randint(1, 9)}",
+                description=DEMO_REPORTS[category],
+                caller_phone=f"091{rng.randint(1_000_000, 9_999_999)}"
+                if rng.random() < 0.8
+                else "",
+                received_at=received,
+                public=rng.random() < 0.3,
+            ),
+            actor=operator,
+            now=received + dt.timedelta(minutes=rng.randint(0, 5)),
+        )
+        _demo_history(ticket, rng, now, supervisor, list(agencies.values()))
+    return DEMO_TICKETS
+
+
+def _demo_history(ticket, rng: random.Random, now: dt.datetime, supervisor, agencies) -> None:
+    """What happens to one demo ticket after receipt, each step at its own time and only if
+    that time has come: the queue's tickets are sent on, some are moved or returned, most are
+    taken up within half an hour and resolved within 5 hours, some late, a few reopened."""
+    clock = ticket.received_at + dt.timedelta(minutes=rng.randint(2, 8))
+
+    def later(low: int, high: int) -> bool:
+        nonlocal clock
+        clock += dt.timedelta(minutes=rng.randint(low, high), seconds=rng.randint(0, 59))
+        return clock <= now
+
+    def holder():
+        return ticket.agency.members.first() or supervisor
+
+    if ticket.agency is None:
+        if rng.random() < 0.15 or not later(5, 40):
+            return  # still waiting for the hotline
+        ticket = hotline_services.reassign(ticket, rng.choice(agencies), supervisor, now=clock)
+    if rng.random() < 0.08 and later(5, 30):
+        other = rng.choice([a for a in agencies if a != ticket.agency])
+        ticket = hotline_services.reassign(
+            ticket, other, supervisor, "Chuyển đơn vị phù hợp", now=clock
+        )
+    if rng.random() < 0.05 and later(10, 40):
+        ticket = hotline_services.return_to_hotline(
+            ticket, holder(), "Không thuộc thẩm quyền", now=clock
+        )
+        if not later(10, 30):
+            return
+        ticket = hotline_services.reassign(ticket, rng.choice(agencies), supervisor, now=clock)
+    if not later(2, 35):
+        return
+    ticket = hotline_services.acknowledge(ticket, holder(), now=clock)
+    late = rng.random() < 0.12
+    if not (later(200, 420) if late else later(20, 200)):
+        return
+    ticket = hotline_services.resolve(ticket, holder(), "Đã xác minh, xử lý", now=clock)
+    if rng.random() < 0.06 and later(30, 180):
+        ticket = hotline_services.reopen(ticket, supervisor, "Người báo gọi lại", now=clock)
+        if later(30, 120):
+            hotline_services.resolve(ticket, holder(), "Đã xử lý lại", now=clock)

@@ -280,8 +280,6 @@ class Segment(models.Model):
         verbose_name = _("agency segment")
         verbose_name_plural = _("agency segments")
         ordering = ["assigned_at", "pk"]
-        #: The statistics' time held per agency: the period's segments, by their start.
-        indexes = [models.Index(fields=["assigned_at"], name="segment_assigned")]
 
     def __str__(self) -> str:
         return f"{self.ticket_id} @ {self.agency_id}"
@@ -352,3 +350,81 @@ class Escalation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.ticket_id} {self.step}%"
+
+
+# The daily rollup: what the statistics read instead of the tickets themselves.
+
+
+class Dimension(models.TextChoices):
+    """What a rollup row counts by, besides its day and unit."""
+
+    ALL = "", _("all tickets")
+    CHANNEL = "channel", _("channel")
+    CATEGORY = "category", _("category")
+    #: The agency holding the ticket now; the time held is of each agency's own segments.
+    AGENCY = "agency", _("agency")
+    DISTRICT = "district", _("district")
+
+
+class DayCount(models.Model):
+    """The tickets received on one local `day` from the communes of `unit` (a province, a
+    district or a commune: each ticket counts in all three) with one `value` of a
+    `dimension` (a channel, a category, an agency's id, a district's code; "" for all of
+    them): how many, how many are resolved, met, open, acknowledged (in time), reopened and
+    moved, and how long the agency (agency rows) held them. One row per day, unit and value,
+    whatever the number of tickets, so a month of a province is a thousand rows. Written only
+    by services (in the transaction of each ticket change; rebuilt by `kiemdich hotline
+    rollup`); counts only, no personal data."""
+
+    day = models.DateField(_("day"))
+    unit = models.ForeignKey(
+        "geo.Unit", verbose_name=_("area"), on_delete=models.CASCADE, related_name="+"
+    )
+    dimension = models.CharField(
+        _("counted by"), max_length=10, choices=Dimension.choices, blank=True
+    )
+    value = models.CharField(_("value"), max_length=32, blank=True)
+    tickets = models.IntegerField(_("tickets"))
+    resolved = models.IntegerField(_("resolved"))
+    met = models.IntegerField(_("resolved within the limit"))
+    open = models.IntegerField(_("open"))
+    acknowledged = models.IntegerField(_("acknowledged"))
+    first_met = models.IntegerField(_("acknowledged within the first-response target"))
+    reopened = models.IntegerField(_("reopened"))
+    moved = models.IntegerField(_("moved"))
+    held = models.DurationField(_("time held"))
+
+    class Meta:
+        verbose_name = _("daily ticket count")
+        verbose_name_plural = _("daily ticket counts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["unit", "day", "dimension", "value"], name="daycount_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.unit_id} {self.dimension}={self.value}: {self.tickets}"
+
+
+class DayMinutes(models.Model):
+    """How many tickets received on `day` from the communes of `unit` were resolved in
+    exactly `minutes` (whole minutes, as `Ticket.minutes_used`): the histogram the median
+    and the 90th percentile are read from, exactly as from the tickets themselves."""
+
+    day = models.DateField(_("day"))
+    unit = models.ForeignKey(
+        "geo.Unit", verbose_name=_("area"), on_delete=models.CASCADE, related_name="+"
+    )
+    minutes = models.PositiveIntegerField(_("minutes used"))
+    tickets = models.IntegerField(_("tickets"))
+
+    class Meta:
+        verbose_name = _("daily handling times")
+        verbose_name_plural = _("daily handling times")
+        constraints = [
+            models.UniqueConstraint(fields=["unit", "day", "minutes"], name="dayminutes_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.day} {self.unit_id}: {self.tickets} in {self.minutes} min"

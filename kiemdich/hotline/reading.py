@@ -1,37 +1,46 @@
 """What the hotline's pages and API read: the supervisor board and the statistics.
 
-Both read a province's tickets through two indexes (models.Ticket.Meta): the open ones by area
-and due time (a partial index: they are few even when the resolved are a million), all of them
-by receipt time then area for the statistics (a period is a small part of a year's tickets).
-The statistics are one pass over the period's tickets (GROUPING SETS: the totals, per day,
-channel, category, agency and district at once) and one over their segments; nothing is
-loaded row by row.
+The board reads the open tickets through a partial index by area and due time (they are few
+even when the resolved are a million). The statistics read the daily rollup the services keep
+(per day and area: the counts of all tickets and per channel, category, agency and district,
+the time each agency held them; a histogram of whole minutes used), never the tickets:
+`statistics_from_tickets` computes the same figures from the tickets, as the oracle the rollup
+is tested and measured against. Nothing is loaded row by row.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import math
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.db import connection
 from django.db.models import (
     Count,
-    DateTimeField,
-    ExpressionWrapper,
     F,
     FloatField,
     Func,
     Q,
     QuerySet,
     Sum,
-    Value,
 )
 from django.utils import timezone
 
 from kiemdich.geo.models import Unit
 
-from .models import OPEN_STATUSES, Agency, Category, Channel, Outcome, Segment, Ticket
+from .models import (
+    OPEN_STATUSES,
+    Agency,
+    Category,
+    Channel,
+    DayCount,
+    DayMinutes,
+    Dimension,
+    Outcome,
+    Segment,
+    Ticket,
+)
 from .services import step_at
 
 #: The board's colours: red past the limit, orange from the first escalation step (80 %).
@@ -68,16 +77,18 @@ def board(tickets: QuerySet, now: dt.datetime | None = None, limit: int = 200) -
     now = now or timezone.now()
     open_ = tickets.filter(status__in=OPEN_STATUSES)
     first = min(settings.HOTLINE_ESCALATION_STEPS)
-    # When the first step falls, in the database: received_at + limit × first % (the rule of
-    # services.step_at), so the counts cover every open ticket, not only the rows listed.
-    warn_at = ExpressionWrapper(
-        F("received_at") + F("limit_minutes") * Value(dt.timedelta(seconds=60 * first / 100)),
-        output_field=DateTimeField(),
-    )
-    counts = open_.annotate(warn_at=warn_at).aggregate(
+    # The first step has fallen where received_at <= now - limit × first % (services.step_at
+    # turned round), so the counts cover every open ticket, not only the rows listed. The
+    # limits are a few (the default, the categories' own): one condition per limit, which
+    # SQLite can compare too (it cannot multiply a duration by a column).
+    warned = Q(pk__in=[])
+    for minutes in open_.order_by().values_list("limit_minutes", flat=True).distinct():
+        since = now - (step_at(now, minutes, first) - now)
+        warned |= Q(limit_minutes=minutes, received_at__lte=since)
+    counts = open_.aggregate(
         total=Count("pk"),
         breached=Count("pk", filter=Q(due_at__lt=now)),
-        near=Count("pk", filter=Q(due_at__gte=now, warn_at__lte=now)),
+        near=Count("pk", filter=Q(due_at__gte=now) & warned),
     )
     rows = [
         BoardRow(
@@ -101,12 +112,114 @@ def _share(part: int, whole: int) -> float | None:
     return round(100 * part / whole, 1) if whole else None
 
 
-#: The groups of the statistics' one pass, by their GROUPING() bits (1: not grouped by) over
-#: (day, channel, category, agency_id, district).
-_TOTAL, _DAY, _CHANNEL, _CATEGORY, _AGENCY, _DISTRICT = 31, 15, 23, 27, 29, 30
+def _period(start: dt.date, end: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """The times of local days `start` to `end` (both included), in TIME_ZONE: the days the
+    rollup counts by (services._day_of)."""
+    zone = timezone.get_default_timezone()
+    since = dt.datetime.combine(start, dt.time(), zone)
+    return since, dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), zone)
 
-#: Official codes have a fixed width (province 2 digits, district 3): a commune's path
-#: "70/696/25396/" holds its district's code at characters 4 to 6.
+
+#: The groups of the statistics, by their GROUPING() bits (1: not grouped by) over (day,
+#: channel, category, agency_id, district), and the columns that follow the keys in each row:
+#: (bits, day, channel, category, agency_id, district, tickets, resolved, met, open,
+#: acknowledged, acknowledged in time, reopened, moved).
+_TOTAL, _DAY, _CHANNEL, _CATEGORY, _AGENCY, _DISTRICT = 31, 15, 23, 27, 29, 30
+_COUNTS = ("tickets", "resolved", "met", "open", "acknowledged", "first_met", "reopened", "moved")
+
+
+def _rollup_groups(unit: Unit, start: dt.date, end: dt.date) -> tuple[dict, dict]:
+    """The period's counts from the rollup (models.DayCount), as the grouped rows of
+    `statistics_from_tickets`, and the minutes each agency held the tickets."""
+    rows = DayCount.objects.filter(unit=unit, day__gte=start, day__lte=end)
+    sums = {name: Sum(name) for name in _COUNTS}
+    groups: dict[int, list[tuple]] = {bits: [] for bits in (_CHANNEL, _CATEGORY, _AGENCY)}
+    groups[_DISTRICT] = []
+    held: dict[int, float] = {}
+    place = {
+        Dimension.CHANNEL: (_CHANNEL, 1),
+        Dimension.CATEGORY: (_CATEGORY, 2),
+        Dimension.AGENCY: (_AGENCY, 3),
+        Dimension.DISTRICT: (_DISTRICT, 4),
+    }
+    for dimension, value, spent, *counts in (
+        rows.values("dimension", "value")
+        .annotate(spent=Sum("held"), **sums)
+        .order_by()
+        .values_list("dimension", "value", "spent", *_COUNTS)
+    ):
+        if dimension == Dimension.AGENCY:
+            value = int(value)
+            held[value] = spent.total_seconds() / 60
+        if not counts[0]:
+            continue  # an agency that held tickets it no longer holds
+        if dimension == Dimension.ALL:
+            groups[_TOTAL] = [(_TOTAL, None, None, None, None, None, *counts)]
+            continue
+        bits, index = place[dimension]
+        keys = [None] * 5
+        keys[index] = value
+        groups[bits].append((bits, *keys, *counts))
+    groups[_DAY] = [
+        (_DAY, day, None, None, None, None, *counts)
+        for day, *counts in rows.filter(dimension=Dimension.ALL)
+        .values("day")
+        .annotate(**sums)
+        .order_by()
+        .values_list("day", *_COUNTS)
+    ]
+    return groups, held
+
+
+def percentile(histogram: list[tuple[int, int]], fraction: float) -> float | None:
+    """The `fraction` percentile of the values `histogram` counts ((value, how many), by
+    value), interpolated between the two nearest as PostgreSQL's percentile_cont does."""
+    count = sum(n for _value, n in histogram)
+    if not count:
+        return None
+    position = fraction * (count - 1)
+    low, high = math.floor(position), math.ceil(position)
+
+    def value_at(index: int) -> float:
+        seen = 0
+        for value, n in histogram:
+            seen += n
+            if index < seen:
+                return float(value)
+        raise IndexError(index)
+
+    first = value_at(low)
+    if high == low:
+        return first
+    return first + (value_at(high) - first) * (position - low)
+
+
+def _rollup_percentiles(unit: Unit, start: dt.date, end: dt.date) -> tuple:
+    histogram = list(
+        DayMinutes.objects.filter(unit=unit, day__gte=start, day__lte=end)
+        .values("minutes")
+        .annotate(n=Sum("tickets"))
+        .order_by("minutes")
+        .values_list("minutes", "n")
+    )
+    return percentile(histogram, 0.5), percentile(histogram, 0.9)
+
+
+def statistics(unit: Unit, start: dt.date, end: dt.date) -> dict:
+    """The hotline's figures for the tickets of `unit` received from `start` to `end` (local
+    days, both included): per day, channel and category; the share resolved within the limit
+    per agency and per district; the share acknowledged within the first-response target;
+    median and 90th percentile of the minutes used; reopened and moved tickets.
+
+    Read from the daily rollup (models.DayCount, DayMinutes, kept by the services), so a
+    month of a province sums about a thousand rows instead of grouping every ticket; the
+    tests hold it equal to `statistics_from_tickets`, the same figures from the tickets."""
+    groups, held = _rollup_groups(unit, start, end)
+    return _figures(unit, start, end, groups, _rollup_percentiles(unit, start, end), held)
+
+
+#: The direct path's one pass over the period's tickets (GROUPING SETS: the totals, per day,
+#: channel, category, agency and district at once).
 _STATISTICS_SQL = """
 SELECT GROUPING(day, channel, category, agency_id, district), day, channel, category,
     agency_id, district,
@@ -128,8 +241,7 @@ FROM (
 GROUP BY GROUPING SETS ((), (day), (channel), (category), (agency_id), (district))
 """
 
-#: The median and 90th percentile of the minutes used, of the period's resolved tickets: apart,
-#: as an ordered-set aggregate in the grouping sets would sort every group, not only the total.
+#: The median and 90th percentile of the minutes used, of the period's resolved tickets.
 _PERCENTILES_SQL = """
 SELECT percentile_cont(0.5) WITHIN GROUP (ORDER BY minutes_used),
     percentile_cont(0.9) WITHIN GROUP (ORDER BY minutes_used)
@@ -140,9 +252,7 @@ WHERE path LIKE %(path)s AND received_at >= %(since)s AND received_at < %(until)
 
 
 def _held_minutes(unit: Unit, since: dt.datetime, until: dt.datetime) -> dict[int, float]:
-    """Minutes each agency held the period's tickets (their finished segments). A segment
-    starts after its ticket's receipt, so `assigned_at >= since` narrows the segments by
-    their own index before the join to the period's tickets."""
+    """Minutes each agency held the period's tickets (their finished segments)."""
     epoch = Func(
         F("released_at") - F("assigned_at"),
         function="EXTRACT",
@@ -151,7 +261,6 @@ def _held_minutes(unit: Unit, since: dt.datetime, until: dt.datetime) -> dict[in
     )
     rows = (
         Segment.objects.filter(
-            assigned_at__gte=since,
             ticket__path__startswith=unit.path,
             ticket__received_at__gte=since,
             ticket__received_at__lt=until,
@@ -164,19 +273,16 @@ def _held_minutes(unit: Unit, since: dt.datetime, until: dt.datetime) -> dict[in
     return {agency: (seconds or 0) / 60 for agency, seconds in rows}
 
 
-def statistics(unit: Unit, start: dt.date, end: dt.date) -> dict:
-    """The hotline's figures for the tickets of `unit` received from `start` to `end` (local
-    days, both included): per day, channel and category; the share resolved within the limit
-    per agency and per district; the share acknowledged within the first-response target;
-    median and 90th percentile of the minutes used; reopened and moved tickets."""
-    zone = timezone.get_current_timezone()
-    since = dt.datetime.combine(start, dt.time(), zone)
-    until = dt.datetime.combine(end + dt.timedelta(days=1), dt.time(), zone)
+def statistics_from_tickets(unit: Unit, start: dt.date, end: dt.date) -> dict:
+    """`statistics` computed from the tickets themselves (PostgreSQL only): the plain path
+    the rollup is tested against (tests/hotline/test_rollup.py) and measured beside
+    (bench/hotline.py). The pages and the API read `statistics`."""
+    since, until = _period(start, end)
     params = {
         "resolved": [Outcome.MET.value, Outcome.BREACHED.value],
         "met": Outcome.MET.value,
         "open": [str(s) for s in OPEN_STATUSES],
-        "zone": str(zone),
+        "zone": str(timezone.get_default_timezone()),
         "path": unit.path + "%",
         "since": since,
         "until": until,
@@ -185,10 +291,23 @@ def statistics(unit: Unit, start: dt.date, end: dt.date) -> dict:
         cur.execute(_STATISTICS_SQL.format(table=Ticket._meta.db_table), params)
         rows = cur.fetchall()
         cur.execute(_PERCENTILES_SQL.format(table=Ticket._meta.db_table), params)
-        mid, high = cur.fetchone()
+        percentiles = cur.fetchone()
     groups: dict[int, list] = {}
     for row in rows:
         groups.setdefault(row[0], []).append(row)
+    return _figures(unit, start, end, groups, percentiles, _held_minutes(unit, since, until))
+
+
+def _figures(
+    unit: Unit,
+    start: dt.date,
+    end: dt.date,
+    groups: dict[int, list],
+    percentiles: tuple,
+    held: dict[int, float],
+) -> dict:
+    """The statistics' answer from the grouped counts, whichever path counted them."""
+    mid, high = percentiles
     empty = (_TOTAL, None, None, None, None, None, 0, 0, 0, 0, 0, 0, 0, 0)
     (*_keys, total, resolved, met, open_, acked, first_met, reopened, moved) = (
         groups.get(_TOTAL) or [empty]
@@ -198,7 +317,6 @@ def statistics(unit: Unit, start: dt.date, end: dt.date) -> dict:
     names = dict(
         Unit.objects.filter(level=2, path__startswith=unit.path).values_list("code", "name")
     )
-    held = _held_minutes(unit, since, until)
 
     def figures_of(row) -> dict:
         return {

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -32,9 +32,12 @@ from kiemdich.tracing.services import open_case
 from .models import (
     OPEN_STATUSES,
     Agency,
+    AgencyKind,
     Category,
     CategoryTarget,
     Channel,
+    DayCount,
+    DayMinutes,
     Escalation,
     EventKind,
     Outcome,
@@ -109,6 +112,232 @@ def minutes_between(start: dt.datetime, end: dt.datetime) -> int:
     return max(0, int(-(-seconds // 60)))
 
 
+# The daily rollup (models.DayCount, DayMinutes)
+#
+# The statistics read these instead of the tickets. What a set of tickets adds to them is one
+# SQL statement per table (`_COUNTS_SQL`, `_MINUTES_SQL`), written for PostgreSQL and SQLite:
+# every ticket counts on its local day of receipt in its province, district and commune, once
+# for all tickets and once per channel, category, agency and district. `rebuild_rollup` runs
+# them over every ticket (INSERT … SELECT); each ticket change runs them for that one ticket
+# before and after the change and adds the difference (`_Rollup`), in the change's own
+# transaction. Additions commute, so two changes at once need no lock beyond the row's own.
+# No statement makes a row of nothing (a segment released the instant it began holds nothing),
+# and a change that leaves a row at nothing deletes it, so the kept rollup is the rebuilt one.
+
+#: The ticket's units at the three levels. Official codes have a fixed width (province 2
+#: digits, district 3): a commune's path "70/696/25396/" holds them at fixed places.
+_LEVELS = "(SELECT 1 AS level UNION ALL SELECT 2 UNION ALL SELECT 3) AS levels"
+_UNIT = (
+    "CASE levels.level WHEN 1 THEN substr(t.path, 1, 2) WHEN 2 THEN substr(t.path, 4, 3) "
+    "ELSE t.commune_id END"
+)
+_DIMENSIONS = " UNION ALL ".join(
+    f"SELECT '{d}' AS dimension" if i == 0 else f"SELECT '{d}'"
+    for i, d in enumerate(("", "channel", "category", "agency", "district"))
+)
+_VALUE = (
+    "CASE dims.dimension WHEN 'channel' THEN t.channel WHEN 'category' THEN t.category "
+    "WHEN 'agency' THEN CAST(t.agency_id AS TEXT) WHEN 'district' THEN substr(t.path, 4, 3) "
+    "ELSE '' END"
+)
+
+
+def _sql_list(values) -> str:
+    """Our own choices' values as an SQL list (never a user's text)."""
+    return ", ".join(f"'{value!s}'" for value in values)
+
+
+_COUNTS_SQL = """
+SELECT day, unit_id, dimension, value, sum(tickets), sum(resolved), sum(met), sum(open_),
+    sum(acknowledged), sum(first_met), sum(reopened), sum(moved), sum(held)
+FROM (
+    SELECT {day} AS day, {unit} AS unit_id, dims.dimension AS dimension, {value} AS value,
+        1 AS tickets,
+        CASE WHEN t.outcome IN ({resolved}) THEN 1 ELSE 0 END AS resolved,
+        CASE WHEN t.outcome = '{met}' THEN 1 ELSE 0 END AS met,
+        CASE WHEN t.status IN ({open}) THEN 1 ELSE 0 END AS open_,
+        CASE WHEN t.acknowledged_at IS NOT NULL THEN 1 ELSE 0 END AS acknowledged,
+        CASE WHEN t.acknowledged_at <= t.first_response_due_at THEN 1 ELSE 0 END AS first_met,
+        CASE WHEN t.reopened THEN 1 ELSE 0 END AS reopened,
+        CASE WHEN t.moves > 0 THEN 1 ELSE 0 END AS moved,
+        %s AS held
+    FROM {tickets} AS t CROSS JOIN {levels} CROSS JOIN ({dimensions}) AS dims
+    WHERE {where} AND (dims.dimension <> 'agency' OR t.agency_id IS NOT NULL)
+    UNION ALL
+    SELECT {day}, {unit}, 'agency', CAST(s.agency_id AS TEXT), 0, 0, 0, 0, 0, 0, 0, 0,
+        {held}
+    FROM {segments} AS s JOIN {tickets} AS t ON t.id = s.ticket_id CROSS JOIN {levels}
+    WHERE {where} AND s.released_at > s.assigned_at
+) AS counted
+GROUP BY day, unit_id, dimension, value
+"""
+
+_MINUTES_SQL = """
+SELECT {day}, {unit}, t.minutes_used, count(*)
+FROM {tickets} AS t CROSS JOIN {levels}
+WHERE {where} AND t.outcome IN ({resolved})
+GROUP BY 1, 2, 3
+"""
+
+_COUNT_COLUMNS = (
+    "day", "unit_id", "dimension", "value", "tickets", "resolved", "met", "open",
+    "acknowledged", "first_met", "reopened", "moved", "held",
+)  # fmt: skip
+_MINUTES_COLUMNS = ("day", "unit_id", "minutes", "tickets")
+
+
+def _rollup_sql(template: str, where: str, where_params: list) -> tuple[str, list]:
+    """`template` for the tickets `where` selects (on `t`), with its parameters."""
+    ops = connection.ops
+    day, day_params = ops.datetime_cast_date_sql(
+        "t.received_at", [], str(timezone.get_default_timezone())
+    )
+    held, held_params = ops.subtract_temporals(
+        "DateTimeField", ("s.released_at", []), ("s.assigned_at", [])
+    )
+    sql = template.format(
+        day=day,
+        unit=_UNIT,
+        value=_VALUE,
+        levels=_LEVELS,
+        dimensions=_DIMENSIONS,
+        tickets=Ticket._meta.db_table,
+        segments=Segment._meta.db_table,
+        where=where,
+        held=held,
+        resolved=_sql_list([Outcome.MET, Outcome.BREACHED]),
+        met=Outcome.MET.value,
+        open=_sql_list(OPEN_STATUSES),
+    )
+    if template is _MINUTES_SQL:
+        # the day once (GROUP BY names the columns by position), then the WHERE
+        return sql, [*day_params, *where_params]
+    zero = DayCount._meta.get_field("held").get_db_prep_value(dt.timedelta(0), connection)
+    params = [*day_params, zero, *where_params, *day_params, *held_params, *where_params]
+    return sql, params
+
+
+def _insert(model, columns: tuple[str, ...]) -> str:
+    quoted = ", ".join(connection.ops.quote_name(c) for c in columns)
+    return f"INSERT INTO {model._meta.db_table} ({quoted}) "
+
+
+@transaction.atomic
+def rebuild_rollup(start: dt.date | None = None, end: dt.date | None = None) -> int:
+    """Count the tickets received from `start` to `end` (local days, both included; default
+    all) again from scratch: after loading tickets by other means than these services (an
+    import, the benchmark), or to check the rollup. Returns the rollup rows written."""
+    where, params = ["1 = 1"], []
+    rollups = [DayCount.objects.all(), DayMinutes.objects.all()]
+    if start is not None:
+        where.append("t.received_at >= %s")
+        params.append(_local_day(start)[0])
+        rollups = [rows.filter(day__gte=start) for rows in rollups]
+    if end is not None:
+        where.append("t.received_at < %s")
+        params.append(_local_day(end)[1])
+        rollups = [rows.filter(day__lte=end) for rows in rollups]
+    for rows in rollups:
+        rows.delete()
+    with connection.cursor() as cur:
+        for model, template, columns in (
+            (DayCount, _COUNTS_SQL, _COUNT_COLUMNS),
+            (DayMinutes, _MINUTES_SQL, _MINUTES_COLUMNS),
+        ):
+            sql, sql_params = _rollup_sql(template, " AND ".join(where), params)
+            cur.execute(_insert(model, columns) + sql, sql_params)
+    return sum(rows.count() for rows in rollups)
+
+
+def _local_day(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    zone = timezone.get_default_timezone()
+    start = dt.datetime.combine(day, dt.time(), zone)
+    return start, dt.datetime.combine(day + dt.timedelta(days=1), dt.time(), zone)
+
+
+def _key_day(value) -> dt.date:
+    """A day as the database answers it (a date; SQLite's function gives its ISO text)."""
+    return value if isinstance(value, dt.date) else dt.date.fromisoformat(value)
+
+
+class _Rollup:
+    """One ticket's share of the rollup, taken before a change (`_Rollup(ticket)`, or
+    `_Rollup(None)` for a new ticket); `apply(ticket)` adds what the change altered."""
+
+    def __init__(self, ticket: Ticket | None) -> None:
+        self.before = self._share(ticket) if ticket is not None else ({}, {})
+
+    @staticmethod
+    def _share(ticket: Ticket) -> tuple[dict, dict]:
+        counts, minutes = {}, {}
+        with connection.cursor() as cur:
+            cur.execute(*_rollup_sql(_COUNTS_SQL, "t.id = %s", [ticket.pk]))
+            for day, unit, dimension, value, *numbers, spent in cur.fetchall():
+                if not isinstance(spent, dt.timedelta):  # SQLite: microseconds
+                    spent = dt.timedelta(microseconds=spent)
+                key = (_key_day(day), unit, dimension, value)
+                counts[key] = (*numbers, spent)
+            cur.execute(*_rollup_sql(_MINUTES_SQL, "t.id = %s", [ticket.pk]))
+            for day, unit, used, count in cur.fetchall():
+                minutes[(_key_day(day), unit, used)] = count
+        return counts, minutes
+
+    def apply(self, ticket: Ticket) -> None:
+        (counts_before, minutes_before), (counts, minutes) = self.before, self._share(ticket)
+        zero = (0,) * 8 + (dt.timedelta(0),)
+        count_rows = []
+        for key in sorted(counts_before.keys() | counts.keys()):
+            old, new = counts_before.get(key, zero), counts.get(key, zero)
+            delta = tuple(n - o for n, o in zip(new, old, strict=True))
+            if delta != zero:
+                count_rows.append((*key, *delta))
+        minute_rows = [
+            (*key, minutes.get(key, 0) - minutes_before.get(key, 0))
+            for key in sorted(minutes_before.keys() | minutes.keys())
+            if minutes.get(key, 0) != minutes_before.get(key, 0)
+        ]
+        _add(DayCount, _COUNT_COLUMNS, 4, count_rows)
+        _add(DayMinutes, _MINUTES_COLUMNS, 3, minute_rows)
+        if count_rows:
+            DayCount.objects.filter(
+                unit_id__in={row[1] for row in count_rows},
+                day__in={row[0] for row in count_rows},
+                tickets=0,
+                held=dt.timedelta(0),
+            ).delete()
+        if minute_rows:
+            DayMinutes.objects.filter(
+                unit_id__in={row[1] for row in minute_rows},
+                day__in={row[0] for row in minute_rows},
+                tickets=0,
+            ).delete()
+
+
+def _add(model, columns: tuple[str, ...], keys: int, rows: list[tuple]) -> None:
+    """Add `rows` (their key columns, then amounts) to `model`'s rows of the same key (an
+    upsert that adds; PostgreSQL and SQLite alike). A row left at nothing is deleted by the
+    caller, so the rollup holds what a rebuild would."""
+    if not rows:
+        return
+    table, quote = model._meta.db_table, connection.ops.quote_name
+    names = [quote(c) for c in columns]
+    sums = ", ".join(f"{n} = {table}.{n} + excluded.{n}" for n in names[keys:])
+    sql = (
+        _insert(model, columns)
+        + f"VALUES ({', '.join(['%s'] * len(columns))}) "
+        + f"ON CONFLICT ({', '.join(names[:keys])}) DO UPDATE SET {sums}"
+    )
+    fields = [model._meta.get_field(c.removesuffix("_id")) for c in columns]
+    with connection.cursor() as cur:
+        cur.executemany(
+            sql,
+            [
+                [f.get_db_prep_value(v, connection) for f, v in zip(fields, row, strict=True)]
+                for row in rows
+            ],
+        )
+
+
 # Routing
 
 
@@ -141,6 +370,26 @@ def set_rule(category: str, unit: Unit, agency: Agency) -> RoutingRule:
 
 def delete_rule(rule: RoutingRule) -> None:
     rule.delete()
+
+
+def set_agency(
+    name: str, kind: str, unit: Unit, head: User | None = None, members: list[User] = ()
+) -> Agency:
+    """The agency `name` of `unit` (made, or its kind, head and members set): what the admin
+    does by hand, for the demo and imports."""
+    if kind not in AgencyKind.values:
+        raise TicketFieldError("kind", _("Choose the kind of agency."))
+    agency, _created = Agency.objects.update_or_create(
+        name=name, unit=unit, defaults={"kind": kind, "head": head}
+    )
+    agency.members.set(members)
+    return agency
+
+
+def set_supervisor(user: User) -> Supervisor:
+    """Make `user` (an official of an area) a hotline supervisor of that area."""
+    supervisor, _created = Supervisor.objects.get_or_create(user=user)
+    return supervisor
 
 
 # Receiving
@@ -255,6 +504,7 @@ def receive(report: Report, actor=None, now: dt.datetime | None = None) -> Ticke
                 if agency is not None:
                     _assign(ticket, agency, now)
                     ticket.save(update_fields=["agency", "status"])
+                _Rollup(None).apply(ticket)
             return ticket
         except IntegrityError:
             ticket.pk = None
@@ -281,6 +531,7 @@ def acknowledge(ticket: Ticket, actor, now: dt.datetime | None = None) -> Ticket
     now = now or timezone.now()
     with transaction.atomic():
         ticket = _locked(ticket)
+        rollup = _Rollup(ticket)
         if ticket.status != Status.ASSIGNED:
             raise TicketConflict(_("Only a ticket sent to an agency and not yet taken up."))
         Segment.objects.filter(
@@ -290,6 +541,7 @@ def acknowledge(ticket: Ticket, actor, now: dt.datetime | None = None) -> Ticket
         ticket.acknowledged_at = ticket.acknowledged_at or now
         ticket.save(update_fields=["status", "acknowledged_at"])
         _event(ticket, EventKind.ACKNOWLEDGED, now, actor, ticket.agency)
+        rollup.apply(ticket)
     return ticket
 
 
@@ -306,6 +558,7 @@ def resolve(ticket: Ticket, actor, note: str = "", now: dt.datetime | None = Non
     now = now or timezone.now()
     with transaction.atomic():
         ticket = _locked(ticket)
+        rollup = _Rollup(ticket)
         _open(ticket)
         _release(ticket, now)
         ticket.status, ticket.resolved_at = Status.RESOLVED, now
@@ -316,6 +569,7 @@ def resolve(ticket: Ticket, actor, note: str = "", now: dt.datetime | None = Non
             update_fields=["status", "resolved_at", "minutes_used", "outcome", "next_step_at"]
         )
         _event(ticket, EventKind.RESOLVED, now, actor, ticket.agency, (note or "").strip())
+        rollup.apply(ticket)
     return ticket
 
 
@@ -327,6 +581,7 @@ def return_to_hotline(ticket: Ticket, actor, note: str, now: dt.datetime | None 
         raise TicketFieldError("note", _("Say why it goes back to the hotline."))
     with transaction.atomic():
         ticket = _locked(ticket)
+        rollup = _Rollup(ticket)
         _open(ticket)
         if ticket.agency_id is None:
             raise TicketConflict(_("This ticket is already with the hotline."))
@@ -335,6 +590,7 @@ def return_to_hotline(ticket: Ticket, actor, note: str, now: dt.datetime | None 
         ticket.agency, ticket.status = None, Status.UNROUTED
         ticket.save(update_fields=["agency", "status"])
         _event(ticket, EventKind.RETURNED, now, actor, agency, note.strip())
+        rollup.apply(ticket)
     return ticket
 
 
@@ -346,6 +602,7 @@ def reassign(
     now = now or timezone.now()
     with transaction.atomic():
         ticket = _locked(ticket)
+        rollup = _Rollup(ticket)
         _open(ticket)
         if ticket.agency_id == agency.pk:
             raise TicketConflict(_("The ticket is already with this agency."))
@@ -355,6 +612,7 @@ def reassign(
         if moved:
             ticket.moves += 1
         ticket.save(update_fields=["agency", "status", "moves"])
+        rollup.apply(ticket)
     return ticket
 
 
@@ -367,6 +625,7 @@ def reopen(ticket: Ticket, actor, note: str, now: dt.datetime | None = None) -> 
         raise TicketFieldError("note", _("Say why the ticket is reopened."))
     with transaction.atomic():
         ticket = _locked(ticket)
+        rollup = _Rollup(ticket)
         if ticket.is_open:
             raise TicketConflict(_("This ticket is still open."))
         sent = ticket.escalations.count()
@@ -379,6 +638,7 @@ def reopen(ticket: Ticket, actor, note: str, now: dt.datetime | None = None) -> 
         else:
             ticket.status = Status.UNROUTED
         ticket.save()
+        rollup.apply(ticket)
     return ticket
 
 
