@@ -45,7 +45,8 @@ Deliberately left out (nothing personal, or the same gate as a row above):
 - `POST /api/v1/proximity/verify`, `/certificate`, `/keys`: public and rate-limited, a phone's
   own steps; they hold no personal data (codes and keys name nobody). `POST
   /api/v1/proximity/exposures`: a person's own write (their token in the body) joining a
-  case's F1 list, tested in tests/proximity/test_keys.py. `/proximity/codes/new/`: a code by
+  case's F1 list, once a day, answering the same whatever it matched (it reads nothing
+  back), tested in tests/proximity/test_keys.py. `/proximity/codes/new/`: a code by
   hand, for no case: the same tracer gate, nothing personal shown
   (tests/proximity/test_pages.py).
 - The hotline operator: an area role with the tracer's reach (PERSONAL_DATA_ROLES), whose

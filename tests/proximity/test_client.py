@@ -97,7 +97,7 @@ def test_end_to_end_with_published_files(tmp_path, personas, case, monkeypatch):
     assert "(1 files dropped)" in out  # signed by another key
     assert "CẢNH BÁO: điện thoại của bạn đã ở gần một người được xác nhận mắc COVID-19" in out
     assert "khoảng 30 phút" in out
-    assert "Shared with tracing: on 1 new F1 lists." in out
+    assert "Shared with tracing: 1 keys received (a tracer calls if they lead to a case)." in out
     contact = Contact.objects.get(case=case)
     assert (contact.person, contact.evidence) == (neighbour, Evidence.BLUETOOTH)
 
