@@ -28,7 +28,7 @@ from kiemdich.accounts.access import may_administer, may_monitor, works_with_per
 from kiemdich.core.errors import DomainError, FieldError
 from kiemdich.declarations.models import Declaration, Person, Symptom
 from kiemdich.geo.models import Level, Unit
-from kiemdich.messaging.services import queue_many
+from kiemdich.messaging.services import queue, queue_many
 from kiemdich.messaging.tasks import send_outbox
 from kiemdich.tracing.models import Case, Contact
 from kiemdich.tracing.services import record_case
@@ -576,6 +576,37 @@ def reminder_text(monitoring: Monitoring) -> str:
         return _(
             "Health monitoring: please report your temperature and symptoms for today: %(link)s"
         ) % {"link": report_url(monitoring)}
+
+
+def new_link_text(monitoring: Monitoring) -> str:
+    """The SMS with a new link: Vietnamese, saying the earlier link stopped working."""
+    with translation.override("vi"):
+        return _(
+            "Health monitoring: your report link was changed; the earlier one no longer "
+            "works. Report your temperature and symptoms here: %(link)s"
+        ) % {"link": report_url(monitoring)}
+
+
+@transaction.atomic
+def send_new_link(actor, monitoring: Monitoring) -> Monitoring:
+    """Replace the person's report link (an SMS that reached someone else): the version in the
+    link goes up, so the old link stops at once, and the new one is queued to the person's
+    phone through the outbox, as the reminders are (later reminders carry it too)."""
+    _require_area(actor, monitoring.commune)
+    _require_active(monitoring)
+    if not monitoring.person.phone:
+        raise MonitoringConflict(
+            "no_phone", _("This person has no phone number: there is nowhere to send a link.")
+        )
+    Monitoring.objects.filter(pk=monitoring.pk).update(link_version=F("link_version") + 1)
+    monitoring.refresh_from_db(fields=["link_version"])
+    queue(
+        f"monitoring-link:{monitoring.pk}:{monitoring.link_version}",
+        monitoring.person.phone,
+        new_link_text(monitoring),
+    )
+    transaction.on_commit(send_outbox.enqueue)
+    return monitoring
 
 
 @transaction.atomic

@@ -13,6 +13,7 @@ from kiemdich.accounts.models import AuditLog
 from kiemdich.declarations.cookies import PERSON_COOKIE
 from kiemdich.declarations.models import Declaration, Person
 from kiemdich.declarations.services import person_token
+from kiemdich.messaging.models import Message
 from kiemdich.monitoring import services
 from kiemdich.monitoring.links import report_token
 from kiemdich.monitoring.models import (
@@ -147,6 +148,55 @@ def test_a_forged_or_closed_link_reports_nothing(personas, people, client):
     services.close(personas["commune"], an, CloseReason.NEGATIVE)
     assert client.post(report_link(an), {"temperature": "36.5"}).status_code == 410
     assert not DailyReport.objects.exists()
+
+
+def test_a_leaked_link_is_replaced_after_a_confirmation(personas, people, client):
+    """An SMS read by someone else: the team sends a new link (after a confirmation page, as
+    it messages the person); the old link then names nobody and reports nothing."""
+    an = enrol(personas["commune"], people["an"])
+    old = report_link(an)
+    login(client, personas["commune"])
+    detail = client.get(reverse("monitoring:detail", args=[an.pk])).content.decode()
+    confirm_url = reverse("monitoring:new-link", args=[an.pk])
+    assert confirm_url in detail
+    confirm = client.get(confirm_url)
+    assert confirm.status_code == 200 and 'id="new-link"' in confirm.content.decode()
+    assert not Message.objects.filter(key__startswith="monitoring-link:").exists()
+    assert client.post(confirm_url).status_code == 302
+    sms = Message.objects.get(key__startswith="monitoring-link:")
+    an.refresh_from_db()
+    new = report_link(an)
+    assert sms.to == an.person.phone and new in sms.body and old not in sms.body
+    assert AuditLog.objects.filter(action="new link", subject__contains=str(an.pk)).exists()
+    client.logout()
+    replaced = client.post(old, {"client_id": str(uuid.uuid4()), "temperature": "36.5"})
+    assert replaced.status_code == 410
+    html = replaced.content.decode()
+    assert 'id="replaced"' in html and an.person.full_name not in html
+    assert not DailyReport.objects.exists()
+    assert post_report(client, new, temperature="36.5").status_code == 200
+    assert DailyReport.objects.count() == 1
+    # Later reminders carry the new link.
+    assert new in services.reminder_text(an)
+
+
+def test_a_new_link_is_for_the_area_and_an_active_monitoring(personas, people, client):
+    an = enrol(personas["commune"], people["an"])
+    login(client, personas["other_commune"])
+    assert client.post(reverse("monitoring:new-link", args=[an.pk])).status_code == 404
+    services.close(personas["commune"], an, CloseReason.NEGATIVE)
+    login(client, personas["commune"])
+    refused = client.post(reverse("monitoring:new-link", args=[an.pk]))
+    assert refused.status_code == 422
+    assert not Message.objects.filter(key__startswith="monitoring-link:").exists()
+
+
+def test_a_link_signed_before_versions_still_works(personas, people, client):
+    from django.core import signing
+
+    an = enrol(personas["commune"], people["an"])
+    legacy = signing.Signer(salt="kiemdich.monitoring-report").sign(str(an.pk))
+    assert client.get(reverse("monitoring:report", args=[legacy])).status_code == 200
 
 
 def test_a_temperature_out_of_range_is_refused_next_to_the_field(personas, people, client):
