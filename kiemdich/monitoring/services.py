@@ -215,6 +215,31 @@ def _ends_at(exposure_at: dt.datetime, days: int, continues: bool) -> dt.datetim
     return None if continues else exposure_at + dt.timedelta(days=days)
 
 
+def _check_exposure(exposure_at: dt.datetime, days: int, continues: bool, now: dt.datetime) -> None:
+    """The last exposure must be one a monitoring can start from: not in the future (a few
+    minutes of clock skew aside), and not so long ago that the period is over already (a
+    typing slip such as year 1 would make a monitoring the clock closes at once, counted
+    and reminded for nothing). While exposure continues the period has not started, so any
+    past date is possible."""
+    if exposure_at > now + dt.timedelta(minutes=5):
+        raise MonitoringError("exposure_at", _("The last exposure is in the future."))
+    ends = _ends_at(exposure_at, days, continues)
+    if ends is not None and ends <= now:
+        raise MonitoringError(
+            "exposure_at",
+            _(
+                "The last exposure is too long ago: a %(days)d-day monitoring from it would "
+                "have ended on %(date)s."
+            )
+            % {"days": days, "date": _day(timezone.localtime(ends))},
+        )
+
+
+def _day(moment: dt.datetime) -> str:
+    """dd/mm/yyyy, the year in four digits even for year 1 (strftime's %Y is not)."""
+    return f"{moment.day:02d}/{moment.month:02d}/{moment.year:04d}"
+
+
 @transaction.atomic
 def enrol(
     actor,
@@ -248,8 +273,8 @@ def enrol(
     if commune.level != Level.COMMUNE:
         raise MonitoringError("commune", _("The unit responsible must be a commune."))
     _require_area(actor, commune)
-    if exposure_at > now + dt.timedelta(minutes=5):
-        raise MonitoringError("exposure_at", _("The last exposure is in the future."))
+    days = period_days(commune, regime)
+    _check_exposure(exposure_at, days, exposure_continues, now)
     if not 0 <= reminder_hour <= 23:
         raise MonitoringError("reminder_hour", _("The reminder hour is from 0 to 23."))
     Person.objects.select_for_update().filter(pk=person.pk).first()  # one enrolment at a time
@@ -260,7 +285,6 @@ def enrol(
         Facility.objects.select_for_update().filter(pk=facility.pk).first()
         if facility.monitorings.filter(state=State.ACTIVE).count() >= facility.capacity:
             raise MonitoringConflict("facility_full", _("This facility is full."))
-    days = period_days(commune, regime)
     monitoring = Monitoring.objects.create(
         person=person,
         regime=regime,
@@ -285,19 +309,29 @@ def enrol_contacts(
     actor, contacts: Iterable[Contact], *, regime: str = Regime.HOME_QUARANTINE, now=None
 ) -> int:
     """Enrol tracing contacts (one, or all F1 of a case): each from the end of their time with
-    the case, in the commune following them up. Returns how many were newly enrolled."""
+    the case, in the commune following them up. Returns how many were newly enrolled.
+
+    One contact whose last exposure cannot start a monitoring is refused with the reason
+    (`_check_exposure`); among all F1 of a case, those whose period is already over need no
+    monitoring and are left out, so the others are still enrolled."""
+    contacts = list(contacts)
     enrolled = 0
     for contact in contacts:
-        _m, created = enrol(
-            actor,
-            contact.person,
-            regime=regime,
-            exposure_at=contact.overlap_to,
-            source=Source.TRACING,
-            source_ref=f"contact {contact.pk}",
-            commune=contact.commune,
-            now=now,
-        )
+        try:
+            _m, created = enrol(
+                actor,
+                contact.person,
+                regime=regime,
+                exposure_at=contact.overlap_to,
+                source=Source.TRACING,
+                source_ref=f"contact {contact.pk}",
+                commune=contact.commune,
+                now=now,
+            )
+        except MonitoringError as exc:
+            if exc.field != "exposure_at" or len(contacts) == 1:
+                raise
+            continue
         enrolled += created
     return enrolled
 

@@ -1,12 +1,13 @@
 """Monitoring's pages: enrolling from tracing, the person's signed link, /me/ for a household,
 the commune's follow-up list, the team's calls, transfers and closure, and who gets in."""
 
+import datetime as dt
 import re
 import uuid
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from kiemdich.accounts.models import AuditLog
@@ -103,6 +104,26 @@ def test_a_declaration_from_an_outbreak_area_is_offered_on_the_commune_list(pers
     )
 
 
+def test_f1_whose_period_is_over_are_left_out_of_all_and_refused_alone(
+    case,  # noqa: F811
+    personas,
+):
+    """Enrolling all F1 of a case still enrols the others; the one contact alone is refused
+    with the reason (its monitoring would have ended already)."""
+    f1 = list(Contact.objects.filter(case=case, degree=1).order_by("pk"))
+    old = f1[0]
+    Contact.objects.filter(pk=old.pk).update(
+        overlap_from=timezone.now() - dt.timedelta(days=31),
+        overlap_to=timezone.now() - dt.timedelta(days=30),
+    )
+    old.refresh_from_db()
+    with pytest.raises(services.MonitoringError) as refused:
+        services.enrol_contacts(personas["tracer"], [old])
+    assert refused.value.field == "exposure_at"
+    assert services.enrol_contacts(personas["tracer"], f1) == len(f1) - 1
+    assert not Monitoring.objects.filter(person=old.person).exists()
+
+
 def test_by_hand_with_a_phone(personas, people, client):
     login(client, personas["commune"])
     facility = Facility.objects.create(name="KTX Đại học", commune_id="25396", capacity=1)
@@ -110,7 +131,7 @@ def test_by_hand_with_a_phone(personas, people, client):
         "phone": "0912000001",
         "regime": "centralized",
         "facility": facility.pk,
-        "exposure_at": "2021-07-12T07:00",
+        "exposure_at": f"{timezone.localtime() - dt.timedelta(days=2):%Y-%m-%dT%H:%M}",
         "team": "Trạm y tế Đức Phong",
     }
     response = client.post("/monitoring/new/", data)
@@ -123,6 +144,24 @@ def test_by_hand_with_a_phone(personas, people, client):
     assert response.status_code == 422 and Monitoring.objects.count() == 1
     with translation.override("vi"):
         assert gettext("This facility is full.") in response.content.decode()
+
+
+def test_an_exposure_in_year_one_or_the_future_is_refused_next_to_the_field(
+    personas, people, client
+):
+    login(client, personas["commune"])
+    data = {"phone": "0912000001", "regime": "home_quarantine"}
+    for typed, message in [
+        ("0001-01-01T08:00", "đã kết thúc vào ngày 15/01/0001."),
+        ("2999-01-01T08:00", "Lần tiếp xúc cuối nằm ở tương lai."),
+    ]:
+        response = client.post("/monitoring/new/", {**data, "exposure_at": typed})
+        html = response.content.decode()
+        assert response.status_code == 422
+        field = html[html.index('id="field-exposure_at"') :]
+        assert message in field[: field.index("</div>")]
+        assert f'value="{typed}"' in html  # what was typed is kept
+    assert not Monitoring.objects.exists()
 
 
 # --- the person's report -----------------------------------------------------------------------
