@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import ipaddress
 import time
 from collections.abc import Callable, Iterable
@@ -155,6 +156,28 @@ def retry_after(request, group: str, key: str | None = None) -> RateLimited:
     value = address(request) if key is None else key
     _limit, period = ratelimit_core._split_rate(_rate(group, request))
     return RateLimited(group, ratelimit_core._get_window(value, period) - int(time.time()))
+
+
+def hit_once(request, group: str, key: str, fingerprint: str) -> bool:
+    """Count a write allowed once a window per `key` (`group`'s limit, e.g. 1/d) that a client
+    may retry: True for the first (do it), False for the same write again (`fingerprint`
+    equal: answer as the first did and do nothing), RateLimited for a different one.
+
+    The fingerprint of the accepted write is kept in the same cache until the window ends. Two
+    copies sent at once may both find the count taken before the first kept its fingerprint:
+    the second is refused (429) and its retry gets the first's answer, the safe side.
+    """
+    cache = caches[settings.RATELIMIT_USE_CACHE]
+    seen = f"kiemdich.once:{group}:" + hashlib.sha256(key.encode()).hexdigest()
+    try:
+        hit(request, [group], key)
+    except RateLimited:
+        if cache.get(seen) == fingerprint:
+            return False
+        raise
+    window = retry_after(request, group, key).retry_after
+    cache.set(seen, fingerprint, window + ratelimit_core.EXPIRATION_FUDGE)
+    return True
 
 
 def blocked(request, group: str, key: str) -> RateLimited | None:

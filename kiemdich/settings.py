@@ -313,6 +313,9 @@ RATELIMIT_DEFAULTS = {
     # certificate, the key upload, an exposure shared with tracing).
     "proximity-verify": "30/h",
     "proximity-upload": "120/h",
+    # An exposure shared with tracing, per person (their token), whatever the address: once a
+    # day (the same share again gets the same answer), so a token cannot test public keys.
+    "proximity-share": "1/d",
     # Failed sign-ins, then locked out until the window ends: of one username from one address
     # (so a stranger cannot lock an official out everywhere), of one username from anywhere
     # (guessing from many addresses), and from one address whatever the username.

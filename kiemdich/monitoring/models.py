@@ -168,6 +168,8 @@ class Monitoring(models.Model):
     source_ref = models.CharField(_("source reference"), max_length=40, blank=True)
     #: The local hour the daily reminder goes out (a window of `REMINDER_WINDOW` hours from it).
     reminder_hour = models.PositiveSmallIntegerField(_("reminder hour"), default=8)
+    #: In the signed report link (links.py): a new link sent bumps it, and the old one stops.
+    link_version = models.PositiveIntegerField(_("report link version"), default=1)
     state = models.CharField(_("state"), max_length=8, choices=State.choices, default=State.ACTIVE)
     close_reason = models.CharField(
         _("closure reason"), max_length=16, choices=CloseReason.choices, blank=True

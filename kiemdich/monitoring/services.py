@@ -28,7 +28,7 @@ from kiemdich.accounts.access import may_administer, may_monitor, works_with_per
 from kiemdich.core.errors import DomainError, FieldError
 from kiemdich.declarations.models import Declaration, Person, Symptom
 from kiemdich.geo.models import Level, Unit
-from kiemdich.messaging.services import queue_many
+from kiemdich.messaging.services import queue, queue_many
 from kiemdich.messaging.tasks import send_outbox
 from kiemdich.tracing.models import Case, Contact
 from kiemdich.tracing.services import record_case
@@ -215,6 +215,31 @@ def _ends_at(exposure_at: dt.datetime, days: int, continues: bool) -> dt.datetim
     return None if continues else exposure_at + dt.timedelta(days=days)
 
 
+def _check_exposure(exposure_at: dt.datetime, days: int, continues: bool, now: dt.datetime) -> None:
+    """The last exposure must be one a monitoring can start from: not in the future (a few
+    minutes of clock skew aside), and not so long ago that the period is over already (a
+    typing slip such as year 1 would make a monitoring the clock closes at once, counted
+    and reminded for nothing). While exposure continues the period has not started, so any
+    past date is possible."""
+    if exposure_at > now + dt.timedelta(minutes=5):
+        raise MonitoringError("exposure_at", _("The last exposure is in the future."))
+    ends = _ends_at(exposure_at, days, continues)
+    if ends is not None and ends <= now:
+        raise MonitoringError(
+            "exposure_at",
+            _(
+                "The last exposure is too long ago: a %(days)d-day monitoring from it would "
+                "have ended on %(date)s."
+            )
+            % {"days": days, "date": _day(timezone.localtime(ends))},
+        )
+
+
+def _day(moment: dt.datetime) -> str:
+    """dd/mm/yyyy, the year in four digits even for year 1 (strftime's %Y is not)."""
+    return f"{moment.day:02d}/{moment.month:02d}/{moment.year:04d}"
+
+
 @transaction.atomic
 def enrol(
     actor,
@@ -248,8 +273,8 @@ def enrol(
     if commune.level != Level.COMMUNE:
         raise MonitoringError("commune", _("The unit responsible must be a commune."))
     _require_area(actor, commune)
-    if exposure_at > now + dt.timedelta(minutes=5):
-        raise MonitoringError("exposure_at", _("The last exposure is in the future."))
+    days = period_days(commune, regime)
+    _check_exposure(exposure_at, days, exposure_continues, now)
     if not 0 <= reminder_hour <= 23:
         raise MonitoringError("reminder_hour", _("The reminder hour is from 0 to 23."))
     Person.objects.select_for_update().filter(pk=person.pk).first()  # one enrolment at a time
@@ -260,7 +285,6 @@ def enrol(
         Facility.objects.select_for_update().filter(pk=facility.pk).first()
         if facility.monitorings.filter(state=State.ACTIVE).count() >= facility.capacity:
             raise MonitoringConflict("facility_full", _("This facility is full."))
-    days = period_days(commune, regime)
     monitoring = Monitoring.objects.create(
         person=person,
         regime=regime,
@@ -285,19 +309,29 @@ def enrol_contacts(
     actor, contacts: Iterable[Contact], *, regime: str = Regime.HOME_QUARANTINE, now=None
 ) -> int:
     """Enrol tracing contacts (one, or all F1 of a case): each from the end of their time with
-    the case, in the commune following them up. Returns how many were newly enrolled."""
+    the case, in the commune following them up. Returns how many were newly enrolled.
+
+    One contact whose last exposure cannot start a monitoring is refused with the reason
+    (`_check_exposure`); among all F1 of a case, those whose period is already over need no
+    monitoring and are left out, so the others are still enrolled."""
+    contacts = list(contacts)
     enrolled = 0
     for contact in contacts:
-        _m, created = enrol(
-            actor,
-            contact.person,
-            regime=regime,
-            exposure_at=contact.overlap_to,
-            source=Source.TRACING,
-            source_ref=f"contact {contact.pk}",
-            commune=contact.commune,
-            now=now,
-        )
+        try:
+            _m, created = enrol(
+                actor,
+                contact.person,
+                regime=regime,
+                exposure_at=contact.overlap_to,
+                source=Source.TRACING,
+                source_ref=f"contact {contact.pk}",
+                commune=contact.commune,
+                now=now,
+            )
+        except MonitoringError as exc:
+            if exc.field != "exposure_at" or len(contacts) == 1:
+                raise
+            continue
         enrolled += created
     return enrolled
 
@@ -576,6 +610,37 @@ def reminder_text(monitoring: Monitoring) -> str:
         return _(
             "Health monitoring: please report your temperature and symptoms for today: %(link)s"
         ) % {"link": report_url(monitoring)}
+
+
+def new_link_text(monitoring: Monitoring) -> str:
+    """The SMS with a new link: Vietnamese, saying the earlier link stopped working."""
+    with translation.override("vi"):
+        return _(
+            "Health monitoring: your report link was changed; the earlier one no longer "
+            "works. Report your temperature and symptoms here: %(link)s"
+        ) % {"link": report_url(monitoring)}
+
+
+@transaction.atomic
+def send_new_link(actor, monitoring: Monitoring) -> Monitoring:
+    """Replace the person's report link (an SMS that reached someone else): the version in the
+    link goes up, so the old link stops at once, and the new one is queued to the person's
+    phone through the outbox, as the reminders are (later reminders carry it too)."""
+    _require_area(actor, monitoring.commune)
+    _require_active(monitoring)
+    if not monitoring.person.phone:
+        raise MonitoringConflict(
+            "no_phone", _("This person has no phone number: there is nowhere to send a link.")
+        )
+    Monitoring.objects.filter(pk=monitoring.pk).update(link_version=F("link_version") + 1)
+    monitoring.refresh_from_db(fields=["link_version"])
+    queue(
+        f"monitoring-link:{monitoring.pk}:{monitoring.link_version}",
+        monitoring.person.phone,
+        new_link_text(monitoring),
+    )
+    transaction.on_commit(send_outbox.enqueue)
+    return monitoring
 
 
 @transaction.atomic

@@ -24,6 +24,7 @@ urlpatterns = [
     path("<int:monitoring_id>/transfer/", views.transfer, name="transfer"),
     path("<int:monitoring_id>/close/", views.close, name="close"),
     path("<int:monitoring_id>/exposure/", views.exposure, name="exposure"),
+    path("<int:monitoring_id>/new-link/", views.new_link, name="new-link"),
     # The person's own pages, without an account.
     path("r/<str:token>/", views.report_page, name="report"),
     path("me/", views.my_monitorings, name="mine"),

@@ -45,7 +45,7 @@ from kiemdich.tracing.services import CaseError, find_person
 
 from . import exports, services, stats
 from .forms import EnrolForm, ReportForm, TeamReportForm
-from .links import monitoring_for_token
+from .links import read_link
 from .models import CloseReason, Facility, Monitoring, Reporter, Source, Transfer
 
 PER_PAGE = 50
@@ -86,13 +86,16 @@ def _fresh_id() -> str:
 
 @limit("monitoring-report")
 def report_page(request: HttpRequest, token: str) -> HttpResponse:
-    monitoring = monitoring_for_token(token)
-    if monitoring is None:
+    link = read_link(token)
+    if link is None:
         raise Http404(_("This link is not valid."))
-    if not monitoring.is_active:
+    if not link.current:
+        # A leaked SMS's link, replaced by the team: like a closed one, it names nobody.
+        return render(request, "monitoring/report.html", {"replaced": True}, status=410)
+    if not link.monitoring.is_active:
         # The link never expires and lives on in an SMS: closed, it names nobody.
         return render(request, "monitoring/report.html", {"closed": True}, status=410)
-    return _report(request, monitoring, Reporter.SELF)
+    return _report(request, link.monitoring, Reporter.SELF)
 
 
 def my_monitorings(request: HttpRequest) -> HttpResponse:
@@ -393,6 +396,43 @@ def exposure(request: HttpRequest, monitoring_id: int) -> HttpResponse:
     except (services.MonitoringError, services.MonitoringConflict) as exc:
         return _detail(request, monitoring, TeamReportForm(), status=422, close_error=exc.message)
     return redirect("monitoring:detail", monitoring.pk)
+
+
+@login_required
+def new_link(request: HttpRequest, monitoring_id: int) -> HttpResponse:
+    """Send the person a new report link, the old one stopping at once (an SMS read by someone
+    else). GET is the confirmation page, as anything that messages a person has one."""
+    monitoring = monitoring_or_404(request.user, monitoring_id)
+    error = None
+    if request.method == "POST":
+        try:
+            services.send_new_link(request.user, monitoring)
+        except (services.MonitoringError, services.MonitoringConflict) as exc:
+            error = exc.message
+        else:
+            _read(
+                request,
+                f"monitoring {monitoring.pk} report link",
+                [monitoring.person_id],
+                monitoring.commune,
+                "new report link sent",
+                action="new link",
+            )
+            messages.success(request, _("A new link was sent; the old one no longer works."))
+            return redirect("monitoring:detail", monitoring.pk)
+    _read(
+        request,
+        f"monitoring {monitoring.pk}",
+        [monitoring.person_id],
+        monitoring.commune,
+        "new report link, confirmation",
+    )
+    return render(
+        request,
+        "monitoring/new_link.html",
+        {"m": monitoring, "error": error},
+        status=422 if error else 200,
+    )
 
 
 @login_required

@@ -27,6 +27,8 @@ from .encounters import EncounterLog
 
 #: The days of keys a phone keeps and uploads.
 KEY_DAYS = 14
+#: The most keys one share may send (the server's `proximity-share` rule).
+SHARED_KEYS = 14
 API = "/api/v1/proximity"
 
 
@@ -243,7 +245,11 @@ def warning(exposures: Sequence[matching.Exposure], lang: str = "vi") -> str:
 def share(
     transport: Transport, person_token: str, exposures: Sequence[matching.Exposure]
 ) -> dict[str, Any]:
-    """Tell tracing who this phone's person is, with the keys it matched (their choice)."""
+    """Tell tracing who this phone's person is, with the keys it matched (their choice): the
+    riskiest 14 at risk, as the server takes one share of at most 14 keys a day. The answer,
+    `{"received": n}`, is the same whether the keys lead to a case or not (the person hears
+    from the tracer if they are listed)."""
+    risky = sorted((e for e in exposures if e.risk.at_risk), key=lambda e: -e.risk.score)
     body = {
         "personToken": person_token,
         "exposures": [
@@ -257,8 +263,7 @@ def share(
                     e.contacts[-1].sighting.time, dt.UTC
                 ).isoformat(),
             }
-            for e in exposures
-            if e.risk.at_risk
+            for e in risky[:SHARED_KEYS]
         ],
     }
     return _call(transport, f"{API}/exposures", body)

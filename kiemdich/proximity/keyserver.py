@@ -23,6 +23,7 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime as dt
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -31,6 +32,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from kiemdich.core.errors import DomainError
+from kiemdich.declarations.models import Person
 from kiemdich.declarations.services import person_for_token
 from kiemdich.tracing import services as tracing
 from kiemdich.tracing.models import Case
@@ -253,11 +255,14 @@ class HeardKey:
 
 
 @dataclass(frozen=True)
-class Shared:
-    #: The cases whose F1 list the person joined now.
-    added: int
-    #: The cases that listed them already (by QR scans, or an earlier report).
-    listed: int
+class ExposureShare:
+    """A share that passed every check (`check_exposure`), not yet recorded."""
+
+    person: Person
+    #: The distinct keys sent, each with its sightings (a key sent twice: its widest span).
+    spans: dict[bytes, HeardKey]
+    #: What was sent, whatever the order: a phone retrying the same share gets the same answer.
+    fingerprint: str
 
 
 def _heard_while_broadcast(item: HeardKey) -> bool:
@@ -271,19 +276,17 @@ def _heard_while_broadcast(item: HeardKey) -> bool:
     return item.rolling_start - tolerance <= first and last < item.rolling_start + DAY + tolerance
 
 
-@transaction.atomic
-def report_exposure(
+def check_exposure(
     person_token: str, heard: Sequence[HeardKey], now: dt.datetime | None = None
-) -> Shared:
-    """A warned person chose to tell tracing: they join, as F1 with evidence "Bluetooth", the
-    list of each case that consented to link the keys they heard. Keys without a consented
-    link add nothing (and the answer does not say which keys had one)."""
+) -> ExposureShare:
+    """Check a share before anything is written or counted: the person's token, at most 14
+    keys (a phone matches at most one key per day of the last 14), and times a phone could have
+    heard each key. Every rule is checked on every key sent, linked or not: a refusal says
+    nothing of which keys are linked to a case."""
     now = now or timezone.now()
     person = person_for_token(person_token)
     if person is None:
         raise UploadRefused("person_invalid", _("This person token is not valid."))
-    if not heard or len(heard) > MAX_KEYS * 4:
-        raise UploadRefused("no_keys", _("Give the keys the phone matched (at most 56)."))
     spans: dict[bytes, HeardKey] = {}
     for item in heard:
         if (
@@ -294,22 +297,45 @@ def report_exposure(
             or not _heard_while_broadcast(item)
         ):
             raise UploadRefused("time_invalid", _("When a key was heard is not possible."))
-        spans[_decode_key(item.key)] = item
-    links = ConsentedKey.objects.filter(key_data__in=list(spans)).select_related(
+        data = _decode_key(item.key)
+        seen = spans.get(data)
+        if seen is not None and seen.rolling_start == item.rolling_start:
+            item = HeardKey(
+                item.key,
+                item.rolling_start,
+                min(seen.first_seen, item.first_seen),
+                max(seen.last_seen, item.last_seen),
+            )
+        spans[data] = item
+    if not spans or len(spans) > MAX_KEYS:
+        raise UploadRefused("no_keys", _("Give the keys the phone matched (at most 14)."))
+    sent = sorted(
+        f"{base64.b64encode(data).decode()}.{item.rolling_start}."
+        f"{item.first_seen.timestamp():.0f}.{item.last_seen.timestamp():.0f}"
+        for data, item in spans.items()
+    )
+    fingerprint = hashlib.sha256(f"{person.pk}|{','.join(sent)}".encode()).hexdigest()
+    return ExposureShare(person, spans, fingerprint)
+
+
+@transaction.atomic
+def report_exposure(share: ExposureShare) -> None:
+    """A warned person chose to tell tracing: they join, as F1 with evidence "Bluetooth", the
+    list of each case that consented to link the keys they heard. Keys without a consented
+    link add nothing. Nothing is returned on purpose: diagnosis keys are public, so whatever
+    this told the caller (how many cases, new or not) would let anyone holding a person token
+    learn which public keys belong to one case, linking one person's keys across days. The
+    person learns they are listed as every F1 does (the tracer's SMS or call)."""
+    links = ConsentedKey.objects.filter(key_data__in=list(share.spans)).select_related(
         "case__person", "case__unit"
     )
     per_case: dict[int, tuple[Case, dt.datetime, dt.datetime]] = {}
     for link in links:
-        item = spans[bytes(link.key_data)]
+        item = share.spans[bytes(link.key_data)]
         if item.rolling_start != link.rolling_start:
             continue
         case = link.case
         _case, start, end = per_case.get(case.pk, (case, item.first_seen, item.last_seen))
         per_case[case.pk] = (case, min(start, item.first_seen), max(end, item.last_seen))
-    added = listed = 0
     for case, start, end in per_case.values():
-        if tracing.add_bluetooth_contact(case, person, start, end) is None:
-            listed += 1
-        else:
-            added += 1
-    return Shared(added, listed)
+        tracing.add_bluetooth_contact(case, share.person, start, end)

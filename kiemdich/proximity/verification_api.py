@@ -4,7 +4,8 @@ servers' APIs where they have one).
 
 Issuing a code is for health tracers of the case's own area (signed in). The phone's calls are
 public and rate-limited (`proximity-verify` for claiming a code, which is guessed by trying;
-`proximity-upload` for the others); each refusal is a 4xx with a stable `code`.
+`proximity-upload` for the others, and `proximity-share` once a day per person for an
+exposure shared); each refusal is a 4xx with a stable `code`.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from ninja import Status as HttpStatus
 
 from kiemdich.accounts.access import visible_or_404, works_with_personal_data
 from kiemdich.accounts.audit import record_read
-from kiemdich.ratelimit import hit
+from kiemdich.ratelimit import hit, hit_once
 from kiemdich.tracing.models import Case
 
 from . import keyserver, verification
@@ -186,25 +187,30 @@ class HeardIn(Schema):
 
 class ExposureIn(Schema):
     personToken: str = Field(max_length=200, description="the person's own token")
-    exposures: list[HeardIn] = Field(max_length=56)
+    exposures: list[HeardIn] = Field(max_length=keyserver.MAX_KEYS)
 
 
 class ExposureOut(Schema):
-    added: int = Field(description="Cases whose F1 list the person joined now.")
-    listed: int = Field(description="Cases that listed them already.")
+    received: int = Field(description="The distinct keys accepted for checking.")
 
 
 @router.post(
     "/exposures",
     auth=None,
-    response=ExposureOut,
+    response={202: ExposureOut},
     summary="A warned person shares their exposure with tracing (their choice)",
 )
 def share_exposure(request: HttpRequest, payload: ExposureIn):
+    """The answer is the same whichever keys are linked to a case (202, how many keys were
+    received): diagnosis keys are public, and an answer that counted cases would tell anyone
+    holding a person token which keys belong together. One share per person a day
+    (`proximity-share`): the same share again answers as the first, another one 429."""
     hit(request, ["proximity-upload"])
     heard = [
         keyserver.HeardKey(e.key, e.rollingStartNumber, e.firstSeen, e.lastSeen)
         for e in payload.exposures
     ]
-    shared = keyserver.report_exposure(payload.personToken, heard)
-    return {"added": shared.added, "listed": shared.listed}
+    share = keyserver.check_exposure(payload.personToken, heard)
+    if hit_once(request, "proximity-share", f"person-{share.person.pk}", share.fingerprint):
+        keyserver.report_exposure(share)
+    return HttpStatus(202, {"received": len(share.spans)})

@@ -45,7 +45,8 @@ Deliberately left out (nothing personal, or the same gate as a row above):
 - `POST /api/v1/proximity/verify`, `/certificate`, `/keys`: public and rate-limited, a phone's
   own steps; they hold no personal data (codes and keys name nobody). `POST
   /api/v1/proximity/exposures`: a person's own write (their token in the body) joining a
-  case's F1 list, tested in tests/proximity/test_keys.py. `/proximity/codes/new/`: a code by
+  case's F1 list, once a day, answering the same whatever it matched (it reads nothing
+  back), tested in tests/proximity/test_keys.py. `/proximity/codes/new/`: a code by
   hand, for no case: the same tracer gate, nothing personal shown
   (tests/proximity/test_pages.py).
 - The hotline operator: an area role with the tracer's reach (PERSONAL_DATA_ROLES), whose
@@ -210,6 +211,8 @@ MATRIX: dict[str, tuple] = {
     "POST /monitoring/{id}/close/":      (LOGIN, LOGIN, 403, 403, 403, 302, 404, 302, 302, 302, 404, 403, 302),  # noqa: E501
     "POST /monitoring/{id}/transfer/":   (LOGIN, LOGIN, 403, 403, 403, 302, 404, 302, 302, 302, 404, 403, 302),  # noqa: E501
     "POST /monitoring/{id}/exposure/":   (LOGIN, LOGIN, 403, 403, 403, 302, 404, 302, 302, 302, 404, 403, 302),  # noqa: E501
+    "/monitoring/{id}/new-link/":        (LOGIN, LOGIN, 403, 403, 403, 200, 404, 200, 200, 200, 404, 403, 200),  # noqa: E501
+    "POST /monitoring/{id}/new-link/":   (LOGIN, LOGIN, 403, 403, 403, 302, 404, 302, 302, 302, 404, 403, 302),  # noqa: E501
     # The sender sees the transfer but cannot accept it (the page says so: nothing done).
     "POST /monitoring/transfers/{id}/accept/":
                                          (LOGIN, LOGIN, 403, 403, 403, NONE, 302, 302, 302, 302, 404, 403, 302),  # noqa: E501
@@ -667,6 +670,13 @@ ENDPOINTS: dict[str, Endpoint] = {
     ),
     "POST /monitoring/{id}/exposure/": Endpoint(
         lambda c, w: c.page("POST", f"/monitoring/{w.monitoring.pk}/exposure/", {"continues": "1"})
+    ),
+    "/monitoring/{id}/new-link/": Endpoint(
+        lambda c, w: c.page("GET", f"/monitoring/{w.monitoring.pk}/new-link/"), people=_neighbour
+    ),
+    "POST /monitoring/{id}/new-link/": Endpoint(
+        lambda c, w: c.page("POST", f"/monitoring/{w.monitoring.pk}/new-link/", {}),
+        people=_neighbour,
     ),
     "POST /monitoring/transfers/{id}/accept/": Endpoint(
         lambda c, w: c.page("POST", f"/monitoring/transfers/{w.transfer.pk}/accept/", {}),

@@ -1,13 +1,16 @@
 """`/api/v1/monitoring`: enrol, list, report (person and team), transfer, accept, close; and the
 refusals, each a clear 4xx."""
 
+import datetime as dt
 import uuid
 
 import pytest
+from django.utils import timezone
 
 from kiemdich.accounts.models import AuditLog
 from kiemdich.accounts.tokens import create_token
 from kiemdich.declarations.services import person_token
+from kiemdich.monitoring import services
 from kiemdich.monitoring.links import report_token
 from kiemdich.monitoring.models import DailyReport, Monitoring, Reporter
 from kiemdich.tracing.models import Case
@@ -30,7 +33,7 @@ def test_enrol_list_and_read_one(client, personas, people):
     body = {
         "phone": "0912000001",
         "regime": "home_quarantine",
-        "exposure_at": "2021-07-12T07:00+07:00",
+        "exposure_at": (timezone.now() - dt.timedelta(days=3)).isoformat(),
     }
     created = post(client, API, body, **auth)
     assert created.status_code == 201, created.json()
@@ -56,15 +59,53 @@ def test_enrol_list_and_read_one(client, personas, people):
             },
             "exposure_at",
         ),
+        (
+            {
+                "phone": "0912000001",
+                "regime": "home_quarantine",
+                "exposure_at": "0001-01-01T00:00Z",
+            },
+            "exposure_at",
+        ),
         ({"phone": "0999999999", "regime": "home_quarantine"}, "phone"),
     ],
 )
 def test_bad_enrolments_are_refused_next_to_the_field(client, personas, people, body, field):
-    body = {"exposure_at": "2021-07-12T07:00+07:00", **body}
+    body = {"exposure_at": (timezone.now() - dt.timedelta(days=3)).isoformat(), **body}
     response = post(client, API, body, **bearer(personas["commune"]))
     assert response.status_code == 422
     assert field in str(response.json()["detail"])
     assert not Monitoring.objects.exists()
+
+
+def test_an_exposure_whose_monitoring_would_have_ended_is_refused_with_the_end(
+    client, personas, people
+):
+    """Fourteen days of home quarantine from an exposure 15 days ago ended yesterday: the
+    clock would close it at once. The refusal says when it ended; one day later is fine."""
+    exposure = timezone.now() - dt.timedelta(days=15)
+    body = {"phone": "0912000001", "regime": "home_quarantine"}
+    auth = bearer(personas["commune"])
+    refused = post(client, API, {**body, "exposure_at": exposure.isoformat()}, **auth)
+    assert refused.status_code == 422
+    ended = timezone.localtime(exposure + dt.timedelta(days=14))
+    [error] = refused.json()["detail"]
+    assert error["loc"] == ["body", "exposure_at"]
+    assert f"theo dõi 14 ngày tính từ đó đã kết thúc vào ngày {ended:%d/%m/%Y}." in error["msg"]
+    assert not Monitoring.objects.exists()
+    recent = (exposure + dt.timedelta(days=2)).isoformat()
+    assert post(client, API, {**body, "exposure_at": recent}, **auth).status_code == 201
+
+
+def test_a_replaced_link_no_longer_reports_in_the_api(client, personas, people):
+    an = enrol(personas["commune"], people["an"])
+    old = {"HTTP_X_REPORT_TOKEN": report_token(an)}
+    services.send_new_link(personas["commune"], an)
+    an.refresh_from_db()
+    report = {"client_id": str(uuid.uuid4()), "temperature": "36.5"}
+    assert post(client, f"{API}/{an.pk}/reports", report, **old).status_code == 401
+    new = {"HTTP_X_REPORT_TOKEN": report_token(an)}
+    assert post(client, f"{API}/{an.pk}/reports", report, **new).status_code == 201
 
 
 def test_the_person_reports_with_the_sms_link_once(client, personas, people):

@@ -1,18 +1,20 @@
 """Monitoring's pages: enrolling from tracing, the person's signed link, /me/ for a household,
 the commune's follow-up list, the team's calls, transfers and closure, and who gets in."""
 
+import datetime as dt
 import re
 import uuid
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from kiemdich.accounts.models import AuditLog
 from kiemdich.declarations.cookies import PERSON_COOKIE
 from kiemdich.declarations.models import Declaration, Person
 from kiemdich.declarations.services import person_token
+from kiemdich.messaging.models import Message
 from kiemdich.monitoring import services
 from kiemdich.monitoring.links import report_token
 from kiemdich.monitoring.models import (
@@ -102,6 +104,26 @@ def test_a_declaration_from_an_outbreak_area_is_offered_on_the_commune_list(pers
     )
 
 
+def test_f1_whose_period_is_over_are_left_out_of_all_and_refused_alone(
+    case,  # noqa: F811
+    personas,
+):
+    """Enrolling all F1 of a case still enrols the others; the one contact alone is refused
+    with the reason (its monitoring would have ended already)."""
+    f1 = list(Contact.objects.filter(case=case, degree=1).order_by("pk"))
+    old = f1[0]
+    Contact.objects.filter(pk=old.pk).update(
+        overlap_from=timezone.now() - dt.timedelta(days=31),
+        overlap_to=timezone.now() - dt.timedelta(days=30),
+    )
+    old.refresh_from_db()
+    with pytest.raises(services.MonitoringError) as refused:
+        services.enrol_contacts(personas["tracer"], [old])
+    assert refused.value.field == "exposure_at"
+    assert services.enrol_contacts(personas["tracer"], f1) == len(f1) - 1
+    assert not Monitoring.objects.filter(person=old.person).exists()
+
+
 def test_by_hand_with_a_phone(personas, people, client):
     login(client, personas["commune"])
     facility = Facility.objects.create(name="KTX Đại học", commune_id="25396", capacity=1)
@@ -109,7 +131,7 @@ def test_by_hand_with_a_phone(personas, people, client):
         "phone": "0912000001",
         "regime": "centralized",
         "facility": facility.pk,
-        "exposure_at": "2021-07-12T07:00",
+        "exposure_at": f"{timezone.localtime() - dt.timedelta(days=2):%Y-%m-%dT%H:%M}",
         "team": "Trạm y tế Đức Phong",
     }
     response = client.post("/monitoring/new/", data)
@@ -122,6 +144,24 @@ def test_by_hand_with_a_phone(personas, people, client):
     assert response.status_code == 422 and Monitoring.objects.count() == 1
     with translation.override("vi"):
         assert gettext("This facility is full.") in response.content.decode()
+
+
+def test_an_exposure_in_year_one_or_the_future_is_refused_next_to_the_field(
+    personas, people, client
+):
+    login(client, personas["commune"])
+    data = {"phone": "0912000001", "regime": "home_quarantine"}
+    for typed, message in [
+        ("0001-01-01T08:00", "đã kết thúc vào ngày 15/01/0001."),
+        ("2999-01-01T08:00", "Lần tiếp xúc cuối nằm ở tương lai."),
+    ]:
+        response = client.post("/monitoring/new/", {**data, "exposure_at": typed})
+        html = response.content.decode()
+        assert response.status_code == 422
+        field = html[html.index('id="field-exposure_at"') :]
+        assert message in field[: field.index("</div>")]
+        assert f'value="{typed}"' in html  # what was typed is kept
+    assert not Monitoring.objects.exists()
 
 
 # --- the person's report -----------------------------------------------------------------------
@@ -147,6 +187,55 @@ def test_a_forged_or_closed_link_reports_nothing(personas, people, client):
     services.close(personas["commune"], an, CloseReason.NEGATIVE)
     assert client.post(report_link(an), {"temperature": "36.5"}).status_code == 410
     assert not DailyReport.objects.exists()
+
+
+def test_a_leaked_link_is_replaced_after_a_confirmation(personas, people, client):
+    """An SMS read by someone else: the team sends a new link (after a confirmation page, as
+    it messages the person); the old link then names nobody and reports nothing."""
+    an = enrol(personas["commune"], people["an"])
+    old = report_link(an)
+    login(client, personas["commune"])
+    detail = client.get(reverse("monitoring:detail", args=[an.pk])).content.decode()
+    confirm_url = reverse("monitoring:new-link", args=[an.pk])
+    assert confirm_url in detail
+    confirm = client.get(confirm_url)
+    assert confirm.status_code == 200 and 'id="new-link"' in confirm.content.decode()
+    assert not Message.objects.filter(key__startswith="monitoring-link:").exists()
+    assert client.post(confirm_url).status_code == 302
+    sms = Message.objects.get(key__startswith="monitoring-link:")
+    an.refresh_from_db()
+    new = report_link(an)
+    assert sms.to == an.person.phone and new in sms.body and old not in sms.body
+    assert AuditLog.objects.filter(action="new link", subject__contains=str(an.pk)).exists()
+    client.logout()
+    replaced = client.post(old, {"client_id": str(uuid.uuid4()), "temperature": "36.5"})
+    assert replaced.status_code == 410
+    html = replaced.content.decode()
+    assert 'id="replaced"' in html and an.person.full_name not in html
+    assert not DailyReport.objects.exists()
+    assert post_report(client, new, temperature="36.5").status_code == 200
+    assert DailyReport.objects.count() == 1
+    # Later reminders carry the new link.
+    assert new in services.reminder_text(an)
+
+
+def test_a_new_link_is_for_the_area_and_an_active_monitoring(personas, people, client):
+    an = enrol(personas["commune"], people["an"])
+    login(client, personas["other_commune"])
+    assert client.post(reverse("monitoring:new-link", args=[an.pk])).status_code == 404
+    services.close(personas["commune"], an, CloseReason.NEGATIVE)
+    login(client, personas["commune"])
+    refused = client.post(reverse("monitoring:new-link", args=[an.pk]))
+    assert refused.status_code == 422
+    assert not Message.objects.filter(key__startswith="monitoring-link:").exists()
+
+
+def test_a_link_signed_before_versions_still_works(personas, people, client):
+    from django.core import signing
+
+    an = enrol(personas["commune"], people["an"])
+    legacy = signing.Signer(salt="kiemdich.monitoring-report").sign(str(an.pk))
+    assert client.get(reverse("monitoring:report", args=[legacy])).status_code == 200
 
 
 def test_a_temperature_out_of_range_is_refused_next_to_the_field(personas, people, client):

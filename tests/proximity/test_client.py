@@ -97,7 +97,7 @@ def test_end_to_end_with_published_files(tmp_path, personas, case, monkeypatch):
     assert "(1 files dropped)" in out  # signed by another key
     assert "CẢNH BÁO: điện thoại của bạn đã ở gần một người được xác nhận mắc COVID-19" in out
     assert "khoảng 30 phút" in out
-    assert "Shared with tracing: on 1 new F1 lists." in out
+    assert "Shared with tracing: 1 keys received (a tracer calls if they lead to a case)." in out
     contact = Contact.objects.get(case=case)
     assert (contact.person, contact.evidence) == (neighbour, Evidence.BLUETOOTH)
 
@@ -169,3 +169,30 @@ def test_over_http_against_a_running_server(live_server, tmp_path, personas, cas
             other,
             stdout=StringIO(),
         )
+
+
+def test_a_share_sends_the_riskiest_14_keys_at_risk():
+    """The server takes one share of at most 14 keys a day: the client sends those that
+    matter most, never one that is not at risk."""
+    from types import SimpleNamespace
+
+    from kiemdich.proximity import client as phone
+
+    def exposure(i: int, score: float, at_risk: bool = True):
+        sighting = SimpleNamespace(sighting=SimpleNamespace(time=1_700_000_000 + i))
+        return SimpleNamespace(
+            key=SimpleNamespace(key=bytes([i]) * 16, rolling_start=144 * i),
+            contacts=[sighting],
+            risk=SimpleNamespace(at_risk=at_risk, score=score),
+        )
+
+    class Recorder:
+        def request(self, method, url, body=None):
+            self.body = body
+            return 202, b'{"received": 14}'
+
+    sent = Recorder()
+    exposures = [exposure(i, score=i) for i in range(20)] + [exposure(99, 1000, at_risk=False)]
+    assert phone.share(sent, "token", exposures) == {"received": 14}
+    starts = [e["rollingStartNumber"] for e in sent.body["exposures"]]
+    assert starts == [144 * i for i in range(19, 5, -1)]

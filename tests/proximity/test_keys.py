@@ -17,6 +17,7 @@ from kiemdich.declarations.services import person_token
 from kiemdich.proximity import keyserver, keystore, protocol
 from kiemdich.proximity.exportfile import ExportKey
 from kiemdich.proximity.models import ConsentedKey, DiagnosisKey, VerificationCode
+from kiemdich.tracing import services as tracing
 from kiemdich.tracing.models import Contact, Evidence
 
 from .conftest import Phone, b64, issue, post
@@ -101,27 +102,68 @@ def heard(phone, day: int = 1) -> list[dict]:
     ]
 
 
+def share(client, person, exposures):
+    return post(client, "exposures", {"personToken": person_token(person), "exposures": exposures})
+
+
 def test_with_consent_a_warned_person_who_shares_joins_the_f1_list(client, personas, case):
     phone = Phone(client)
     certificate = phone.certificate(issue(client, personas["tracer"], case).json()["code"])
     answer = phone.upload(certificate, consent=True)
     assert answer.json()["linkedToCase"] == 14
     neighbour = warned_person()
-    shared = post(
-        client, "exposures", {"personToken": person_token(neighbour), "exposures": heard(phone)}
-    )
-    assert shared.status_code == 200, shared.json()
-    assert shared.json() == {"added": 1, "listed": 0}
+    shared = share(client, neighbour, heard(phone))
+    assert (shared.status_code, shared.json()) == (202, {"received": 1})
     contact = Contact.objects.get(case=case)
     assert (contact.person, contact.degree, contact.evidence) == (neighbour, 1, Evidence.BLUETOOTH)
     assert contact.venue is None and contact.source_id == case.person_id
     assert contact.overlap == dt.timedelta(minutes=30)
     assert contact.commune_id == "25396"
-    # Sharing again lists nobody twice.
-    again = post(
-        client, "exposures", {"personToken": person_token(neighbour), "exposures": heard(phone)}
-    )
-    assert again.json() == {"added": 0, "listed": 1}
+    # The same share again (a retry after a lost answer) answers as the first and lists
+    # nobody twice.
+    again = share(client, neighbour, heard(phone))
+    assert (again.status_code, again.json()) == (202, {"received": 1})
+    assert Contact.objects.count() == 1
+
+
+def test_the_answer_says_nothing_of_which_keys_are_linked(client, personas, case):
+    """Diagnosis keys are public: an attacker with a person token sends keys from the export
+    files. Linked to a consented case or not, listed already or not, the answer is the same,
+    so pairs of keys sent cannot tell which of them belong to one case (GAEN's unlinkability
+    across days)."""
+    phone = Phone(client)
+    certificate = phone.certificate(issue(client, personas["tracer"], case).json()["code"])
+    phone.upload(certificate, consent=True)
+    unlinked = [dict(heard(phone)[0], key=b64(b"u" * 16))]
+    answers = []
+    for i, exposures in enumerate([unlinked, heard(phone, 1), heard(phone, 2), heard(phone, 3)]):
+        person = Person.objects.create(full_name=f"Người {i}", phone=f"+8491200010{i}")
+        if i == 3:  # listed already (as by a QR scan)
+            tracing.add_bluetooth_contact(case, person, NOW, NOW + dt.timedelta(minutes=20))
+        got = share(client, person, exposures)
+        answers.append((got.status_code, got.json()))
+    assert answers == [(202, {"received": 1})] * 4
+    two_days = heard(phone, 1) + heard(phone, 2)
+    got = share(client, Person.objects.create(full_name="Người 9", phone="+84912000109"), two_days)
+    assert (got.status_code, got.json()) == (202, {"received": 2})
+
+
+def test_one_share_per_person_a_day_of_at_most_14_keys(client, personas, case):
+    """Each share is one try at public keys: once a day per person, whatever the address."""
+    phone = Phone(client)
+    certificate = phone.certificate(issue(client, personas["tracer"], case).json()["code"])
+    phone.upload(certificate, consent=True)
+    neighbour = warned_person()
+    fifteen = [dict(heard(phone)[0], key=b64(bytes([i]) * 16)) for i in range(15)]
+    assert share(client, neighbour, fifteen).status_code == 422
+    assert share(client, neighbour, heard(phone, 1)).status_code == 202
+    other = share(client, neighbour, heard(phone, 2))
+    assert (other.status_code, other.json()["code"]) == (429, "rate_limited")
+    assert int(other["Retry-After"]) > 0
+    assert Contact.objects.count() == 1
+    # The same share again still answers as the first did; another person is not limited.
+    assert share(client, neighbour, heard(phone, 1)).status_code == 202
+    assert share(client, warned_person(), heard(phone, 2)).status_code == 202
 
 
 def test_without_consent_nothing_links_keys_to_anyone(client, personas, case):
@@ -129,11 +171,8 @@ def test_without_consent_nothing_links_keys_to_anyone(client, personas, case):
     certificate = phone.certificate(issue(client, personas["tracer"], case).json()["code"])
     assert phone.upload(certificate).json()["linkedToCase"] == 0
     assert not ConsentedKey.objects.exists()
-    neighbour = warned_person()
-    shared = post(
-        client, "exposures", {"personToken": person_token(neighbour), "exposures": heard(phone)}
-    )
-    assert shared.json() == {"added": 0, "listed": 0}
+    shared = share(client, warned_person(), heard(phone))
+    assert (shared.status_code, shared.json()) == (202, {"received": 1})
     assert not Contact.objects.exists()
 
 
@@ -184,7 +223,8 @@ def test_sharing_a_key_heard_outside_its_day_is_refused(client, personas, case):
         firstSeen=day_end.isoformat(), lastSeen=(day_end + dt.timedelta(hours=1)).isoformat()
     )
     answer = post(client, "exposures", {"personToken": token, "exposures": late})
-    assert answer.json() == {"added": 1, "listed": 0}
+    assert answer.json() == {"received": 1}
+    assert Contact.objects.count() == 1
 
 
 def test_sharing_needs_the_persons_own_token(client, db):

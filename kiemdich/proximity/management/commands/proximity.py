@@ -213,7 +213,10 @@ class Command(BaseCommand):
                 shared = client.share(transport, options["share_token"], exposures)
             except client.ClientError as exc:
                 raise CommandError(f"sharing refused: {exc}") from None
-            out(f"Shared with tracing: on {shared['added']} new F1 lists.")
+            out(
+                f"Shared with tracing: {shared['received']} keys received "
+                "(a tracer calls if they lead to a case)."
+            )
 
 
 class InProcess:
