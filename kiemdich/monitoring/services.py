@@ -313,27 +313,44 @@ def enrol_contacts(
 
     One contact whose last exposure cannot start a monitoring is refused with the reason
     (`_check_exposure`); among all F1 of a case, those whose period is already over need no
-    monitoring and are left out, so the others are still enrolled."""
+    monitoring and are left out (`past_their_period`), so the others are still enrolled."""
     contacts = list(contacts)
+    if len(contacts) > 1:
+        over = {c.pk for c in past_their_period(contacts, regime=regime, now=now)}
+        contacts = [c for c in contacts if c.pk not in over]
     enrolled = 0
     for contact in contacts:
-        try:
-            _m, created = enrol(
-                actor,
-                contact.person,
-                regime=regime,
-                exposure_at=contact.overlap_to,
-                source=Source.TRACING,
-                source_ref=f"contact {contact.pk}",
-                commune=contact.commune,
-                now=now,
-            )
-        except MonitoringError as exc:
-            if exc.field != "exposure_at" or len(contacts) == 1:
-                raise
-            continue
+        _m, created = enrol(
+            actor,
+            contact.person,
+            regime=regime,
+            exposure_at=contact.overlap_to,
+            source=Source.TRACING,
+            source_ref=f"contact {contact.pk}",
+            commune=contact.commune,
+            now=now,
+        )
         enrolled += created
     return enrolled
+
+
+def past_their_period(
+    contacts: Iterable[Contact], *, regime: str = Regime.HOME_QUARANTINE, now=None
+) -> list[Contact]:
+    """The contacts whose `regime` period from their last exposure is already over (or whose
+    exposure is in the future): `_check_exposure` refuses them, so enrolling all F1 of a case
+    leaves them out and its confirmation page counts them apart."""
+    now = now or timezone.now()
+    over = []
+    for contact in contacts:
+        commune = contact.commune or contact.person.commune
+        if commune is None:
+            continue  # enrol refuses it for its missing commune, with that reason
+        try:
+            _check_exposure(contact.overlap_to, period_days(commune, regime), False, now)
+        except MonitoringError:
+            over.append(contact)
+    return over
 
 
 def case_f1_to_enrol(actor, case: Case) -> QuerySet:

@@ -536,7 +536,13 @@ def enrol_case(request: HttpRequest, case_id: int) -> HttpResponse:
                 % {"n": enrolled},
             )
         return redirect("tracing:detail", case.pk)
-    return render(request, "monitoring/enrol_case.html", {"case": case, "count": contacts.count()})
+    contacts = list(contacts)
+    over = len(services.past_their_period(contacts))
+    return render(
+        request,
+        "monitoring/enrol_case.html",
+        {"case": case, "count": len(contacts) - over, "over": over},
+    )
 
 
 @login_required

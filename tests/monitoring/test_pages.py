@@ -107,6 +107,7 @@ def test_a_declaration_from_an_outbreak_area_is_offered_on_the_commune_list(pers
 def test_f1_whose_period_is_over_are_left_out_of_all_and_refused_alone(
     case,  # noqa: F811
     personas,
+    client,
 ):
     """Enrolling all F1 of a case still enrols the others; the one contact alone is refused
     with the reason (its monitoring would have ended already)."""
@@ -120,6 +121,11 @@ def test_f1_whose_period_is_over_are_left_out_of_all_and_refused_alone(
     with pytest.raises(services.MonitoringError) as refused:
         services.enrol_contacts(personas["tracer"], [old])
     assert refused.value.field == "exposure_at"
+    # The confirmation page counts them apart, so the number asked is the number enrolled.
+    login(client, personas["tracer"])
+    page = client.get(reverse("monitoring:enrol-case", args=[case.pk])).content.decode()
+    assert re.search(rf"\b{len(f1) - 1} F1\b", page.split('id="confirm-count"')[1])
+    assert 'id="over-count"' in page
     assert services.enrol_contacts(personas["tracer"], f1) == len(f1) - 1
     assert not Monitoring.objects.filter(person=old.person).exists()
 
