@@ -138,12 +138,9 @@ def _public_list(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 def _create(request: HttpRequest, fmt: str) -> HttpResponse:
-    try:
-        hit(request, ["hotline-report"])
-    except RateLimited as exc:
-        response = _error(fmt, 429, str(exc.detail))
-        response["Retry-After"] = str(exc.retry_after)
-        return response
+    limited = _over_limit(request, fmt, "hotline-report")
+    if limited is not None:
+        return limited
     data = request.POST
     report = services.Report(
         channel=Channel.WEB,
@@ -169,11 +166,13 @@ def _create(request: HttpRequest, fmt: str) -> HttpResponse:
     return _answer(fmt, "service_requests", "request", rows, status=201)
 
 
-def _over_status_limit(request: HttpRequest, fmt: str) -> HttpResponse | None:
-    """Lookups count in `hotline-status`, as on /1022/status/: receipt numbers are random, but
-    one address should not try them at will (nor ask for 1,000 reports a second)."""
+def _over_limit(request: HttpRequest, fmt: str, group: str) -> HttpResponse | None:
+    """The Open311 429 once the request is over `group`'s rate: reports count in
+    `hotline-report` with the public form; lookups in `hotline-status`, as on /1022/status/
+    (receipt numbers are random, but one address should not try them at will, nor ask for
+    1,000 reports a second)."""
     try:
-        hit(request, ["hotline-status"])
+        hit(request, [group])
     except RateLimited as exc:
         response = _error(fmt, 429, str(exc.detail))
         response["Retry-After"] = str(exc.retry_after)
@@ -186,12 +185,12 @@ def _over_status_limit(request: HttpRequest, fmt: str) -> HttpResponse | None:
 def request_list(request: HttpRequest, fmt: str) -> HttpResponse:
     if request.method == "POST":
         return _create(request, fmt)
-    return _over_status_limit(request, fmt) or _public_list(request, fmt)
+    return _over_limit(request, fmt, "hotline-status") or _public_list(request, fmt)
 
 
 @require_GET
 def request_detail(request: HttpRequest, number: str, fmt: str) -> HttpResponse:
-    limited = _over_status_limit(request, fmt)
+    limited = _over_limit(request, fmt, "hotline-status")
     if limited is not None:
         return limited
     ticket = find(number)
