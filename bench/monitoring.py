@@ -88,7 +88,7 @@ def load(dataset: Dataset, people: int) -> None:
                 f"INSERT INTO {monitoring} (person_id, regime, exposure_at, period_days,"  # noqa: S608
                 " exposure_continues, ends_at, commune_id, team, source, source_ref,"
                 " reminder_hour, state, close_reason, last_report_at, last_report_on,"
-                " not_reporting_since, symptomatic_since, last_outcome, created_at)"
+                " not_reporting_since, symptomatic_since, last_outcome, created_at, link_version)"
                 " SELECT p.id,"
                 " (ARRAY['home_quarantine','home_quarantine','self_monitoring','home_isolation',"
                 "'centralized'])[1 + p.id %% 5],"
@@ -100,7 +100,7 @@ def load(dataset: Dataset, people: int) -> None:
                 " ((now() - ((p.id %% 30) || ' hours')::interval) AT TIME ZONE %(zone)s)::date,"
                 " CASE WHEN p.id %% 30 >= 24 THEN now() END,"
                 " CASE WHEN p.id %% 97 = 0 THEN now() END, '',"
-                " now() - ((p.id %% 14) || ' days')::interval"
+                " now() - ((p.id %% 14) || ' days')::interval, 1"
                 f" FROM {person} p",
                 {"zone": settings.TIME_ZONE},
             )
