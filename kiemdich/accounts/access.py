@@ -147,9 +147,8 @@ def may_issue_codes_by_hand(user) -> bool:
 def may_monitor(user, unit) -> bool:
     """May `user` put people followed up by `unit` under monitoring (by hand, from a case, a
     declaration or a hotline ticket), record calls and visits, send the person a new report
-    link (the old one stopping), transfer and close? Officials
-    of the area in a role that reads personal data: a monitoring holds symptoms and where the
-    person stays."""
+    link (the old one stopping), transfer and close? Officials of the area in a role that
+    reads personal data: a monitoring holds symptoms and where the person stays."""
     return works_with_personal_data(user) and may_see_unit(user, unit)
 
 

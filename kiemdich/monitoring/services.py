@@ -313,23 +313,25 @@ def enrol_contacts(
 
     One contact whose last exposure cannot start a monitoring is refused with the reason
     (`_check_exposure`); among all F1 of a case, those whose period is already over need no
-    monitoring and are left out (`past_their_period`), so the others are still enrolled."""
+    monitoring and are left out, so the others are still enrolled."""
     contacts = list(contacts)
-    if len(contacts) > 1:
-        over = {c.pk for c in past_their_period(contacts, regime=regime, now=now)}
-        contacts = [c for c in contacts if c.pk not in over]
     enrolled = 0
     for contact in contacts:
-        _m, created = enrol(
-            actor,
-            contact.person,
-            regime=regime,
-            exposure_at=contact.overlap_to,
-            source=Source.TRACING,
-            source_ref=f"contact {contact.pk}",
-            commune=contact.commune,
-            now=now,
-        )
+        try:
+            _m, created = enrol(
+                actor,
+                contact.person,
+                regime=regime,
+                exposure_at=contact.overlap_to,
+                source=Source.TRACING,
+                source_ref=f"contact {contact.pk}",
+                commune=contact.commune,
+                now=now,
+            )
+        except MonitoringError as exc:
+            if exc.field != "exposure_at" or len(contacts) == 1:
+                raise
+            continue  # past its period: `past_their_period` counts it apart on the page
         enrolled += created
     return enrolled
 
